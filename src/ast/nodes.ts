@@ -1,0 +1,121 @@
+// The AST: a discriminated union on `kind`. Every node carries its source range.
+// The type checker fills `type` on expressions (see src/checker); no other pass
+// mutates nodes.
+import type { Type } from '../checker/types';
+
+/** A source range. Lines and columns are 1-based; `endCol` is exclusive, as in bpftrace. */
+export interface Loc {
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+}
+
+export interface Program {
+  kind: 'Program';
+  preamble: Preprocessor[];
+  probes: Probe[];
+  loc: Loc;
+}
+
+export interface Preprocessor {
+  kind: 'Preprocessor';
+  text: string;
+  loc: Loc;
+}
+
+export interface Probe {
+  kind: 'Probe';
+  attachPoints: AttachPoint[];
+  predicate?: Expr;
+  body: Block;
+  loc: Loc;
+}
+
+/** The attach point exactly as written (`t:syscalls:sys_enter_open*`); providers parse it. */
+export interface AttachPoint {
+  kind: 'AttachPoint';
+  text: string;
+  loc: Loc;
+}
+
+export interface Block {
+  kind: 'Block';
+  stmts: Stmt[];
+  /** `<` … `>` instead of `{` … `}`: kept only so the printer can round-trip it. */
+  angle: boolean;
+  loc: Loc;
+}
+
+export type AssignOp = '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>=';
+
+export type Stmt =
+  | ExprStmt
+  | AssignStmt
+  | IfStmt
+  | WhileStmt
+  | UnrollStmt
+  | JumpStmt;
+
+export interface ExprStmt { kind: 'ExprStmt'; expr: Expr; loc: Loc }
+/** `target op value`; the target is a map or a scratch variable (checked by the parser). */
+export interface AssignStmt { kind: 'Assign'; target: MapExpr | VariableExpr; op: AssignOp; value: Expr; opLoc: Loc; loc: Loc }
+export interface IfStmt { kind: 'If'; cond: Expr; then: Block; else?: Block; loc: Loc }
+export interface WhileStmt { kind: 'While'; cond: Expr; body: Block; loc: Loc }
+export interface UnrollStmt { kind: 'Unroll'; count: Expr; body: Block; loc: Loc }
+export interface JumpStmt { kind: 'Jump'; jump: 'break' | 'continue' | 'return'; loc: Loc }
+
+export type BinaryOp =
+  | '||' | '&&' | '|' | '^' | '&' | '==' | '!=' | '<' | '<=' | '>' | '>='
+  | '<<' | '>>' | '+' | '-' | '*' | '/' | '%';
+export type UnaryOp = '-' | '!' | '~' | '*' | '&';
+
+export type Expr =
+  | IntExpr
+  | StringExpr
+  | BoolExpr
+  | IdentifierExpr
+  | VariableExpr
+  | MapExpr
+  | ParamExpr
+  | CallExpr
+  | BinaryExpr
+  | UnaryExpr
+  | IncDecExpr
+  | TernaryExpr
+  | FieldExpr
+  | IndexExpr
+  | TupleIndexExpr
+  | TupleExpr
+  | CastExpr;
+
+interface ExprBase { loc: Loc; type?: Type }
+
+export interface IntExpr extends ExprBase { kind: 'Int'; value: bigint }
+/** `value` holds the decoded bytes, one char per byte (latin1). */
+export interface StringExpr extends ExprBase { kind: 'String'; value: string }
+export interface BoolExpr extends ExprBase { kind: 'Bool'; value: boolean }
+/** A bare name: a builtin (`pid`, `comm`, `args`), or an enum constant. */
+export interface IdentifierExpr extends ExprBase { kind: 'Identifier'; name: string }
+export interface VariableExpr extends ExprBase { kind: 'Variable'; name: string }
+export interface MapExpr extends ExprBase { kind: 'Map'; name: string; keys: Expr[] }
+/** `$1` … `$N` (index ≥ 1) or `$#` (index 0, `count` true). */
+export interface ParamExpr extends ExprBase { kind: 'Param'; index: number; count: boolean }
+export interface CallExpr extends ExprBase { kind: 'Call'; name: string; args: Expr[]; nameLoc: Loc }
+export interface BinaryExpr extends ExprBase { kind: 'Binary'; op: BinaryOp; left: Expr; right: Expr; opLoc: Loc }
+export interface UnaryExpr extends ExprBase { kind: 'Unary'; op: UnaryOp; operand: Expr }
+export interface IncDecExpr extends ExprBase { kind: 'IncDec'; op: '++' | '--'; prefix: boolean; target: Expr }
+export interface TernaryExpr extends ExprBase { kind: 'Ternary'; cond: Expr; then: Expr; else: Expr }
+export interface FieldExpr extends ExprBase { kind: 'Field'; object: Expr; field: string; arrow: boolean }
+export interface IndexExpr extends ExprBase { kind: 'Index'; object: Expr; index: Expr }
+export interface TupleIndexExpr extends ExprBase { kind: 'TupleIndex'; object: Expr; index: number }
+export interface TupleExpr extends ExprBase { kind: 'Tuple'; elems: Expr[] }
+/** `(type)expr`; `typeName` as written, e.g. `uint32`, `struct task_struct *`. */
+export interface CastExpr extends ExprBase { kind: 'Cast'; typeName: string; pointerDepth: number; expr: Expr }
+
+export type Node = Program | Preprocessor | Probe | AttachPoint | Block | Stmt | Expr;
+
+export function spanLoc(a: Loc, b: Loc): Loc {
+  return { file: a.file, line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };
+}

@@ -1,0 +1,637 @@
+// Tokens → AST. One entry point: `parse(source, file)`.
+//
+// A chevrotain EmbeddedActionsParser builds AST nodes directly. Node building
+// sits inside ACTION() because chevrotain records the grammar by running the
+// rules once with placeholder tokens.
+import { EmbeddedActionsParser, IToken, TokenType, EOF, IParserErrorMessageProvider, tokenLabel } from 'chevrotain';
+import * as T from '../lexer';
+import { tokenize } from '../lexer';
+import type {
+  AssignOp, AttachPoint, BinaryOp, Block, Expr, Loc, MapExpr, Preprocessor, Probe, Program, Stmt, VariableExpr,
+} from '../ast/nodes';
+import { spanLoc } from '../ast/nodes';
+import { CompileError, Diagnostic } from '../diagnostics';
+import { parseIntLiteral, decodeString } from './literals';
+
+const INT_TYPE_NAMES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
+
+/** bison-style token names, so syntax errors read like bpftrace's. */
+export function tokenDisplayName(t: TokenType): string {
+  switch (t) {
+    case EOF: return 'end of file';
+    case T.Identifier: return 'identifier';
+    case T.Variable: return 'variable';
+    case T.MapName: return 'map';
+    case T.Param: return 'positional parameter';
+    case T.IntLiteral: return 'integer';
+    case T.StringLiteral: return 'string';
+    case T.Comma: return '","';
+    case T.AttachPointPart: return 'attach point';
+    case T.AssignOperator: return '=';
+    case T.Preprocessor: return 'preprocessor directive';
+    default: {
+      const p = t.PATTERN;
+      return typeof p === 'string' ? p : tokenLabel(t);
+    }
+  }
+}
+
+const errorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual }) {
+    return `syntax error, unexpected ${tokenDisplayName(actual.tokenType)}, expecting ${tokenDisplayName(expected)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `syntax error, unexpected ${tokenDisplayName(firstRedundant.tokenType)}`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual }) {
+    const first = new Set<string>();
+    for (const alt of expectedPathsPerAlt) for (const path of alt) if (path[0]) first.add(tokenDisplayName(path[0]));
+    const expecting = [...first].slice(0, 4);
+    const tail = expecting.length > 0 && expecting.length < 4 ? `, expecting ${expecting.join(' or ')}` : '';
+    return `syntax error, unexpected ${tokenDisplayName(actual[0].tokenType)}${tail}`;
+  },
+  buildEarlyExitMessage({ actual }) {
+    return `syntax error, unexpected ${tokenDisplayName(actual[0].tokenType)}`;
+  },
+};
+
+class BpftraceParser extends EmbeddedActionsParser {
+  file = 'stdin';
+  source = '';
+  diagnostics: Diagnostic[] = [];
+  private inPredicate = false;
+
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: false, errorMessageProvider: errorMessages, skipValidations: true, maxLookahead: 3 });
+    this.performSelfAnalysis();
+  }
+
+  // ---- locations -------------------------------------------------------
+
+  loc(t: IToken): Loc {
+    if (t.tokenType === EOF || Number.isNaN(t.startOffset)) return this.eofLoc();
+    return {
+      file: this.file,
+      line: t.startLine ?? 1,
+      col: t.startColumn ?? 1,
+      endLine: t.endLine ?? t.startLine ?? 1,
+      endCol: (t.endColumn ?? t.startColumn ?? 0) + 1,
+    };
+  }
+
+  eofLoc(): Loc {
+    const lines = this.source.split('\n');
+    const line = lines.length;
+    const col = lines[line - 1].length + 1;
+    return { file: this.file, line, col, endLine: line, endCol: col };
+  }
+
+  private adjacent(prev: IToken, next: IToken): boolean {
+    return next.tokenType !== EOF && prev.endOffset !== undefined && next.startOffset === prev.endOffset + 1;
+  }
+
+  private error(message: string, loc: Loc): void {
+    this.diagnostics.push({ level: 'ERROR', message, loc });
+  }
+
+  // ---- program structure ----------------------------------------------
+
+  public program = this.RULE('program', (): Program => {
+    const preamble: Preprocessor[] = [];
+    const probes: Probe[] = [];
+    this.MANY(() => {
+      const t = this.CONSUME(T.Preprocessor);
+      this.ACTION(() => preamble.push({ kind: 'Preprocessor', text: t.image, loc: this.loc(t) }));
+    });
+    this.AT_LEAST_ONE(() => {
+      const p = this.SUBRULE(this.probe);
+      this.ACTION(() => probes.push(p));
+    });
+    return this.ACTION(() => ({
+      kind: 'Program',
+      preamble,
+      probes,
+      loc: probes.length ? spanLoc(probes[0].loc, probes[probes.length - 1].loc) : this.eofLoc(),
+    })) as Program;
+  });
+
+  private probe = this.RULE('probe', (): Probe => {
+    const attachPoints: AttachPoint[] = [];
+    const first = this.SUBRULE(this.attachPoint);
+    this.ACTION(() => attachPoints.push(first));
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      const ap = this.SUBRULE2(this.attachPoint);
+      this.ACTION(() => attachPoints.push(ap));
+    });
+    let predicate: Expr | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.Div);
+      this.ACTION(() => { this.inPredicate = true; });
+      predicate = this.SUBRULE(this.expr);
+      this.ACTION(() => { this.inPredicate = false; });
+      this.CONSUME2(T.Div);
+    });
+    const body = this.SUBRULE(this.block);
+    return this.ACTION(() => ({ kind: 'Probe', attachPoints, predicate, body, loc: spanLoc(first.loc, body.loc) })) as Probe;
+  });
+
+  /** A run of adjacent tokens, glued back into the text the user wrote. */
+  private attachPoint = this.RULE('attachPoint', (): AttachPoint => {
+    const parts: IToken[] = [];
+    const first = this.CONSUME(T.AttachPointPart);
+    this.ACTION(() => parts.push(first));
+    this.MANY({
+      GATE: () => this.adjacent(parts[parts.length - 1], this.LA(1)),
+      DEF: () => {
+        const t = this.CONSUME2(T.AttachPointPart);
+        this.ACTION(() => parts.push(t));
+      },
+    });
+    return this.ACTION(() => ({
+      kind: 'AttachPoint',
+      text: parts.map((p) => p.image).join(''),
+      loc: spanLoc(this.loc(parts[0]), this.loc(parts[parts.length - 1])),
+    })) as AttachPoint;
+  });
+
+  /** `{ stmts }`, or `< stmts >`: a `>` where a statement could start closes the block. */
+  private block = this.RULE('block', (): Block => {
+    let open!: IToken;
+    let close!: IToken;
+    let stmts: Stmt[] = [];
+    let angle = false;
+    this.OR([
+      {
+        ALT: () => {
+          open = this.CONSUME(T.LCurly);
+          stmts = this.SUBRULE(this.stmtList);
+          close = this.CONSUME(T.RCurly);
+        },
+      },
+      {
+        ALT: () => {
+          open = this.CONSUME(T.Less);
+          stmts = this.SUBRULE2(this.stmtList);
+          close = this.CONSUME(T.Greater);
+          angle = true;
+        },
+      },
+    ]);
+    return this.ACTION(() => ({ kind: 'Block', stmts, angle, loc: spanLoc(this.loc(open), this.loc(close)) })) as Block;
+  });
+
+  /** Statements need `;` between them; compound statements (if/while/unroll) need none. */
+  private stmtList = this.RULE('stmtList', (): Stmt[] => {
+    const stmts: Stmt[] = [];
+    let needsSeparator = false;
+    this.MANY({
+      GATE: () => !needsSeparator,
+      DEF: () => {
+        this.OR([
+          {
+            ALT: () => {
+              const s = this.SUBRULE(this.compoundStmt);
+              this.ACTION(() => stmts.push(s));
+              this.OPTION(() => this.CONSUME(T.Semicolon));
+            },
+          },
+          {
+            ALT: () => {
+              const s = this.SUBRULE(this.simpleStmt);
+              this.ACTION(() => stmts.push(s));
+              let sawSemicolon = false;
+              this.OPTION2(() => {
+                this.CONSUME2(T.Semicolon);
+                sawSemicolon = true;
+              });
+              this.ACTION(() => { needsSeparator = !sawSemicolon; });
+            },
+          },
+          // Stray semicolons are harmless.
+          { ALT: () => { this.CONSUME3(T.Semicolon); } },
+        ]);
+      },
+    });
+    return stmts;
+  });
+
+  private compoundStmt = this.RULE('compoundStmt', (): Stmt => this.OR([
+    { ALT: () => this.SUBRULE(this.ifStmt) },
+    {
+      ALT: () => {
+        const kw = this.CONSUME(T.While);
+        this.CONSUME(T.LParen);
+        const cond = this.SUBRULE(this.expr);
+        this.CONSUME(T.RParen);
+        const body = this.SUBRULE(this.block);
+        return this.ACTION(() => ({ kind: 'While', cond, body, loc: spanLoc(this.loc(kw), body.loc) })) as Stmt;
+      },
+    },
+    {
+      ALT: () => {
+        const kw = this.CONSUME(T.Unroll);
+        this.CONSUME2(T.LParen);
+        const count = this.SUBRULE2(this.expr);
+        this.CONSUME2(T.RParen);
+        const body = this.SUBRULE2(this.block);
+        return this.ACTION(() => ({ kind: 'Unroll', count, body, loc: spanLoc(this.loc(kw), body.loc) })) as Stmt;
+      },
+    },
+  ]));
+
+  private ifStmt = this.RULE('ifStmt', (): Stmt => {
+    const kw = this.CONSUME(T.If);
+    this.CONSUME(T.LParen);
+    const cond = this.SUBRULE(this.expr);
+    this.CONSUME(T.RParen);
+    const then = this.SUBRULE(this.block);
+    let elseBlock: Block | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.Else);
+      this.OR([
+        {
+          ALT: () => {
+            const nested = this.SUBRULE(this.ifStmt);
+            elseBlock = this.ACTION(() => ({ kind: 'Block', stmts: [nested], angle: false, loc: nested.loc })) as Block;
+          },
+        },
+        { ALT: () => { elseBlock = this.SUBRULE2(this.block); } },
+      ]);
+    });
+    return this.ACTION(() => ({ kind: 'If', cond, then, else: elseBlock, loc: spanLoc(this.loc(kw), (elseBlock ?? then).loc) })) as Stmt;
+  });
+
+  private simpleStmt = this.RULE('simpleStmt', (): Stmt => this.OR([
+    {
+      ALT: () => {
+        const t = this.OR2([
+          { ALT: () => this.CONSUME(T.Break) },
+          { ALT: () => this.CONSUME(T.Continue) },
+          { ALT: () => this.CONSUME(T.Return) },
+        ]);
+        return this.ACTION(() => ({ kind: 'Jump', jump: t.image as 'break' | 'continue' | 'return', loc: this.loc(t) })) as Stmt;
+      },
+    },
+    {
+      ALT: () => {
+        const target = this.SUBRULE(this.expr);
+        let op: IToken | undefined;
+        let value: Expr | undefined;
+        this.OPTION(() => {
+          op = this.CONSUME(T.AssignOperator);
+          value = this.SUBRULE2(this.expr);
+        });
+        return this.ACTION(() => this.makeStatement(target, op, value)) as Stmt;
+      },
+    },
+  ]));
+
+  private makeStatement(target: Expr, op: IToken | undefined, value: Expr | undefined): Stmt {
+    if (!op || !value) return { kind: 'ExprStmt', expr: target, loc: target.loc };
+    const loc = spanLoc(target.loc, value.loc);
+    if (target.kind === 'Map' || target.kind === 'Variable') {
+      return { kind: 'Assign', target: target as MapExpr | VariableExpr, op: op.image as AssignOp, value, opLoc: this.loc(op), loc };
+    }
+    if (target.kind === 'TupleIndex') {
+      this.error('Tuples are immutable once created. Consider creating a new tuple and assigning it instead.', loc);
+    } else {
+      this.error(`syntax error, unexpected ${op.image}, expecting }`, this.loc(op));
+    }
+    return { kind: 'ExprStmt', expr: value, loc };
+  }
+
+  // ---- expressions, lowest precedence first ------------------------------
+
+  public expr = this.RULE('expr', (): Expr => this.SUBRULE(this.ternary));
+
+  private ternary = this.RULE('ternary', (): Expr => {
+    const cond = this.SUBRULE(this.logicalOr);
+    let result = cond;
+    this.OPTION(() => {
+      this.CONSUME(T.Question);
+      const then = this.SUBRULE(this.ternary);
+      this.CONSUME(T.Colon);
+      const otherwise = this.SUBRULE2(this.ternary);
+      result = this.ACTION(() => ({ kind: 'Ternary', cond, then, else: otherwise, loc: spanLoc(cond.loc, otherwise.loc) })) as Expr;
+    });
+    return result;
+  });
+
+  private binaryLevel(name: string, ops: TokenType[], next: () => (idx?: number) => Expr) {
+    return this.RULE(name, (): Expr => {
+      let left = this.SUBRULE(next());
+      this.MANY({
+        GATE: () => !(this.inPredicate && this.LA(1).tokenType === T.Div && this.closesPredicate(this.LA(2))),
+        DEF: () => {
+          const op = this.OR(ops.map((t) => ({ ALT: () => this.CONSUME(t) })));
+          const right = this.SUBRULE2(next());
+          left = this.ACTION(() => ({
+            kind: 'Binary', op: op.image as BinaryOp, left, right, opLoc: this.loc(op), loc: spanLoc(left.loc, right.loc),
+          })) as Expr;
+        },
+      });
+      return left;
+    });
+  }
+
+  private closesPredicate(t: IToken): boolean {
+    return t.tokenType === T.LCurly || t.tokenType === T.Less || t.tokenType === EOF;
+  }
+
+  private unary = this.RULE('unary', (): Expr => this.OR([
+    {
+      GATE: () => this.castAhead(),
+      ALT: () => {
+        const open = this.CONSUME(T.LParen);
+        const name = this.SUBRULE(this.typeName);
+        let depth = 0;
+        this.MANY(() => { this.CONSUME(T.Star); depth++; });
+        this.CONSUME(T.RParen);
+        const operand = this.SUBRULE(this.unary);
+        return this.ACTION(() => ({ kind: 'Cast', typeName: name, pointerDepth: depth, expr: operand, loc: spanLoc(this.loc(open), operand.loc) })) as Expr;
+      },
+    },
+    {
+      ALT: () => {
+        const op = this.OR2([
+          { ALT: () => this.CONSUME(T.Minus) },
+          { ALT: () => this.CONSUME(T.Bang) },
+          { ALT: () => this.CONSUME(T.Tilde) },
+          { ALT: () => this.CONSUME2(T.Star) },
+          { ALT: () => this.CONSUME(T.Ampersand) },
+        ]);
+        const operand = this.SUBRULE2(this.unary);
+        return this.ACTION(() => {
+          const loc = spanLoc(this.loc(op), operand.loc);
+          // `-5` is a signed literal, as bpftrace folds it at parse time.
+          if (op.image === '-' && operand.kind === 'Int') return { kind: 'Int', value: -operand.value, loc } as Expr;
+          return { kind: 'Unary', op: op.image, operand, loc } as Expr;
+        }) as Expr;
+      },
+    },
+    {
+      ALT: () => {
+        const op = this.OR3([
+          { ALT: () => this.CONSUME(T.Increment) },
+          { ALT: () => this.CONSUME(T.Decrement) },
+        ]);
+        const target = this.SUBRULE3(this.unary);
+        return this.ACTION(() => ({ kind: 'IncDec', op: op.image as '++' | '--', prefix: true, target, loc: spanLoc(this.loc(op), target.loc) })) as Expr;
+      },
+    },
+    { ALT: () => this.SUBRULE(this.postfix) },
+  ]));
+
+  /** `(uint32)`, `(struct foo *)`: a parenthesised type name, not an expression. */
+  private castAhead(): boolean {
+    if (this.LA(1).tokenType !== T.LParen) return false;
+    let i = 2;
+    const t = this.LA(i);
+    if (t.tokenType === T.Struct || t.tokenType === T.Union || t.tokenType === T.Enum) {
+      if (this.LA(i + 1).tokenType !== T.Identifier) return false;
+      i += 2;
+    } else if (t.tokenType === T.Identifier && INT_TYPE_NAMES.has(t.image)) {
+      i += 1;
+    } else {
+      return false;
+    }
+    while (this.LA(i).tokenType === T.Star) i++;
+    return this.LA(i).tokenType === T.RParen;
+  }
+
+  private typeName = this.RULE('typeName', (): string => this.OR([
+    {
+      ALT: () => {
+        const kw = this.OR2([
+          { ALT: () => this.CONSUME(T.Struct) },
+          { ALT: () => this.CONSUME(T.Union) },
+          { ALT: () => this.CONSUME(T.Enum) },
+        ]);
+        const id = this.CONSUME(T.Identifier);
+        return `${kw.image} ${id.image}`;
+      },
+    },
+    { ALT: () => this.CONSUME2(T.Identifier).image },
+  ]));
+
+  private postfix = this.RULE('postfix', (): Expr => {
+    let e = this.SUBRULE(this.primary);
+    this.MANY(() => this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Dot);
+          this.OR2([
+            {
+              ALT: () => {
+                const f = this.CONSUME(T.Identifier);
+                e = this.ACTION(() => ({ kind: 'Field', object: e, field: f.image, arrow: false, loc: spanLoc(e.loc, this.loc(f)) })) as Expr;
+              },
+            },
+            {
+              ALT: () => {
+                const n = this.CONSUME(T.IntLiteral);
+                e = this.ACTION(() => ({ kind: 'TupleIndex', object: e, index: Number(n.image), loc: spanLoc(e.loc, this.loc(n)) })) as Expr;
+              },
+            },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Arrow);
+          const f = this.CONSUME2(T.Identifier);
+          e = this.ACTION(() => ({ kind: 'Field', object: e, field: f.image, arrow: true, loc: spanLoc(e.loc, this.loc(f)) })) as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LBracket);
+          const index = this.SUBRULE(this.expr);
+          const close = this.CONSUME(T.RBracket);
+          e = this.ACTION(() => ({ kind: 'Index', object: e, index, loc: spanLoc(e.loc, this.loc(close)) })) as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          const op = this.OR3([
+            { ALT: () => this.CONSUME(T.Increment) },
+            { ALT: () => this.CONSUME(T.Decrement) },
+          ]);
+          e = this.ACTION(() => ({ kind: 'IncDec', op: op.image as '++' | '--', prefix: false, target: e, loc: spanLoc(e.loc, this.loc(op)) })) as Expr;
+        },
+      },
+    ]));
+    return e;
+  });
+
+  private primary = this.RULE('primary', (): Expr => this.OR([
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.IntLiteral);
+        return this.ACTION(() => {
+          const loc = this.loc(t);
+          const parsed = parseIntLiteral(t.image);
+          if (typeof parsed === 'string') {
+            this.error(parsed, loc);
+            return { kind: 'Int', value: 0n, loc } as Expr;
+          }
+          return { kind: 'Int', value: parsed, loc } as Expr;
+        }) as Expr;
+      },
+    },
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.StringLiteral);
+        return this.ACTION(() => {
+          const loc = this.loc(t);
+          const decoded = decodeString(t.image.slice(1, -1));
+          if (decoded.error) this.error(decoded.error, loc);
+          return { kind: 'String', value: decoded.value, loc } as Expr;
+        }) as Expr;
+      },
+    },
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.UnterminatedString);
+        return this.ACTION(() => {
+          this.error('unterminated string', this.loc(t));
+          return { kind: 'String', value: '', loc: this.loc(t) } as Expr;
+        }) as Expr;
+      },
+    },
+    {
+      ALT: () => {
+        const t = this.OR2([{ ALT: () => this.CONSUME(T.True) }, { ALT: () => this.CONSUME(T.False) }]);
+        return this.ACTION(() => ({ kind: 'Bool', value: t.image === 'true', loc: this.loc(t) })) as Expr;
+      },
+    },
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.Param);
+        return this.ACTION(() => {
+          const loc = this.loc(t);
+          if (t.image === '$#') return { kind: 'Param', index: 0, count: true, loc } as Expr;
+          const index = Number(t.image.slice(1));
+          if (!(index >= 1 && Number.isSafeInteger(index))) {
+            this.error(`param ${t.image} is out of integer range [1, 9223372036854775807]`, loc);
+          }
+          return { kind: 'Param', index, count: false, loc } as Expr;
+        }) as Expr;
+      },
+    },
+    {
+      ALT: () => {
+        const t = this.CONSUME(T.Variable);
+        return this.ACTION(() => ({ kind: 'Variable', name: t.image, loc: this.loc(t) })) as Expr;
+      },
+    },
+    { ALT: () => this.SUBRULE(this.mapExpr) },
+    {
+      ALT: () => {
+        const id = this.CONSUME(T.Identifier);
+        let args: Expr[] | undefined;
+        let close: IToken | undefined;
+        this.OPTION(() => {
+          this.CONSUME(T.LParen);
+          args = this.SUBRULE(this.argList);
+          close = this.CONSUME(T.RParen);
+        });
+        return this.ACTION(() => {
+          const nameLoc = this.loc(id);
+          if (!args || !close) return { kind: 'Identifier', name: id.image, loc: nameLoc } as Expr;
+          return { kind: 'Call', name: id.image, args, nameLoc, loc: spanLoc(nameLoc, this.loc(close)) } as Expr;
+        }) as Expr;
+      },
+    },
+    {
+      ALT: () => {
+        const open = this.CONSUME2(T.LParen);
+        const elems = this.SUBRULE2(this.argList);
+        const close = this.CONSUME2(T.RParen);
+        return this.ACTION(() => {
+          const loc = spanLoc(this.loc(open), this.loc(close));
+          if (elems.length === 0) {
+            this.error('syntax error, unexpected )', this.loc(close));
+            return { kind: 'Int', value: 0n, loc } as Expr;
+          }
+          if (elems.length === 1) return elems[0];
+          return { kind: 'Tuple', elems, loc } as Expr;
+        }) as Expr;
+      },
+    },
+  ]));
+
+  private mapExpr = this.RULE('mapExpr', (): Expr => {
+    const t = this.CONSUME(T.MapName);
+    let keys: Expr[] = [];
+    let close: IToken | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.LBracket);
+      keys = this.SUBRULE(this.argList);
+      close = this.CONSUME(T.RBracket);
+    });
+    return this.ACTION(() => ({
+      kind: 'Map', name: t.image, keys, loc: close ? spanLoc(this.loc(t), this.loc(close)) : this.loc(t),
+    })) as Expr;
+  });
+
+  private argList = this.RULE('argList', (): Expr[] => {
+    const args: Expr[] = [];
+    this.MANY_SEP({
+      SEP: T.Comma,
+      DEF: () => {
+        const e = this.SUBRULE(this.expr);
+        this.ACTION(() => args.push(e));
+      },
+    });
+    return args;
+  });
+
+  // Declared last: binaryLevel builds rules that refer to the ones above.
+  private multiplicative = this.binaryLevel('multiplicative', [T.Star, T.Div, T.Mod], () => this.unary);
+  private additive = this.binaryLevel('additive', [T.Plus, T.Minus], () => this.multiplicative);
+  private shift = this.binaryLevel('shift', [T.LeftShift, T.RightShift], () => this.additive);
+  private relational = this.binaryLevel('relational', [T.Less, T.LessEq, T.Greater, T.GreaterEq], () => this.shift);
+  private equality = this.binaryLevel('equality', [T.EqEq, T.NotEq], () => this.relational);
+  private bitAnd = this.binaryLevel('bitAnd', [T.Ampersand], () => this.equality);
+  private bitXor = this.binaryLevel('bitXor', [T.Caret], () => this.bitAnd);
+  private bitOr = this.binaryLevel('bitOr', [T.Pipe], () => this.bitXor);
+  private logicalAnd = this.binaryLevel('logicalAnd', [T.AndAnd], () => this.bitOr);
+  private logicalOr = this.binaryLevel('logicalOr', [T.OrOr], () => this.logicalAnd);
+}
+
+let parserInstance: BpftraceParser | undefined;
+export function getParser(): BpftraceParser {
+  parserInstance ??= new BpftraceParser();
+  return parserInstance;
+}
+
+/**
+ * Source → AST. Throws CompileError with bpftrace-style diagnostics for lexical
+ * and syntax errors.
+ */
+export function parse(source: string, file = 'stdin'): Program {
+  const parser = getParser();
+  parser.file = file;
+  parser.source = source;
+  parser.diagnostics = [];
+  const lexed = tokenize(source);
+  const diagnostics: Diagnostic[] = lexed.errors.map((e) => {
+    const ch = source[e.offset];
+    return {
+      level: 'ERROR' as const,
+      message: ch === "'" ? "invalid character '''" : `invalid character '${ch}'`,
+      loc: { file, line: e.line ?? 1, col: e.column ?? 1, endLine: e.line ?? 1, endCol: (e.column ?? 1) + e.length },
+    };
+  });
+  parser.input = lexed.tokens;
+  const program = parser.program();
+  diagnostics.push(...parser.diagnostics);
+  if (parser.errors.length > 0) {
+    const e = parser.errors[0];
+    diagnostics.push({ level: 'ERROR', message: e.message, loc: parser.loc(e.token) });
+  }
+  if (diagnostics.length > 0) throw new CompileError(diagnostics);
+  return program;
+}
