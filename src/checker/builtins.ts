@@ -1,0 +1,34 @@
+// Types of builtin variables (spec §4), as bpftrace 0.17 types them.
+import type { ProbeMatch } from '../probes/provider';
+import { Type, UINT64, str } from './types';
+
+export interface BuiltinInfo {
+  type: Type;
+}
+
+const BUILTINS: Record<string, Type> = {
+  pid: UINT64,
+  tid: UINT64,
+  uid: UINT64,
+  gid: UINT64,
+  nsecs: UINT64,
+  elapsed: UINT64,
+  cpu: UINT64,
+  cgroup: UINT64,
+  rand: UINT64,
+  comm: str(16),
+  probe: { kind: 'text', what: 'probe' },
+  username: { kind: 'text', what: 'username' },
+};
+
+export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args');
+
+/** The builtin's type in this probe, or an error message. */
+export function builtinType(name: string, match: ProbeMatch): Type | { error: string } | undefined {
+  if (name === 'args') {
+    const t = match.provider.argsType?.(match);
+    if (!t) return { error: `The args builtin can only be used with tracepoint/kfunc/uprobeprobes (${match.provider.name} used here)` };
+    return t;
+  }
+  return BUILTINS[name];
+}

@@ -1,0 +1,475 @@
+// AST → typed AST. One entry point: `check(program, options)`.
+//
+// Sets `type` on every expression, fixes the key and value types of every map
+// across all probes, expands attach points into concrete probes, and reports
+// every error of the pass at once (bpftrace's messages and locations).
+import type {
+  AssignStmt, Block, CallExpr, Expr, Loc, MapExpr, Probe, Program, Stmt,
+} from '../ast/nodes';
+import { spanLoc } from '../ast/nodes';
+import { Diagnostic, DiagnosticBag } from '../diagnostics';
+import { matchAttachPoint, ProbeError, ProbeMatch } from '../probes';
+import { builtinType, BUILTIN_NAMES } from './builtins';
+import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
+import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits } from './types';
+import { suggest } from './suggest';
+
+export interface MapInfo {
+  name: string;
+  /** Index into the program's map table (the fd_array slot). */
+  index: number;
+  /** Key part types; empty for a scalar map. */
+  keyTypes: Type[];
+  valueType: Type;
+  loc: Loc;
+}
+
+export interface PrintfSite {
+  id: number;
+  format: string;
+  argTypes: Type[];
+  loc: Loc;
+}
+
+export interface CheckedProbe {
+  ast: Probe;
+  matches: ProbeMatch[];
+}
+
+export interface CheckedProgram {
+  ast: Program;
+  probes: CheckedProbe[];
+  maps: MapInfo[];
+  /** printf call → its site; ids are dense from 0 in source order. */
+  printfs: Map<CallExpr, PrintfSite>;
+  warnings: Diagnostic[];
+}
+
+export interface CheckOptions {
+  /** Positional parameters ($1 …). */
+  params?: string[];
+  /** Capacity of `str()` results (BPFTRACE_STRLEN). */
+  strlen?: number;
+}
+
+interface Scope {
+  vars: Map<string, Type>;
+  match: ProbeMatch;
+  loopDepth: number;
+}
+
+class Checker {
+  readonly diags = new DiagnosticBag();
+  readonly maps = new Map<string, MapInfo>();
+  readonly printfs = new Map<CallExpr, PrintfSite>();
+  /** First pass: learn map types from assignments only; report nothing. */
+  collecting = true;
+
+  constructor(readonly options: Required<CheckOptions>) {}
+
+  error(message: string, loc: Loc): void {
+    if (!this.collecting) this.diags.error(message, loc);
+  }
+  warning(message: string, loc: Loc): void {
+    if (!this.collecting) this.diags.warning(message, loc);
+  }
+
+  probe(p: Probe, matches: ProbeMatch[]): void {
+    const scope: Scope = { vars: new Map(), match: matches[0], loopDepth: 0 };
+    if (p.predicate) {
+      const t = this.expr(p.predicate, scope);
+      if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'bool' && t.kind !== 'none') {
+        this.error(`Invalid type for predicate: ${t.kind === 'string' ? 'string' : typeName(t)}`, p.predicate.loc);
+      }
+    }
+    this.block(p.body, scope);
+  }
+
+  block(b: Block, scope: Scope): void {
+    for (const s of b.stmts) this.stmt(s, scope);
+  }
+
+  stmt(s: Stmt, scope: Scope): void {
+    switch (s.kind) {
+      case 'ExprStmt':
+        this.expr(s.expr, scope, true);
+        return;
+      case 'Assign':
+        this.assign(s, scope);
+        return;
+      case 'If':
+        this.condition(s.cond, scope, 'if()');
+        this.block(s.then, scope);
+        if (s.else) this.block(s.else, scope);
+        return;
+      case 'While':
+        this.condition(s.cond, scope, 'while()');
+        scope.loopDepth++;
+        this.block(s.body, scope);
+        scope.loopDepth--;
+        return;
+      case 'Unroll': {
+        const n = this.constInt(s.count, scope);
+        if (n === undefined) this.error('unroll count must be a positive integer literal', s.count.loc);
+        else if (n > 100n) this.error('unroll maximum value is 100', spanLoc(s.loc, s.count.loc));
+        else if (n < 1n) this.error('unroll minimum value is 1', spanLoc(s.loc, s.count.loc));
+        this.block(s.body, scope);
+        return;
+      }
+      case 'Jump':
+        if (s.jump !== 'return' && scope.loopDepth === 0) this.error(`${s.jump} used outside of a loop`, s.loc);
+        return;
+    }
+  }
+
+  condition(e: Expr, scope: Scope, what: string): void {
+    const t = this.expr(e, scope);
+    if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'bool' && t.kind !== 'none') {
+      this.error(`Invalid condition in ${what}: ${t.kind === 'string' ? 'string' : typeName(t)}`, e.loc);
+    }
+  }
+
+  /** A compile-time integer (literal or numeric positional parameter). */
+  constInt(e: Expr, scope: Scope): bigint | undefined {
+    this.expr(e, scope);
+    if (e.kind === 'Int') return e.value;
+    if (e.kind === 'Param' && !e.count) {
+      const v = this.options.params[e.index - 1] ?? '0';
+      return /^[0-9]+$/.test(v) ? BigInt(v) : undefined;
+    }
+    return undefined;
+  }
+
+  assign(s: AssignStmt, scope: Scope): void {
+    const value = s.op === '=' ? s.value : ({ kind: 'Binary', op: s.op.slice(0, -1), left: s.target, right: s.value, opLoc: s.opLoc, loc: s.loc } as Expr);
+    if (s.target.kind === 'Variable') {
+      const t = this.expr(value, scope, false, true);
+      if (t.kind === 'agg') return; // reported by the call
+      const prev = scope.vars.get(s.target.name);
+      if (prev && !sameType(prev, t)) {
+        this.error(`Type mismatch for ${s.target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(prev)}'`, s.opLoc);
+      } else {
+        const widened = prev?.kind === 'string' && t.kind === 'string' ? str(Math.max(prev.size, t.size)) : t;
+        scope.vars.set(s.target.name, widened);
+      }
+      s.target.type = scope.vars.get(s.target.name);
+      return;
+    }
+    const map = s.target;
+    const keyTypes = map.keys.map((k) => this.mapKeyType(this.expr(k, scope)));
+    let t: Type;
+    if (value.kind === 'Call' && isAggregation(value.name)) {
+      t = this.call(value, scope, { directMapValue: true, map });
+    } else {
+      t = this.expr(value, scope);
+    }
+    if (t.kind === 'none') return;
+    this.defineMap(map, keyTypes, t, s.opLoc);
+    map.type = this.maps.get(map.name)?.valueType;
+  }
+
+  /** Integer keys are stored and checked as 64-bit unsigned, as in bpftrace 0.17. */
+  mapKeyType(t: Type): Type {
+    return t.kind === 'int' ? UINT64 : t;
+  }
+
+  defineMap(map: MapExpr, keyTypes: Type[], valueType: Type, assignLoc: Loc): void {
+    const existing = this.maps.get(map.name);
+    if (!existing) {
+      this.maps.set(map.name, { name: map.name, index: this.maps.size, keyTypes, valueType, loc: map.loc });
+      return;
+    }
+    this.checkKeys(map, existing, keyTypes);
+    const prev = existing.valueType;
+    if (!sameType(prev, valueType)) {
+      // bpftrace's message lacks the closing quote; kept for byte-exact output.
+      this.error(`Type mismatch for ${map.name}: trying to assign value of type '${typeName(valueType)}' when map already contains a value of type '${typeName(prev)}`, assignLoc);
+    } else if (prev.kind === 'string' && valueType.kind === 'string' && valueType.size > prev.size) {
+      existing.valueType = valueType;
+    } else if (prev.kind === 'int' && valueType.kind === 'int' && valueType.bits > prev.bits) {
+      existing.valueType = valueType;
+    }
+  }
+
+  checkKeys(map: MapExpr, info: MapInfo, keyTypes: Type[]): void {
+    const same = keyTypes.length === info.keyTypes.length && keyTypes.every((k, i) => sameType(k, info.keyTypes[i]));
+    if (!same) {
+      this.error(`Argument mismatch for ${map.name}: trying to access with arguments: [${keyTypes.map(typeName).join(', ')}] when map expects arguments: [${info.keyTypes.map(typeName).join(', ')}]`, map.loc);
+      return;
+    }
+    keyTypes.forEach((k, i) => {
+      const prev = info.keyTypes[i];
+      if (prev.kind === 'string' && k.kind === 'string' && k.size > prev.size) info.keyTypes[i] = k;
+    });
+  }
+
+  expr(e: Expr, scope: Scope, isStatement = false, assignedToVariable = false): Type {
+    const t = this.exprType(e, scope, isStatement, assignedToVariable);
+    e.type = t;
+    return t;
+  }
+
+  private exprType(e: Expr, scope: Scope, isStatement: boolean, assignedToVariable: boolean): Type {
+    switch (e.kind) {
+      case 'Int':
+        return INT64;
+      case 'Bool':
+        return { kind: 'bool' };
+      case 'String':
+        return str(Buffer.byteLength(e.value, 'latin1') + 1);
+      case 'Identifier': {
+        const t = builtinType(e.name, scope.match);
+        if (t === undefined) {
+          const hint = suggest(e.name, [...BUILTIN_NAMES, ...FUNCTION_NAMES]);
+          this.error(`Unknown identifier: '${e.name}'${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);
+          return NONE;
+        }
+        if ('error' in t) {
+          this.error(t.error, e.loc);
+          return NONE;
+        }
+        return t;
+      }
+      case 'Param': {
+        if (e.count) return INT64;
+        const v = this.options.params[e.index - 1];
+        if (v !== undefined && !/^[0-9]+$/.test(v)) {
+          this.error(`$${e.index} used numerically but given "${v}". Try using str($${e.index}).`, e.loc);
+        }
+        return INT64;
+      }
+      case 'Variable': {
+        const t = scope.vars.get(e.name);
+        if (!t) {
+          this.error(`Undefined or undeclared variable: ${e.name}`, e.loc);
+          return NONE;
+        }
+        return t;
+      }
+      case 'Map': {
+        const info = this.maps.get(e.name);
+        const keyTypes = e.keys.map((k) => this.mapKeyType(this.expr(k, scope)));
+        if (!info) {
+          const hint = suggest(e.name, [...this.maps.keys()]);
+          this.error(`Undefined map: ${e.name}${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);
+          return NONE;
+        }
+        this.checkKeys(e, info, keyTypes);
+        return info.valueType;
+      }
+      case 'Call':
+        return this.call(e, scope, { directMapValue: false, isStatement, assignedToVariable });
+      case 'Binary':
+        return this.binary(e, scope);
+      case 'Unary': {
+        const t = this.expr(e.operand, scope);
+        if (t.kind === 'none') return NONE;
+        if (e.op === '!' || e.op === '~' || e.op === '-') {
+          if (t.kind !== 'int' && t.kind !== 'bool' && !(e.op === '!' && t.kind === 'pointer')) {
+            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
+            return NONE;
+          }
+          return e.op === '!' ? INT64 : t.kind === 'int' ? int(64, e.op === '-' ? true : t.signed) : INT64;
+        }
+        if (e.op === '*') {
+          if (t.kind === 'pointer') return t.to;
+          if (t.kind === 'int') return UINT64;
+        }
+        this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
+        return NONE;
+      }
+      case 'IncDec': {
+        if (e.target.kind === 'Variable') {
+          const t = this.expr(e.target, scope);
+          if (t.kind !== 'int' && t.kind !== 'none') this.error(`The ${e.op} operator must be applied to an integer`, e.loc);
+          return t;
+        }
+        if (e.target.kind === 'Map') {
+          const keyTypes = e.target.keys.map((k) => this.mapKeyType(this.expr(k, scope)));
+          if (!this.maps.has(e.target.name)) this.defineMap(e.target, keyTypes, INT64, e.loc);
+          else this.checkKeys(e.target, this.maps.get(e.target.name)!, keyTypes);
+          const t = this.maps.get(e.target.name)!.valueType;
+          e.target.type = t;
+          if (t.kind !== 'int') this.error(`The ${e.op} operator must be applied to an integer`, e.loc);
+          return t;
+        }
+        this.error(`The ${e.op} operator must be applied to a map or variable`, e.loc);
+        return NONE;
+      }
+      case 'Ternary': {
+        this.condition(e.cond, scope, 'ternary');
+        const a = this.expr(e.then, scope);
+        const b = this.expr(e.else, scope);
+        if (a.kind === 'none' || b.kind === 'none') return NONE;
+        if (a.kind !== b.kind || (a.kind !== 'int' && a.kind !== 'string')) {
+          this.error(`Ternary operator must return the same type: have '${a.kind === 'int' ? 'integer' : a.kind}' and '${b.kind === 'int' ? 'integer' : b.kind}'`, e.loc);
+          return NONE;
+        }
+        if (a.kind === 'string' && b.kind === 'string') return str(Math.max(a.size, b.size));
+        if (a.kind === 'int' && b.kind === 'int') return int(64, a.signed && b.signed);
+        return a;
+      }
+      case 'Field': {
+        const t = this.expr(e.object, scope);
+        if (t.kind === 'none') return NONE;
+        const struct = t.kind === 'struct' ? t : t.kind === 'pointer' && t.to.kind === 'struct' ? t.to : undefined;
+        if (!struct) {
+          this.error(`Can not access field '${e.field}' on expression of type '${typeName(t)}'`, e.loc);
+          return NONE;
+        }
+        // `args` is a pointer in 0.17 (`->`) and a struct at HEAD (`.`): both are accepted.
+        const field = struct.fields.find((f) => f.name === e.field);
+        if (!field) {
+          const hint = suggest(e.field, struct.fields.map((f) => f.name));
+          this.error(`Struct/union of type '${struct.name}' does not contain a field named '${e.field}'${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);
+          return NONE;
+        }
+        if (struct.isCtx && field.name.startsWith('common_')) {
+          this.error('BPF does not support accessing common tracepoint fields', e.loc);
+          return NONE;
+        }
+        return field.type;
+      }
+      case 'TupleIndex': {
+        const t = this.expr(e.object, scope);
+        if (t.kind === 'none') return NONE;
+        if (t.kind !== 'tuple') {
+          this.error(`Can not access index '${e.index}' on expression of type '${typeName(t)}'`, e.loc);
+          return NONE;
+        }
+        if (e.index >= t.elems.length) {
+          this.error(`Invalid tuple index: ${e.index}. Found ${t.elems.length} elements in tuple.`, e.loc);
+          return NONE;
+        }
+        return t.elems[e.index];
+      }
+      case 'Index': {
+        const t = this.expr(e.object, scope);
+        this.expr(e.index, scope);
+        if (t.kind === 'tuple') {
+          this.error('The array index operator [] can only be used on arrays and pointers, found tuple.', e.loc);
+          return NONE;
+        }
+        if (t.kind === 'array') return t.elem;
+        if (t.kind === 'pointer') return t.to;
+        if (t.kind !== 'none') this.error(`The array index operator [] can only be used on arrays and pointers, found ${typeName(t)}.`, e.loc);
+        return NONE;
+      }
+      case 'Tuple': {
+        const elems = e.elems.map((x) => this.expr(x, scope));
+        if (elems.some((x) => x.kind === 'none')) return NONE;
+        return { kind: 'tuple', elems };
+      }
+      case 'Cast': {
+        const t = this.expr(e.expr, scope);
+        const m = /^(u?)int(8|16|32|64)$/.exec(e.typeName);
+        if (m && e.pointerDepth === 0) {
+          if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'bool' && t.kind !== 'none') {
+            this.error(`Cannot cast from "${typeName(t)}" to "${e.typeName}"`, e.loc);
+          }
+          return int(Number(m[2]) as IntBits, m[1] !== 'u');
+        }
+        if (m) {
+          let to: Type = int(Number(m[2]) as IntBits, m[1] !== 'u');
+          for (let i = 1; i < e.pointerDepth; i++) to = { kind: 'pointer', to, addrSpace: 'kernel' };
+          return { kind: 'pointer', to, addrSpace: t.kind === 'pointer' ? t.addrSpace : 'kernel' };
+        }
+        this.error(`Unknown type: '${e.typeName}'`, e.loc);
+        return NONE;
+      }
+    }
+  }
+
+  binary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): Type {
+    const l = this.expr(e.left, scope);
+    const r = this.expr(e.right, scope);
+    if (l.kind === 'none' || r.kind === 'none') return NONE;
+    const comparison = ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
+    const logical = e.op === '&&' || e.op === '||';
+    if (l.kind === 'string' && r.kind === 'string') {
+      if (e.op === '==' || e.op === '!=') return INT64;
+      this.error(`The ${e.op} operator can not be used on expressions of types ${typeName(l)}, ${typeName(r)}`, e.opLoc);
+      return NONE;
+    }
+    const intLike = (t: Type) => t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer';
+    if (!intLike(l) || !intLike(r)) {
+      this.error(`Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`, spanLoc(e.left.loc, e.right.loc));
+      return NONE;
+    }
+    const ls = isInt(l) && l.signed;
+    const rs = isInt(r) && r.signed;
+    if (comparison || logical) {
+      if (comparison && isInt(l) && isInt(r) && ls !== rs && !isNonNegativeLiteral(e.left) && !isNonNegativeLiteral(e.right)) {
+        this.warning(`comparison of integers of different signs: '${typeName(l)}' and '${typeName(r)}' can lead to undefined behavior`, e.opLoc);
+      }
+      return INT64;
+    }
+    if ((e.op === '/' || e.op === '%') && ((ls && !isNonNegativeLiteral(e.left)) || (rs && !isNonNegativeLiteral(e.right)))) {
+      this.warning(`signed operands for '${e.op}' can lead to undefined behavior (cast to unsigned to silence warning)`, e.opLoc);
+    }
+    if (l.kind === 'pointer' && (e.op === '+' || e.op === '-')) return l;
+    return int(64, ls && rs);
+  }
+
+  call(e: CallExpr, scope: Scope, ctx: Omit<CallContext, 'checker'>): Type {
+    if (e.name === 'str' && e.args[0]?.kind === 'Param') {
+      // str($1) is the parameter's text, known at compile time.
+      const p = e.args[0];
+      const text = p.count ? String(this.options.params.length) : this.options.params[p.index - 1] ?? '';
+      e.args[0].type = str(text.length + 1);
+      if (p.count) this.error('use $#, not str($#)', e.loc);
+      return str(text.length + 1);
+    }
+    return checkCall(e, scope, { ...ctx, checker: this });
+  }
+}
+
+function isNonNegativeLiteral(e: Expr): boolean {
+  return e.kind === 'Int' && e.value >= 0n;
+}
+
+export function isAggregation(name: string): boolean {
+  return ['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist'].includes(name);
+}
+
+export type { Checker, Scope };
+
+/** Typed AST for a parsed program. Throws CompileError listing every error. */
+export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
+  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64 });
+  const probes: CheckedProbe[] = [];
+  let begins = 0;
+  let ends = 0;
+  for (const p of program.probes) {
+    const matches: ProbeMatch[] = [];
+    for (const ap of p.attachPoints) {
+      try {
+        matches.push(...matchAttachPoint(ap, options.params));
+      } catch (err) {
+        if (!(err instanceof ProbeError)) throw err;
+        checker.diags.error(err.message, ap.loc);
+      }
+    }
+    for (const m of matches) {
+      if (m.provider.special === 'begin' && ++begins === 2) checker.diags.error('More than one BEGIN probe defined', p.attachPoints[0].loc);
+      if (m.provider.special === 'end' && ++ends === 2) checker.diags.error('More than one END probe defined', p.attachPoints[0].loc);
+    }
+    probes.push({ ast: p, matches });
+  }
+  checker.diags.throwIfErrors();
+  // Pass 1 learns map types from assignments in any probe, so a probe may read
+  // a map that a later probe writes. Pass 2 checks and reports.
+  for (const pass of [1, 2]) {
+    checker.collecting = pass === 1;
+    checker.printfs.clear();
+    for (const p of probes) checker.probe(p.ast, p.matches);
+  }
+  checker.diags.throwIfErrors();
+  return {
+    ast: program,
+    probes,
+    maps: [...checker.maps.values()].sort((a, b) => a.index - b.index),
+    printfs: checker.printfs,
+    warnings: checker.diags.warnings(),
+  };
+}

@@ -1,0 +1,145 @@
+// Lowering of builtin functions; src/checker/calls.ts holds their type rules.
+import type * as LLVM from 'llvm-bindings';
+import type { CallExpr, MapExpr } from '../ast/nodes';
+import type { MapInfo } from '../checker';
+import { str as strType } from '../checker/types';
+import { CodegenError } from './errors';
+import { Helper } from './helpers';
+import type { CgValue, ProbeCodegen } from './irgen';
+
+interface MapTarget {
+  map: MapExpr;
+  info: MapInfo;
+}
+
+type Lowering = (g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined) => CgValue | undefined;
+
+/**
+ * Read-modify-write of this CPU's slot of an aggregation: look the key up,
+ * update in place when present, insert `initial` otherwise. Per-CPU maps need
+ * no atomics, and the common (present) path makes no update call.
+ */
+function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: (buf: LLVM.Value) => void): void {
+  const plan = g.mapPlan(target.map.name);
+  const key = g.mapKey(target.map);
+  const slot = g.helper(Helper.map_lookup_elem, g.i8p, [g.mapRef(plan), key]);
+  const present = g.newBlock('agg_present');
+  const absent = g.newBlock('agg_absent');
+  const done = g.newBlock('agg_done');
+  g.b.CreateCondBr(g.b.CreateIsNull(slot), absent, present);
+  g.b.SetInsertPoint(present);
+  update(slot);
+  g.b.CreateBr(done);
+  g.b.SetInsertPoint(absent);
+  if (plan.bpfType === 6 /* per-CPU array: the slot always exists */) {
+    g.b.CreateBr(done);
+  } else {
+    const val = g.stackBuffer(plan.valueSize, 'agginit');
+    initial(val);
+    g.helper(Helper.map_update_elem, g.i64, [g.mapRef(plan), key, val, g.b.getInt64(0)]);
+    g.b.CreateBr(done);
+  }
+  g.b.SetInsertPoint(done);
+}
+
+function word(g: ProbeCodegen, ptr: LLVM.Value, index: number): LLVM.Value {
+  return g.wordPtr(ptr, index * 8);
+}
+
+function addTo(g: ProbeCodegen, ptr: LLVM.Value, index: number, delta: LLVM.Value): void {
+  const p = word(g, ptr, index);
+  g.b.CreateStore(g.b.CreateAdd(g.b.CreateLoad(g.i64, p), delta), p);
+}
+
+function requireTarget(e: CallExpr, target: MapTarget | undefined): MapTarget {
+  if (!target) throw new CodegenError(`${e.name}() should be directly assigned to a map`, e.loc);
+  return target;
+}
+
+/** min/max slot: [value, seen]; a CPU that never saw the key has seen = 0. */
+function extreme(kind: 'min' | 'max'): Lowering {
+  return (g, e, target) => {
+    const t = requireTarget(e, target);
+    const x = g.intValue(e.args[0]);
+    const signed = t.info.valueType.kind === 'agg' && t.info.valueType.signed;
+    aggregate(g, t, (slot) => {
+      const old = g.b.CreateLoad(g.i64, word(g, slot, 0));
+      const seen = g.b.CreateLoad(g.i64, word(g, slot, 1));
+      const better = kind === 'min'
+        ? (signed ? g.b.CreateICmpSLT(x, old) : g.b.CreateICmpULT(x, old))
+        : (signed ? g.b.CreateICmpSGT(x, old) : g.b.CreateICmpUGT(x, old));
+      const take = g.b.CreateOr(better, g.b.CreateICmpEQ(seen, g.b.getInt64(0)));
+      g.b.CreateStore(g.b.CreateSelect(take, x, old), word(g, slot, 0));
+      g.b.CreateStore(g.b.getInt64(1), word(g, slot, 1));
+    }, (buf) => {
+      g.b.CreateStore(x, word(g, buf, 0));
+      g.b.CreateStore(g.b.getInt64(1), word(g, buf, 1));
+    });
+    return undefined;
+  };
+}
+
+const LOWERINGS: Record<string, Lowering> = {
+  count(g, e, target) {
+    aggregate(g, requireTarget(e, target), (slot) => addTo(g, slot, 0, g.b.getInt64(1)), (buf) => g.b.CreateStore(g.b.getInt64(1), word(g, buf, 0)));
+    return undefined;
+  },
+  sum(g, e, target) {
+    const t = requireTarget(e, target);
+    const x = g.intValue(e.args[0]);
+    aggregate(g, t, (slot) => addTo(g, slot, 0, x), (buf) => g.b.CreateStore(x, word(g, buf, 0)));
+    return undefined;
+  },
+  min: extreme('min'),
+  max: extreme('max'),
+  /** avg slot: [count, total]. */
+  avg(g, e, target) {
+    const t = requireTarget(e, target);
+    const x = g.intValue(e.args[0]);
+    aggregate(g, t, (slot) => {
+      addTo(g, slot, 0, g.b.getInt64(1));
+      addTo(g, slot, 1, x);
+    }, (buf) => {
+      g.b.CreateStore(g.b.getInt64(1), word(g, buf, 0));
+      g.b.CreateStore(x, word(g, buf, 1));
+    });
+    return undefined;
+  },
+
+  printf(g, e) {
+    const site = g.m.checked.printfs.get(e);
+    if (!site) throw new CodegenError('internal: printf site missing', e.loc);
+    const values = e.args.slice(1).map((a, i) => ({ v: g.expr(a), t: site.argTypes[i] }));
+    g.emitEvent(site.id, values);
+    return undefined;
+  },
+
+  exit(g, e) {
+    g.exit(e.args[0] ? g.expr(e.args[0]) : undefined);
+    return undefined;
+  },
+
+  str(g, e) {
+    const t = e.type!;
+    const size = t.kind === 'string' ? t.size : 64;
+    const arg = e.args[0];
+    if (arg.kind === 'Param') return g.expr({ kind: 'String', value: g.paramText(arg), loc: arg.loc, type: strType(size) });
+    const src = g.intValue(arg);
+    const buf = g.stackBuffer(size, 'str');
+    let limit: LLVM.Value = g.b.getInt64(size);
+    if (e.args[1]) {
+      const n = g.b.CreateAdd(g.intValue(e.args[1]), g.b.getInt64(1));
+      limit = g.b.CreateSelect(g.b.CreateICmpULT(n, limit), n, limit);
+    }
+    const at = arg.type?.kind === 'pointer' ? arg.type.addrSpace : 'none';
+    const helper = at === 'user' ? Helper.probe_read_user_str : at === 'kernel' ? Helper.probe_read_kernel_str : Helper.probe_read_str;
+    g.helper(helper, g.i64, [buf, g.b.CreateTrunc(limit, g.b.getInt32Ty()), g.b.CreateIntToPtr(src, g.i8p)]);
+    return { kind: 'buf', ptr: buf, size };
+  },
+};
+
+export function emitCall(g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined): CgValue | undefined {
+  const lower = LOWERINGS[e.name];
+  if (!lower) throw new CodegenError(`${e.name}() is not supported by codegen yet`, e.loc);
+  return lower(g, e, target);
+}

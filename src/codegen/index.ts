@@ -1,0 +1,125 @@
+// Typed AST → BPF object. One entry point: `compile(checked, options)`.
+//
+// Builds LLVM IR with llvm-bindings (loaded only here, so a cached plan never
+// loads LLVM), hands the IR text to the native addon for O2 and BPF object
+// emission, and returns a CompiledPlan holding every program's instructions.
+import type { CheckedProgram } from '../checker';
+import { CompileError } from '../diagnostics';
+import { CodegenError } from './errors';
+import { ModuleContext, ProbeCodegen } from './irgen';
+import {
+  BPF_MAP_TYPE_RINGBUF, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
+} from './plan';
+
+export interface CodegenOptions {
+  params?: string[];
+  /** Max entries of every hash map (BPFTRACE_MAP_KEYS_MAX). */
+  mapKeysMax?: number;
+  /** Ring buffer size in bytes (power of two, page multiple). */
+  ringbufBytes?: number;
+}
+
+export interface GeneratedModule {
+  ir: string;
+  plan: CompiledPlan;
+}
+
+function sectionFor(provider: string, detail: Record<string, string | number>): string {
+  switch (provider) {
+    case 'tracepoint': return `tracepoint/${detail.category}/${detail.event}`;
+    case 'interval': case 'profile': case 'software': case 'hardware': return 'perf_event';
+    default: return `raw_tp/${provider}`;
+  }
+}
+
+/** Typed AST → LLVM IR text and the plan of maps and programs. */
+export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}): GeneratedModule {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const llvm: typeof import('llvm-bindings') = require('llvm-bindings');
+  const ctx = new llvm.LLVMContext();
+  const module = new llvm.Module('tstrace', ctx);
+  module.setTargetTriple('bpf-pc-linux');
+  module.setDataLayout('e-m:e-p:64:64-i64:64-i128:128-n32:64-S128');
+
+  const mapKeysMax = options.mapKeysMax ?? 4096;
+  const maps: MapPlan[] = checked.maps.map((m) => userMapPlan(m.index, m.name, m.keyTypes, m.valueType, mapKeysMax));
+  const ringbuf: MapPlan = {
+    index: maps.length, name: 'ringbuf', role: 'ringbuf', bpfType: BPF_MAP_TYPE_RINGBUF,
+    keySize: 0, valueSize: 0, maxEntries: options.ringbufBytes ?? 1 << 20, percpu: false, keyTypes: [],
+  };
+  maps.push(ringbuf);
+
+  const probeNames: string[] = [];
+  const probeIds = new Map<string, number>();
+  for (const p of checked.probes) {
+    for (const m of p.matches) {
+      if (!probeIds.has(m.name)) {
+        probeIds.set(m.name, probeNames.length);
+        probeNames.push(m.name);
+      }
+    }
+  }
+
+  const mctx: ModuleContext = {
+    llvm, ctx, module, checked, ringbuf, probeIds, params: options.params ?? [],
+    maps: new Map(maps.filter((m) => m.role === 'user').map((m) => [m.name, m])),
+  };
+  const programs: ProgramPlan[] = [];
+  const usedSections = new Map<string, number>();
+  let attachPointCount = 0;
+  checked.probes.forEach((p, probeIndex) => {
+    for (const match of p.matches) {
+      attachPointCount++;
+      const functionName = `probe_${programs.length}`;
+      let section = sectionFor(match.provider.name, match.detail);
+      const n = usedSections.get(section) ?? 0;
+      usedSections.set(section, n + 1);
+      // Each program gets a section of its own, so it can be read back alone.
+      if (n > 0) section = `${section}_${n}`;
+      try {
+        new ProbeCodegen(mctx, match, functionName).generate(p.ast.predicate, p.ast.body);
+      } catch (e) {
+        if (e instanceof CodegenError) throw new CompileError([{ level: 'ERROR', message: e.message, loc: e.loc ?? p.ast.loc }]);
+        throw e;
+      }
+      programs.push({
+        probeIndex, probeName: match.name, provider: match.provider.name, detail: match.detail,
+        functionName, section, progType: match.provider.progType,
+      });
+    }
+  });
+
+  const license = new llvm.GlobalVariable(module, llvm.ArrayType.get(llvm.Type.getInt8Ty(ctx), 4), true,
+    llvm.GlobalValue.LinkageTypes.ExternalLinkage, llvm.ConstantDataArray.getString(ctx, 'GPL', true), 'LICENSE');
+  void license;
+  if (llvm.verifyModule(module)) {
+    throw new CompileError([{ level: 'ERROR', message: 'LLVM IR verification failed (internal error); run with --emit-llvm to inspect' }]);
+  }
+  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes }));
+  return { ir: module.print(), plan: { maps, programs, printfs, probeNames, attachPointCount } };
+}
+
+/** Typed AST → plan with BPF instructions for every program. */
+export function compile(checked: CheckedProgram, options: CodegenOptions = {}): CompiledPlan {
+  const { ir, plan } = generateIR(checked, options);
+  return emitPlan(ir, plan);
+}
+
+export function emitPlan(ir: string, plan: CompiledPlan): CompiledPlan {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { native } = require('../runtime/native') as typeof import('../runtime/native');
+  const sections: Record<string, string> = { LICENSE: 'license' };
+  for (const p of plan.programs) sections[p.functionName] = p.section;
+  let emitted: { object: Buffer; sections: Record<string, Buffer> };
+  try {
+    emitted = native.emitObject(ir, sections);
+  } catch (e) {
+    throw new CompileError([{ level: 'ERROR', message: (e as Error).message }]);
+  }
+  for (const p of plan.programs) {
+    const insns = emitted.sections[p.section];
+    if (!insns || insns.length === 0) throw new CompileError([{ level: 'ERROR', message: `internal: no code emitted for ${p.probeName}` }]);
+    p.insns = insns.toString('base64');
+  }
+  return plan;
+}

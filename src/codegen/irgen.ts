@@ -1,0 +1,610 @@
+// Typed AST → LLVM IR, one BPF function per concrete probe, built with
+// llvm-bindings' IRBuilder. Every value of integer type is held as an i64
+// extended (sign or zero) from its declared width; strings and tuples live in
+// 8-aligned stack buffers and are passed around as i8* pointers.
+import type * as LLVM from 'llvm-bindings';
+import type { Block, CallExpr, Expr, Stmt, MapExpr } from '../ast/nodes';
+import type { CheckedProgram, MapInfo } from '../checker';
+import { Type, storageSize, tupleOffsets, align8 } from '../checker/types';
+import type { ProbeMatch } from '../probes/provider';
+import { CodegenError } from './errors';
+import { Helper } from './helpers';
+import { EVENT_EXIT, MapPlan, keyLayout, isKeylessArrayAgg } from './plan';
+import { emitCall } from './calls';
+
+type Llvm = typeof LLVM;
+
+/** A value during codegen: an integer in a register, or a pointer to a stack buffer. */
+export type CgValue =
+  | { kind: 'int'; v: LLVM.Value }
+  | { kind: 'buf'; ptr: LLVM.Value; size: number };
+
+const BPF_PSEUDO_MAP_IDX = 5;
+
+export interface ModuleContext {
+  llvm: Llvm;
+  ctx: LLVM.LLVMContext;
+  module: LLVM.Module;
+  checked: CheckedProgram;
+  maps: Map<string, MapPlan>;
+  ringbuf: MapPlan;
+  probeIds: Map<string, number>;
+  params: string[];
+}
+
+export class ProbeCodegen {
+  readonly b: LLVM.IRBuilder;
+  private readonly allocas: LLVM.IRBuilder;
+  readonly fn: LLVM.Function;
+  readonly ctxArg: LLVM.Value;
+  readonly i64: LLVM.IntegerType;
+  readonly i8: LLVM.IntegerType;
+  readonly i8p: LLVM.PointerType;
+  private readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
+  private readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
+
+  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string) {
+    const { llvm, ctx, module } = m;
+    this.b = new llvm.IRBuilder(ctx);
+    this.allocas = new llvm.IRBuilder(ctx);
+    this.i64 = this.b.getInt64Ty();
+    this.i8 = this.b.getInt8Ty();
+    this.i8p = this.b.getInt8PtrTy();
+    const fnType = llvm.FunctionType.get(this.i64, [this.i8p], false);
+    this.fn = llvm.Function.Create(fnType, llvm.Function.LinkageTypes.ExternalLinkage, name, module);
+    this.ctxArg = this.fn.getArg(0);
+    const entry = llvm.BasicBlock.Create(ctx, 'entry', this.fn);
+    this.allocas.SetInsertPoint(entry);
+    const body = llvm.BasicBlock.Create(ctx, 'body', this.fn);
+    this.b.SetInsertPoint(body);
+    this.bodyBB = body;
+  }
+  private readonly bodyBB: LLVM.BasicBlock;
+
+  // ---- small IR helpers ---------------------------------------------------
+
+  const64(v: bigint): LLVM.Value {
+    const u = BigInt.asUintN(64, v);
+    if (u < 0x8000_0000n) return this.b.getInt64(Number(u));
+    const hi = Number(u >> 32n);
+    const lo = Number(u & 0xffff_ffffn);
+    return this.b.CreateOr(this.b.CreateShl(this.b.getInt64(hi), this.b.getInt64(32)), this.b.getInt64(lo));
+  }
+
+  /** An 8-aligned, zeroed stack buffer (allocated in the entry block: BPF can't grow the stack). */
+  stackBuffer(size: number, name = 'buf'): LLVM.Value {
+    const words = Math.max(1, align8(size) / 8);
+    const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name);
+    const ptr = this.b.CreateBitCast(arr, this.i8p);
+    this.zero(ptr, size);
+    return ptr;
+  }
+
+  zero(ptr: LLVM.Value, size: number): void {
+    for (let off = 0; off < align8(size); off += 8) this.b.CreateStore(this.b.getInt64(0), this.wordPtr(ptr, off));
+  }
+
+  bytePtr(ptr: LLVM.Value, offset: number): LLVM.Value {
+    return offset === 0 ? ptr : this.b.CreateGEP(this.i8, ptr, this.b.getInt64(offset));
+  }
+
+  wordPtr(ptr: LLVM.Value, offset: number, bits = 64): LLVM.Value {
+    const ty = this.b.getIntNTy(bits);
+    return this.b.CreateBitCast(this.bytePtr(ptr, offset), this.m.llvm.PointerType.get(ty, 0));
+  }
+
+  /** Copies `size` bytes (rounded up to 8) between 8-aligned buffers. */
+  copy(dst: LLVM.Value, src: LLVM.Value, size: number): void {
+    for (let off = 0; off < align8(size); off += 8) {
+      this.b.CreateStore(this.b.CreateLoad(this.i64, this.wordPtr(src, off)), this.wordPtr(dst, off));
+    }
+  }
+
+  helper(id: Helper, ret: LLVM.Type, args: LLVM.Value[]): LLVM.Value {
+    const { llvm } = this.m;
+    const fnTy = llvm.FunctionType.get(ret, args.map((a) => a.getType()), false);
+    const callee = this.b.CreateIntToPtr(this.b.getInt64(id), llvm.PointerType.get(fnTy, 0));
+    return this.b.CreateCall(fnTy, callee, args);
+  }
+
+  mapRef(map: MapPlan): LLVM.Value {
+    const { llvm, module } = this.m;
+    const pseudo = module.getOrInsertFunction('llvm.bpf.pseudo', llvm.FunctionType.get(this.i64, [this.i64, this.i64], false));
+    return this.b.CreateIntToPtr(this.b.CreateCall(pseudo, [this.b.getInt64(BPF_PSEUDO_MAP_IDX), this.b.getInt64(map.index)]), this.i8p);
+  }
+
+  newBlock(name: string): LLVM.BasicBlock {
+    return this.m.llvm.BasicBlock.Create(this.m.ctx, name, this.fn);
+  }
+
+  terminated(): boolean {
+    return this.b.GetInsertBlock()?.getTerminator() != null;
+  }
+
+  /** Ends the probe invocation here; code after it goes to an unreachable block LLVM drops. */
+  returnNow(): void {
+    this.b.CreateRet(this.b.getInt64(0));
+    this.b.SetInsertPoint(this.newBlock('dead'));
+  }
+
+  /** Extends the low `bits` of an i64 back to 64 bits, as the type's signedness says. */
+  normalize(v: LLVM.Value, t: Type): LLVM.Value {
+    if (t.kind !== 'int' || t.bits === 64) return v;
+    const narrow = this.b.CreateTrunc(v, this.b.getIntNTy(t.bits));
+    return t.signed ? this.b.CreateSExt(narrow, this.i64) : this.b.CreateZExt(narrow, this.i64);
+  }
+
+  boolToI64(v: LLVM.Value): LLVM.Value {
+    return this.b.CreateZExt(v, this.i64);
+  }
+
+  isTrue(v: LLVM.Value): LLVM.Value {
+    return this.b.CreateICmpNE(v, this.b.getInt64(0));
+  }
+
+  paramText(p: Extract<Expr, { kind: 'Param' }>): string {
+    return p.count ? String(this.m.params.length) : this.m.params[p.index - 1] ?? '';
+  }
+
+  // ---- probe body ----------------------------------------------------------
+
+  generate(predicate: Expr | undefined, body: Block): void {
+    if (predicate) {
+      const cond = this.intValue(predicate);
+      const pass = this.newBlock('pred_true');
+      const fail = this.newBlock('pred_false');
+      this.b.CreateCondBr(this.isTrue(cond), pass, fail);
+      this.b.SetInsertPoint(fail);
+      this.b.CreateRet(this.b.getInt64(0));
+      this.b.SetInsertPoint(pass);
+    }
+    this.block(body);
+    if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
+    this.allocas.CreateBr(this.bodyBB);
+  }
+
+  block(b: Block): void {
+    for (const s of b.stmts) this.stmt(s);
+  }
+
+  stmt(s: Stmt): void {
+    switch (s.kind) {
+      case 'ExprStmt':
+        this.expr(s.expr);
+        return;
+      case 'Assign':
+        this.assign(s);
+        return;
+      case 'If': {
+        const cond = this.intValue(s.cond);
+        const thenBB = this.newBlock('if_then');
+        const elseBB = this.newBlock('if_else');
+        const endBB = this.newBlock('if_end');
+        this.b.CreateCondBr(this.isTrue(cond), thenBB, elseBB);
+        this.b.SetInsertPoint(thenBB);
+        this.block(s.then);
+        if (!this.terminated()) this.b.CreateBr(endBB);
+        this.b.SetInsertPoint(elseBB);
+        if (s.else) this.block(s.else);
+        if (!this.terminated()) this.b.CreateBr(endBB);
+        this.b.SetInsertPoint(endBB);
+        return;
+      }
+      case 'While': {
+        const condBB = this.newBlock('while_cond');
+        const bodyBB = this.newBlock('while_body');
+        const endBB = this.newBlock('while_end');
+        this.b.CreateBr(condBB);
+        this.b.SetInsertPoint(condBB);
+        this.b.CreateCondBr(this.isTrue(this.intValue(s.cond)), bodyBB, endBB);
+        this.b.SetInsertPoint(bodyBB);
+        this.loops.push({ breakBB: endBB, continueBB: condBB });
+        this.block(s.body);
+        this.loops.pop();
+        if (!this.terminated()) this.b.CreateBr(condBB);
+        this.b.SetInsertPoint(endBB);
+        return;
+      }
+      case 'Unroll': {
+        const n = s.count.kind === 'Int' ? Number(s.count.value) : 1;
+        for (let i = 0; i < n; i++) this.block(s.body);
+        return;
+      }
+      case 'Jump': {
+        if (s.jump === 'return') return this.returnNow();
+        const loop = this.loops[this.loops.length - 1];
+        this.b.CreateBr(s.jump === 'break' ? loop.breakBB : loop.continueBB);
+        this.b.SetInsertPoint(this.newBlock('after_jump'));
+        return;
+      }
+    }
+  }
+
+  assign(s: Extract<Stmt, { kind: 'Assign' }>): void {
+    const value: Expr = s.op === '='
+      ? s.value
+      : { kind: 'Binary', op: s.op.slice(0, -1) as never, left: s.target, right: s.value, opLoc: s.opLoc, loc: s.loc, type: s.target.type };
+    if (s.target.kind === 'Variable') {
+      const t = s.target.type!;
+      const slot = this.variable(s.target.name, t);
+      const v = this.expr(value);
+      this.storeValue(slot.ptr, v, t);
+      return;
+    }
+    const map = s.target;
+    const info = this.mapInfo(map.name);
+    if (info.valueType.kind === 'agg' && value.kind === 'Call') {
+      emitCall(this, value, { map, info });
+      return;
+    }
+    const v = this.expr(value);
+    this.mapStore(map, v);
+  }
+
+  variable(name: string, t: Type): { ptr: LLVM.Value; type: Type } {
+    let slot = this.vars.get(name);
+    if (!slot) {
+      // Variables are zeroed at probe entry: bpftrace variables start at 0/"".
+      const size = t.kind === 'int' ? 8 : align8(storageSize(t));
+      const words = Math.max(1, size / 8);
+      const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name.slice(1));
+      const ptr = this.allocas.CreateBitCast(arr, this.i8p);
+      for (let off = 0; off < size; off += 8) {
+        const w = off === 0 ? this.allocas.CreateBitCast(ptr, this.m.llvm.PointerType.get(this.i64, 0))
+          : this.allocas.CreateBitCast(this.allocas.CreateGEP(this.i8, ptr, this.allocas.getInt64(off)), this.m.llvm.PointerType.get(this.i64, 0));
+        this.allocas.CreateStore(this.allocas.getInt64(0), w);
+      }
+      slot = { ptr, type: t };
+      this.vars.set(name, slot);
+    }
+    return slot;
+  }
+
+  /** Stores a value of type `t` at `ptr` in storage layout. */
+  storeValue(ptr: LLVM.Value, v: CgValue, t: Type): void {
+    if (v.kind === 'int') {
+      this.b.CreateStore(v.v, this.wordPtr(ptr, 0));
+      return;
+    }
+    const size = storageSize(t);
+    if (v.size < size) this.zero(ptr, size);
+    this.copy(ptr, v.ptr, Math.min(v.size, size));
+  }
+
+  /** Loads a value of type `t` from storage layout at `ptr` (copying buffers to the stack). */
+  loadValue(ptr: LLVM.Value, t: Type): CgValue {
+    if (t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'text') {
+      return { kind: 'int', v: this.b.CreateLoad(this.i64, this.wordPtr(ptr, 0)) };
+    }
+    const size = storageSize(t);
+    const buf = this.stackBuffer(size, 'val');
+    this.copy(buf, ptr, size);
+    return { kind: 'buf', ptr: buf, size };
+  }
+
+  mapInfo(name: string): MapInfo {
+    const info = this.m.checked.maps.find((x) => x.name === name);
+    if (!info) throw new CodegenError(`internal: unknown map ${name}`);
+    return info;
+  }
+
+  mapPlan(name: string): MapPlan {
+    return this.m.maps.get(name)!;
+  }
+
+  /** Builds the key buffer for `@map[keys]` (a u32 0 for keyless per-CPU arrays). */
+  mapKey(map: MapExpr): LLVM.Value {
+    const info = this.mapInfo(map.name);
+    const plan = this.mapPlan(map.name);
+    const key = this.stackBuffer(plan.keySize, 'key');
+    if (info.valueType.kind === 'agg' && isKeylessArrayAgg(info.valueType.agg, info.keyTypes)) return key;
+    const layout = keyLayout(info.keyTypes);
+    map.keys.forEach((k, i) => this.storeValue(this.bytePtr(key, layout.offsets[i]), this.expr(k), info.keyTypes[i]));
+    return key;
+  }
+
+  mapStore(map: MapExpr, v: CgValue): void {
+    const info = this.mapInfo(map.name);
+    const plan = this.mapPlan(map.name);
+    const key = this.mapKey(map);
+    const val = this.stackBuffer(plan.valueSize, 'mapval');
+    this.storeValue(val, v, info.valueType);
+    this.helper(Helper.map_update_elem, this.i64, [this.mapRef(plan), key, val, this.b.getInt64(0)]);
+  }
+
+  /** Reads `@map[keys]`; a missing key reads as zero / empty. */
+  mapLoad(map: MapExpr): CgValue {
+    const info = this.mapInfo(map.name);
+    const plan = this.mapPlan(map.name);
+    const key = this.mapKey(map);
+    const ptr = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(plan), key]);
+    const found = this.newBlock('map_found');
+    const missing = this.newBlock('map_missing');
+    const done = this.newBlock('map_done');
+    const t = info.valueType;
+    const scalar = t.kind === 'int' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'bool' || t.kind === 'agg';
+    const result = scalar ? undefined : this.stackBuffer(storageSize(t), 'mapread');
+    this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
+    this.b.SetInsertPoint(found);
+    let loaded: LLVM.Value | undefined;
+    if (result) this.copy(result, ptr, storageSize(t));
+    else loaded = this.b.CreateLoad(this.i64, this.wordPtr(ptr, 0));
+    const foundEnd = this.b.GetInsertBlock()!;
+    this.b.CreateBr(done);
+    this.b.SetInsertPoint(missing);
+    this.b.CreateBr(done);
+    this.b.SetInsertPoint(done);
+    if (result) return { kind: 'buf', ptr: result, size: storageSize(t) };
+    const phi = this.b.CreatePHI(this.i64, 2);
+    phi.addIncoming(loaded!, foundEnd);
+    phi.addIncoming(this.b.getInt64(0), missing);
+    return { kind: 'int', v: phi };
+  }
+
+  /** Writes a ring-buffer event: u64 header, then the payload values in storage layout. */
+  emitEvent(header: number, values: { v: CgValue; t: Type }[]): void {
+    let size = 8;
+    const offsets = values.map(({ t }) => {
+      const at = size;
+      size += align8(storageSize(t));
+      return at;
+    });
+    const ringbuf = this.mapRef(this.m.ringbuf);
+    const rec = this.helper(Helper.ringbuf_reserve, this.i8p, [ringbuf, this.b.getInt64(size), this.b.getInt64(0)]);
+    const ok = this.newBlock('event_ok');
+    const done = this.newBlock('event_done');
+    this.b.CreateCondBr(this.b.CreateIsNull(rec), done, ok);
+    this.b.SetInsertPoint(ok);
+    this.b.CreateStore(this.b.getInt64(header), this.wordPtr(rec, 0));
+    values.forEach(({ v, t }, i) => {
+      const at = this.bytePtr(rec, offsets[i]);
+      if (v.kind === 'int') this.b.CreateStore(v.v, this.wordPtr(at, 0));
+      else this.copy(at, v.ptr, Math.min(v.size, storageSize(t)));
+    });
+    this.helper(Helper.ringbuf_submit, this.m.llvm.Type.getVoidTy(this.m.ctx), [rec, this.b.getInt64(0)]);
+    this.b.CreateBr(done);
+    this.b.SetInsertPoint(done);
+  }
+
+  exit(code: CgValue | undefined): void {
+    this.emitEvent(EVENT_EXIT, [{ v: code ?? { kind: 'int', v: this.b.getInt64(0) }, t: { kind: 'int', bits: 64, signed: true } }]);
+    this.returnNow();
+  }
+
+  // ---- expressions -----------------------------------------------------------
+
+  intValue(e: Expr): LLVM.Value {
+    const v = this.expr(e);
+    if (v.kind !== 'int') throw new CodegenError(`internal: expected an integer for ${e.kind}`);
+    return v.v;
+  }
+
+  expr(e: Expr): CgValue {
+    const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
+    switch (e.kind) {
+      case 'Int':
+        return int(this.const64(e.value));
+      case 'Bool':
+        return int(this.b.getInt64(e.value ? 1 : 0));
+      case 'String': {
+        const bytes = Buffer.from(e.value, 'latin1');
+        const size = bytes.length + 1;
+        const buf = this.stackBuffer(size, 'str');
+        for (let off = 0; off < bytes.length; off += 8) {
+          const word = Buffer.alloc(8);
+          bytes.copy(word, 0, off, Math.min(off + 8, bytes.length));
+          const w = word.readBigUInt64LE(0);
+          if (w !== 0n) this.b.CreateStore(this.const64(w), this.wordPtr(buf, off));
+        }
+        return { kind: 'buf', ptr: buf, size };
+      }
+      case 'Param':
+        return int(this.const64(e.count ? BigInt(this.m.params.length) : BigInt(/^[0-9]+$/.test(this.paramText(e)) ? this.paramText(e) : '0')));
+      case 'Identifier':
+        return this.builtin(e.name, e.type!);
+      case 'Variable': {
+        const slot = this.variable(e.name, e.type!);
+        return this.loadValue(slot.ptr, slot.type);
+      }
+      case 'Map':
+        return this.mapLoad(e);
+      case 'Call':
+        return emitCall(this, e, undefined) ?? int(this.b.getInt64(0));
+      case 'Binary':
+        return this.binary(e);
+      case 'Unary': {
+        const v = this.intValue(e.operand);
+        switch (e.op) {
+          case '-': return int(this.b.CreateNeg(v));
+          case '~': return int(this.b.CreateNot(v));
+          case '!': return int(this.boolToI64(this.b.CreateICmpEQ(v, this.b.getInt64(0))));
+          default: throw new CodegenError(`unsupported operator ${e.op}`, e.loc);
+        }
+      }
+      case 'IncDec': {
+        const delta = this.b.getInt64(e.op === '++' ? 1 : -1);
+        const old = this.intValue(e.target);
+        const updated = this.normalize(this.b.CreateAdd(old, delta), e.type!);
+        if (e.target.kind === 'Variable') this.b.CreateStore(updated, this.wordPtr(this.variable(e.target.name, e.target.type!).ptr, 0));
+        else this.mapStore(e.target as MapExpr, int(updated));
+        return int(e.prefix ? updated : old);
+      }
+      case 'Ternary': {
+        const cond = this.intValue(e.cond);
+        const t = e.type!;
+        const result = t.kind === 'int' ? undefined : this.stackBuffer(storageSize(t), 'ternary');
+        const thenBB = this.newBlock('tern_then');
+        const elseBB = this.newBlock('tern_else');
+        const endBB = this.newBlock('tern_end');
+        this.b.CreateCondBr(this.isTrue(cond), thenBB, elseBB);
+        const arms: [LLVM.Value, LLVM.BasicBlock][] = [];
+        for (const [bb, arm] of [[thenBB, e.then], [elseBB, e.else]] as const) {
+          this.b.SetInsertPoint(bb);
+          const v = this.expr(arm);
+          if (result && v.kind === 'buf') this.copy(result, v.ptr, Math.min(v.size, storageSize(t)));
+          if (v.kind === 'int') arms.push([v.v, this.b.GetInsertBlock()!]);
+          this.b.CreateBr(endBB);
+        }
+        this.b.SetInsertPoint(endBB);
+        if (result) return { kind: 'buf', ptr: result, size: storageSize(t) };
+        const phi = this.b.CreatePHI(this.i64, 2);
+        for (const [v, bb] of arms) phi.addIncoming(v, bb);
+        return int(phi);
+      }
+      case 'Field':
+        return this.field(e);
+      case 'TupleIndex': {
+        const tuple = this.expr(e.object);
+        const tt = e.object.type as Extract<Type, { kind: 'tuple' }>;
+        if (tuple.kind !== 'buf') throw new CodegenError('internal: tuple is not a buffer', e.loc);
+        return this.loadValue(this.bytePtr(tuple.ptr, tupleOffsets(tt)[e.index]), tt.elems[e.index]);
+      }
+      case 'Tuple': {
+        const tt = e.type as Extract<Type, { kind: 'tuple' }>;
+        const buf = this.stackBuffer(storageSize(tt), 'tuple');
+        const offsets = tupleOffsets(tt);
+        e.elems.forEach((x, i) => this.storeValue(this.bytePtr(buf, offsets[i]), this.expr(x), tt.elems[i]));
+        return { kind: 'buf', ptr: buf, size: storageSize(tt) };
+      }
+      case 'Cast': {
+        const v = this.intValue(e.expr);
+        return int(this.normalize(v, e.type!));
+      }
+      case 'Index':
+        throw new CodegenError('array indexing is not supported yet', e.loc);
+    }
+  }
+
+  binary(e: Extract<Expr, { kind: 'Binary' }>): CgValue {
+    const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
+    if (e.op === '&&' || e.op === '||') return int(this.shortCircuit(e));
+    const lt = e.left.type!;
+    const rt = e.right.type!;
+    if (lt.kind === 'string' && rt.kind === 'string') {
+      const eq = this.stringsEqual(this.expr(e.left), this.expr(e.right));
+      return int(this.boolToI64(e.op === '==' ? eq : this.b.CreateNot(eq)));
+    }
+    const l = this.intValue(e.left);
+    const r = this.intValue(e.right);
+    const signed = lt.kind === 'int' && rt.kind === 'int' && lt.signed && rt.signed;
+    const b = this.b;
+    switch (e.op) {
+      case '+': return int(b.CreateAdd(l, r));
+      case '-': return int(b.CreateSub(l, r));
+      case '*': return int(b.CreateMul(l, r));
+      case '/': case '%': {
+        // Unsigned, and x/0 == 0, as BPF (and bpftrace 0.17) define it.
+        const zero = b.CreateICmpEQ(r, b.getInt64(0));
+        const safe = b.CreateSelect(zero, b.getInt64(1), r);
+        const q = e.op === '/' ? b.CreateUDiv(l, safe) : b.CreateURem(l, safe);
+        return int(b.CreateSelect(zero, b.getInt64(0), q));
+      }
+      case '&': return int(b.CreateAnd(l, r));
+      case '|': return int(b.CreateOr(l, r));
+      case '^': return int(b.CreateXor(l, r));
+      case '<<': return int(b.CreateShl(l, r));
+      case '>>': return int(b.CreateLShr(l, r));
+      case '==': return int(this.boolToI64(b.CreateICmpEQ(l, r)));
+      case '!=': return int(this.boolToI64(b.CreateICmpNE(l, r)));
+      case '<': return int(this.boolToI64(signed ? b.CreateICmpSLT(l, r) : b.CreateICmpULT(l, r)));
+      case '<=': return int(this.boolToI64(signed ? b.CreateICmpSLE(l, r) : b.CreateICmpULE(l, r)));
+      case '>': return int(this.boolToI64(signed ? b.CreateICmpSGT(l, r) : b.CreateICmpUGT(l, r)));
+      case '>=': return int(this.boolToI64(signed ? b.CreateICmpSGE(l, r) : b.CreateICmpUGE(l, r)));
+    }
+    throw new CodegenError(`unsupported operator ${e.op}`, e.opLoc);
+  }
+
+  private shortCircuit(e: Extract<Expr, { kind: 'Binary' }>): LLVM.Value {
+    const l = this.isTrue(this.intValue(e.left));
+    const leftEnd = this.b.GetInsertBlock()!;
+    const rhsBB = this.newBlock('sc_rhs');
+    const endBB = this.newBlock('sc_end');
+    if (e.op === '&&') this.b.CreateCondBr(l, rhsBB, endBB);
+    else this.b.CreateCondBr(l, endBB, rhsBB);
+    this.b.SetInsertPoint(rhsBB);
+    const r = this.boolToI64(this.isTrue(this.intValue(e.right)));
+    const rhsEnd = this.b.GetInsertBlock()!;
+    this.b.CreateBr(endBB);
+    this.b.SetInsertPoint(endBB);
+    const phi = this.b.CreatePHI(this.i64, 2);
+    phi.addIncoming(this.b.getInt64(e.op === '&&' ? 0 : 1), leftEnd);
+    phi.addIncoming(r, rhsEnd);
+    return phi;
+  }
+
+  /** C-string equality over the shorter capacity, stopping at the first NUL. */
+  stringsEqual(a: CgValue, b: CgValue): LLVM.Value {
+    if (a.kind !== 'buf' || b.kind !== 'buf') throw new CodegenError('internal: string is not a buffer');
+    const n = Math.min(a.size, b.size);
+    const endBB = this.newBlock('streq_end');
+    const incoming: [LLVM.Value, LLVM.BasicBlock][] = [];
+    for (let i = 0; i < n; i++) {
+      const ca = this.b.CreateLoad(this.i8, this.bytePtr(a.ptr, i));
+      const cb = this.b.CreateLoad(this.i8, this.bytePtr(b.ptr, i));
+      const same = this.b.CreateICmpEQ(ca, cb);
+      const next = this.newBlock('streq_next');
+      incoming.push([this.b.getFalse(), this.b.GetInsertBlock()!]);
+      this.b.CreateCondBr(same, next, endBB);
+      this.b.SetInsertPoint(next);
+      const atEnd = this.b.CreateICmpEQ(ca, this.m.llvm.ConstantInt.get(this.i8, 0));
+      const cont = this.newBlock('streq_cont');
+      incoming.push([this.b.getTrue(), this.b.GetInsertBlock()!]);
+      this.b.CreateCondBr(atEnd, endBB, cont);
+      this.b.SetInsertPoint(cont);
+    }
+    // Equal over the whole shorter capacity (no NUL seen): treat as equal.
+    incoming.push([this.b.getTrue(), this.b.GetInsertBlock()!]);
+    this.b.CreateBr(endBB);
+    this.b.SetInsertPoint(endBB);
+    const phi = this.b.CreatePHI(this.b.getInt1Ty(), incoming.length);
+    for (const [v, bb] of incoming) phi.addIncoming(v, bb);
+    return phi;
+  }
+
+  field(e: Extract<Expr, { kind: 'Field' }>): CgValue {
+    const objType = e.object.type!;
+    const struct = objType.kind === 'struct' ? objType : objType.kind === 'pointer' && objType.to.kind === 'struct' ? objType.to : undefined;
+    if (!struct?.isCtx || e.object.kind !== 'Identifier') throw new CodegenError('field access is only supported on args for now', e.loc);
+    // Each concrete probe of a wildcard has its own record layout.
+    const own = this.match.provider.argsType?.(this.match) ?? struct;
+    const field = own.fields.find((f) => f.name === e.field);
+    if (!field) throw new CodegenError(`Struct/union of type '${own.name}' does not contain a field named '${e.field}'`, e.loc);
+    const t = field.type;
+    if (t.kind === 'int') {
+      const raw = this.b.CreateLoad(this.b.getIntNTy(t.bits), this.wordPtr(this.ctxArg, field.offset, t.bits));
+      return { kind: 'int', v: t.bits === 64 ? raw : t.signed ? this.b.CreateSExt(raw, this.i64) : this.b.CreateZExt(raw, this.i64) };
+    }
+    if (t.kind === 'pointer') return { kind: 'int', v: this.b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, field.offset)) };
+    // Arrays and strings inside the record are copied out with probe_read_kernel.
+    const size = storageSize(t);
+    const buf = this.stackBuffer(size, 'field');
+    this.helper(Helper.probe_read_kernel, this.i64, [buf, this.b.getInt64(size), this.bytePtr(this.ctxArg, field.offset)]);
+    return { kind: 'buf', ptr: buf, size };
+  }
+
+  builtin(name: string, t: Type): CgValue {
+    const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
+    const b = this.b;
+    switch (name) {
+      case 'pid': return int(b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32)));
+      case 'tid': return int(b.CreateAnd(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(0xffffffff)));
+      case 'uid': case 'username': return int(b.CreateAnd(this.helper(Helper.get_current_uid_gid, this.i64, []), b.getInt64(0xffffffff)));
+      case 'gid': return int(b.CreateLShr(this.helper(Helper.get_current_uid_gid, this.i64, []), b.getInt64(32)));
+      case 'nsecs': return int(this.helper(Helper.ktime_get_boot_ns, this.i64, []));
+      case 'cpu': return int(b.CreateZExt(this.helper(Helper.get_smp_processor_id, b.getInt32Ty(), []), this.i64));
+      case 'cgroup': return int(this.helper(Helper.get_current_cgroup_id, this.i64, []));
+      case 'rand': return int(b.CreateZExt(this.helper(Helper.get_prandom_u32, b.getInt32Ty(), []), this.i64));
+      case 'probe': return int(b.getInt64(this.m.probeIds.get(this.match.name) ?? 0));
+      case 'comm': {
+        const buf = this.stackBuffer(16, 'comm');
+        this.helper(Helper.get_current_comm, this.i64, [buf, b.getInt64(16)]);
+        return { kind: 'buf', ptr: buf, size: 16 };
+      }
+      case 'args':
+        return int(b.CreatePtrToInt(this.ctxArg, this.i64));
+    }
+    throw new CodegenError(`builtin ${name} (${t.kind}) is not supported yet`);
+  }
+}
+
+export type { CallExpr };

@@ -1,0 +1,96 @@
+// The compiled program as plain data: what codegen produced and what the
+// runtime needs to create maps, load and attach programs, and decode events
+// and map contents. No LLVM types here, so the runtime never loads LLVM and
+// a compiled plan can be cached as JSON.
+import type { AggKind, Type } from '../checker/types';
+import { storageSize, align8, aggValueSize } from '../checker/types';
+
+export const BPF_MAP_TYPE_HASH = 1;
+export const BPF_MAP_TYPE_ARRAY = 2;
+export const BPF_MAP_TYPE_PERCPU_HASH = 5;
+export const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
+export const BPF_MAP_TYPE_RINGBUF = 27;
+
+export type MapRole = 'user' | 'ringbuf' | 'lost';
+
+export interface MapPlan {
+  /** Slot in fd_array; code refers to maps by this index. */
+  index: number;
+  name: string;
+  role: MapRole;
+  bpfType: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  percpu: boolean;
+  /** For user maps: key part types (empty for scalar maps) and value type. */
+  keyTypes: Type[];
+  valueType?: Type;
+}
+
+export interface ProgramPlan {
+  /** Index of the AST probe, and the canonical probe name. */
+  probeIndex: number;
+  probeName: string;
+  provider: string;
+  detail: Record<string, string | number>;
+  functionName: string;
+  section: string;
+  progType: number;
+  /** Filled after object emission: the instructions, base64 so the plan stays JSON. */
+  insns?: string;
+}
+
+export interface PrintfPlan {
+  id: number;
+  format: string;
+  argTypes: Type[];
+}
+
+export interface CompiledPlan {
+  maps: MapPlan[];
+  programs: ProgramPlan[];
+  printfs: PrintfPlan[];
+  /** Canonical probe names, indexed by the value of the `probe` builtin. */
+  probeNames: string[];
+  /** Number of attach points, for "Attaching N probes...". */
+  attachPointCount: number;
+}
+
+/** Event kinds written to the ring buffer: a u64 header, then the payload. */
+export const EVENT_EXIT = 0xffff_0001;
+/** printf events carry their site id (< EVENT_EXIT) in the header. */
+
+/** Size of one map key with the given part types (each part 8-aligned). */
+export function keyLayout(keyTypes: Type[]): { size: number; offsets: number[] } {
+  const offsets: number[] = [];
+  let size = 0;
+  for (const t of keyTypes) {
+    offsets.push(size);
+    size += align8(storageSize(t));
+  }
+  return { size: Math.max(size, 8), offsets };
+}
+
+export function isKeylessArrayAgg(agg: AggKind, keyTypes: Type[]): boolean {
+  // bpftrace 0.17 keeps a keyless count() in a per-CPU array, so it prints
+  // `@c: 0` even when the probe never fired; other keyless aggregations are hashes.
+  return agg === 'count' && keyTypes.length === 0;
+}
+
+export function userMapPlan(index: number, name: string, keyTypes: Type[], valueType: Type, maxEntries: number): MapPlan {
+  const key = keyLayout(keyTypes);
+  if (valueType.kind === 'agg') {
+    if (isKeylessArrayAgg(valueType.agg, keyTypes)) {
+      return { index, name, role: 'user', bpfType: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, percpu: true, keyTypes, valueType };
+    }
+    return {
+      index, name, role: 'user', bpfType: BPF_MAP_TYPE_PERCPU_HASH, keySize: key.size,
+      valueSize: aggValueSize(valueType.agg), maxEntries, percpu: true, keyTypes, valueType,
+    };
+  }
+  return {
+    index, name, role: 'user', bpfType: BPF_MAP_TYPE_HASH, keySize: key.size,
+    valueSize: align8(storageSize(valueType)), maxEntries, percpu: false, keyTypes, valueType,
+  };
+}

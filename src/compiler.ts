@@ -1,0 +1,29 @@
+// The pipeline from source text to a loadable plan, one pass per phase:
+// source → tokens → AST → typed AST → LLVM IR → BPF object (plan).
+import { parse } from './parser';
+import { check, CheckOptions } from './checker';
+import type { Diagnostic } from './diagnostics';
+import type { CompiledPlan } from './codegen/plan';
+
+export interface CompileOptions extends CheckOptions {
+  file?: string;
+  mapKeysMax?: number;
+}
+
+export interface CompileResult {
+  plan: CompiledPlan;
+  warnings: Diagnostic[];
+  ir: string;
+}
+
+/** Throws CompileError with diagnostics for any error in any phase. */
+export function compileSource(source: string, options: CompileOptions = {}): CompileResult {
+  const ast = parse(source, options.file ?? 'stdin');
+  const checked = check(ast, options);
+  // Codegen loads LLVM; required here so front-end-only users never load it.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const codegen = require('./codegen') as typeof import('./codegen');
+  const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax: options.mapKeysMax });
+  codegen.emitPlan(ir, plan);
+  return { plan, warnings: checked.warnings, ir };
+}

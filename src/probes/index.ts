@@ -1,0 +1,40 @@
+// The probe-type registry: attach-point text → provider → concrete probes.
+import type { AttachPoint } from '../ast/nodes';
+import { ProbeError, Provider, ProbeMatch } from './provider';
+import { beginProvider, endProvider } from './special';
+import { tracepointProvider } from './tracepoint';
+import { intervalProvider } from './interval';
+
+export const providers: Provider[] = [beginProvider, endProvider, tracepointProvider, intervalProvider];
+
+const byName = new Map<string, Provider>();
+for (const p of providers) for (const n of [p.name, ...p.aliases]) byName.set(n, p);
+
+/** Splits on `:` outside double quotes; quotes are removed. */
+export function splitAttachPoint(text: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === '\\' && quoted && i + 1 < text.length) cur += text[++i];
+    else if (ch === ':' && !quoted) { parts.push(cur); cur = ''; }
+    else cur += ch;
+  }
+  parts.push(cur);
+  return parts;
+}
+
+/** Expands one attach point. Throws ProbeError with bpftrace's message. */
+export function matchAttachPoint(ap: AttachPoint, params: string[] = []): ProbeMatch[] {
+  // Positional parameters are substituted textually, as bpftrace does.
+  const text = ap.text.replace(/\$([0-9]+)/g, (_, n) => params[Number(n) - 1] ?? '');
+  const [head, ...rest] = splitAttachPoint(text);
+  const provider = byName.get(head);
+  if (!provider) throw new ProbeError(`Invalid probe type: ${head}`);
+  return provider.match(rest, ap);
+}
+
+export { ProbeError };
+export type { Provider, ProbeMatch };

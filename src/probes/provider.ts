@@ -1,0 +1,46 @@
+// One interface for every probe type, used across the phases: matching an
+// attach point, typing `args`, the program type codegen emits, and attaching.
+import type { AttachPoint } from '../ast/nodes';
+import type { StructField, Type } from '../checker/types';
+
+export interface ProbeMatch {
+  provider: Provider;
+  /** Canonical full name: what the `probe` builtin returns and listings print. */
+  name: string;
+  /** Provider-specific data (tracepoint category/event, interval period, …). */
+  detail: Record<string, string | number>;
+}
+
+/** Handles to release when the probe is detached. */
+export interface Attachment {
+  fds: number[];
+}
+
+export interface AttachContext {
+  native: import('../runtime/native').Native;
+  numCpus: number;
+}
+
+export interface Provider {
+  /** Canonical name (`tracepoint`) and accepted spellings (`t`). */
+  readonly name: string;
+  readonly aliases: readonly string[];
+  /** BPF program type of the code generated for this probe. */
+  readonly progType: number;
+  /** BEGIN/END run once in user space through BPF_PROG_TEST_RUN instead of attaching. */
+  readonly special?: 'begin' | 'end';
+  /**
+   * The concrete probes an attach point names (wildcards expanded).
+   * `parts` is the attach point split on `:`, the provider name removed.
+   * Throws ProbeError for an attach point that is malformed or matches nothing.
+   */
+  match(parts: string[], ap: AttachPoint): ProbeMatch[];
+  /** Type of `args`, or undefined when the probe type has no `args`. */
+  argsType?(m: ProbeMatch): Extract<Type, { kind: 'struct' }>;
+  attach(m: ProbeMatch, progFd: number, ctx: AttachContext): Attachment;
+}
+
+/** An attach-point problem, reported at the attach point's location. */
+export class ProbeError extends Error {}
+
+export type { StructField };

@@ -1,0 +1,65 @@
+// tracepoint:CATEGORY:EVENT — kernel tracepoints through perf_event_open.
+// `args` is the event record described by tracefs' format file.
+import { ProbeError, Provider, ProbeMatch } from './provider';
+import { eventExists, eventId, listCategories, listEvents, readFormat } from './tracefs';
+import { hasWildcard, matchAll } from './wildcard';
+import type { Type } from '../checker/types';
+
+const BPF_PROG_TYPE_TRACEPOINT = 5;
+const PERF_TYPE_TRACEPOINT = 2;
+
+type StructType = Extract<Type, { kind: 'struct' }>;
+const formatCache = new Map<string, StructType>();
+
+export const tracepointProvider: Provider = {
+  name: 'tracepoint',
+  aliases: ['t'],
+  progType: BPF_PROG_TYPE_TRACEPOINT,
+
+  match(parts) {
+    if (parts.length !== 2) throw new ProbeError('tracepoint probe type requires 2 arguments');
+    const [category, event] = parts;
+    const matches: ProbeMatch[] = [];
+    if (!hasWildcard(category) && !hasWildcard(event)) {
+      if (eventExists(category, event)) matches.push(makeMatch(category, event));
+    } else {
+      for (const c of matchAll(category, listCategories())) {
+        for (const e of matchAll(event, listEvents(c))) matches.push(makeMatch(c, e));
+      }
+    }
+    if (matches.length === 0) throw new ProbeError(`tracepoint not found: ${category}:${event}`);
+    return matches;
+  },
+
+  argsType(m) {
+    const category = String(m.detail.category);
+    const event = String(m.detail.event);
+    const key = `${category}:${event}`;
+    let type = formatCache.get(key);
+    if (!type) {
+      const fields = readFormat(category, event);
+      const size = fields.reduce((n, f) => Math.max(n, f.offset + f.size), 0);
+      type = { kind: 'struct', name: `struct _tracepoint_${category}_${event}`, size, fields, isCtx: true };
+      formatCache.set(key, type);
+    }
+    return type;
+  },
+
+  attach(m, progFd, { native }) {
+    const id = eventId(String(m.detail.category), String(m.detail.event));
+    // The program runs for the tracepoint on every CPU; the perf event only
+    // carries it, so one event on CPU 0 is enough.
+    const fd = native.perfEventOpen({ type: PERF_TYPE_TRACEPOINT, config: id, samplePeriod: 1, wakeupEvents: 1 }, -1, 0);
+    try {
+      native.perfEventAttachBpf(fd, progFd);
+    } catch (e) {
+      native.closeFd(fd);
+      throw e;
+    }
+    return { fds: [fd] };
+  },
+};
+
+function makeMatch(category: string, event: string): ProbeMatch {
+  return { provider: tracepointProvider, name: `tracepoint:${category}:${event}`, detail: { category, event } };
+}

@@ -1,0 +1,125 @@
+// Bytes written by BPF programs (event records, map keys and values) → the
+// output module's Value model. Layouts mirror src/checker/types storageSize.
+import * as fs from 'fs';
+import type { Type } from '../checker/types';
+import { storageSize, tupleOffsets, aggValueSize, align8 } from '../checker/types';
+import type { AggValue, MapEntry, MapSnapshot, Value } from '../output/value';
+import type { MapPlan } from '../codegen/plan';
+import { keyLayout } from '../codegen/plan';
+
+export interface DecodeContext {
+  probeNames: string[];
+}
+
+let usernames: Map<bigint, string> | undefined;
+function username(uid: bigint): string {
+  if (!usernames) {
+    usernames = new Map();
+    try {
+      for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+        const f = line.split(':');
+        if (f.length > 2) usernames.set(BigInt(f[2]), f[0]);
+      }
+    } catch {
+      // No passwd file: fall back to numbers.
+    }
+  }
+  return usernames.get(uid) ?? String(uid);
+}
+
+function cString(buf: Buffer, offset: number, size: number): string {
+  const end = buf.indexOf(0, offset);
+  return buf.toString('latin1', offset, end < 0 || end > offset + size ? offset + size : end);
+}
+
+export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeContext): Value {
+  switch (t.kind) {
+    case 'int': {
+      const raw = buf.readBigUInt64LE(offset);
+      return { kind: 'int', value: t.signed ? BigInt.asIntN(64, raw) : raw, signed: t.signed, bits: t.bits };
+    }
+    case 'bool':
+      return { kind: 'int', value: buf.readBigUInt64LE(offset), signed: false, bits: 64 };
+    case 'pointer':
+      return { kind: 'int', value: buf.readBigUInt64LE(offset), signed: false, bits: 64, pointer: true };
+    case 'string':
+      return { kind: 'string', value: cString(buf, offset, t.size) };
+    case 'tuple': {
+      const offsets = tupleOffsets(t);
+      return { kind: 'tuple', elems: t.elems.map((e, i) => decodeValue(buf, offset + offsets[i], e, ctx)) };
+    }
+    case 'text': {
+      const n = buf.readBigUInt64LE(offset);
+      const value = t.what === 'probe' ? ctx.probeNames[Number(n)] ?? String(n) : username(n);
+      return { kind: 'text', value, quoteInJson: true };
+    }
+    case 'array':
+    case 'struct':
+      return { kind: 'buffer', bytes: buf.subarray(offset, offset + storageSize(t)) };
+    case 'agg':
+    case 'none':
+      return { kind: 'int', value: 0n, signed: true, bits: 64 };
+  }
+}
+
+/** Combines the per-CPU slots of one aggregation value. */
+function combineAgg(t: Extract<Type, { kind: 'agg' }>, values: Buffer, offset: number, numCpus: number): AggValue | undefined {
+  const stride = align8(aggValueSize(t.agg));
+  const read = (cpu: number, word: number) => {
+    const raw = values.readBigUInt64LE(offset + cpu * stride + word * 8);
+    return t.signed ? BigInt.asIntN(64, raw) : raw;
+  };
+  switch (t.agg) {
+    case 'count': {
+      let n = 0n;
+      for (let c = 0; c < numCpus; c++) n += values.readBigUInt64LE(offset + c * stride);
+      return { kind: 'count', value: BigInt.asUintN(64, n) };
+    }
+    case 'sum': {
+      let n = 0n;
+      for (let c = 0; c < numCpus; c++) n += read(c, 0);
+      return { kind: 'sum', value: t.signed ? BigInt.asIntN(64, n) : BigInt.asUintN(64, n), signed: t.signed };
+    }
+    case 'min': case 'max': {
+      let best: bigint | undefined;
+      for (let c = 0; c < numCpus; c++) {
+        if (values.readBigUInt64LE(offset + c * stride + 8) === 0n) continue;
+        const v = read(c, 0);
+        if (best === undefined || (t.agg === 'min' ? v < best : v > best)) best = v;
+      }
+      return best === undefined ? undefined : { kind: t.agg, value: best, signed: t.signed };
+    }
+    case 'avg': case 'stats': {
+      let count = 0n;
+      let total = 0n;
+      for (let c = 0; c < numCpus; c++) {
+        count += values.readBigUInt64LE(offset + c * stride);
+        total += read(c, 1);
+      }
+      return { kind: t.agg, count, total: t.signed ? BigInt.asIntN(64, total) : BigInt.asUintN(64, total), signed: t.signed };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Raw dump of a map (as native.mapDump returns it) → a snapshot for printing. */
+export function snapshotMap(
+  plan: MapPlan, dump: { keys: Buffer; values: Buffer; count: number }, numCpus: number, ctx: DecodeContext,
+): MapSnapshot {
+  const valueType = plan.valueType!;
+  const valueBytes = plan.percpu ? align8(plan.valueSize) * numCpus : plan.valueSize;
+  const layout = keyLayout(plan.keyTypes);
+  const entries: MapEntry[] = [];
+  for (let i = 0; i < dump.count; i++) {
+    const keyOffset = i * plan.keySize;
+    const key = plan.keyTypes.map((t, k) => decodeValue(dump.keys, keyOffset + layout.offsets[k], t, ctx));
+    const valueOffset = i * valueBytes;
+    let value: AggValue | undefined;
+    if (valueType.kind === 'agg') value = combineAgg(valueType, dump.values, valueOffset, numCpus);
+    else value = { kind: 'value', value: decodeValue(dump.values, valueOffset, valueType, ctx) };
+    if (value) entries.push({ key, value });
+  }
+  const valueKind: AggValue['kind'] = valueType.kind === 'agg' ? valueType.agg : 'value';
+  return { name: plan.name, keyed: plan.keyTypes.length > 0, valueKind, entries };
+}

@@ -1,0 +1,222 @@
+// BPF object → kernel → events and maps → output. One entry point: `run(plan, options)`.
+//
+// Creates the maps, loads every program, runs BEGIN, attaches the probes,
+// consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
+// detaches, runs END and prints the maps. Every fd is closed on every path.
+import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
+import { EVENT_EXIT } from '../codegen/plan';
+import { providers } from '../probes';
+import type { ProbeMatch } from '../probes/provider';
+import { native, forEachRingRecord, LoadProgramError } from './native';
+import { decodeValue, snapshotMap, DecodeContext } from './decode';
+import { compilePrintf, CompiledPrintf } from '../output/printf';
+import { formatMapsAtExit } from '../output/text';
+import { formatMapsAtExitJson, jsonAttachedProbes, jsonPrintf } from '../output/json';
+import { storageSize, align8 } from '../checker/types';
+import type { Value } from '../output/value';
+import type { MapSnapshot } from '../output/value';
+
+export interface RunOptions {
+  format: 'text' | 'json';
+  quiet: boolean;
+  verbose: boolean;
+  /** Writes program output (stdout or the -o file). Strings are byte strings. */
+  write: (text: string) => void;
+  /** Print `__BPFTRACE_NOTIFY_PROBES_ATTACHED` once attached (test-harness protocol). */
+  notifyAttached: boolean;
+}
+
+/** A runtime failure with a one-line message and bpftrace's exit code. */
+export class RuntimeError extends Error {
+  constructor(message: string, readonly exitCode = 1, readonly detail?: string) {
+    super(message);
+  }
+}
+
+interface LoadedProgram {
+  fd: number;
+  match: ProbeMatch;
+  special?: 'begin' | 'end';
+}
+
+class Session {
+  readonly mapFds: number[] = [];
+  readonly programs: LoadedProgram[] = [];
+  readonly attachedFds: number[] = [];
+  ringbuf = -1;
+  exitCode = 0;
+  exiting = false;
+  private onExit?: () => void;
+  private readonly printfs = new Map<number, { plan: PrintfPlan; format: CompiledPrintf; offsets: number[] }>();
+  private readonly decodeCtx: DecodeContext;
+  readonly numCpus = native.numPossibleCpus();
+
+  constructor(readonly plan: CompiledPlan, readonly options: RunOptions) {
+    this.decodeCtx = { probeNames: plan.probeNames };
+    for (const p of plan.printfs) {
+      let at = 8;
+      const offsets = p.argTypes.map((t) => {
+        const o = at;
+        at += align8(storageSize(t));
+        return o;
+      });
+      this.printfs.set(p.id, { plan: p, format: compilePrintf(p.format), offsets });
+    }
+  }
+
+  createMaps(): void {
+    for (const m of this.plan.maps) {
+      try {
+        this.mapFds.push(native.createMap(m.bpfType, m.name.replace(/^@/, 'AT_') || 'AT_', m.keySize, m.valueSize, m.maxEntries, 0));
+      } catch (e) {
+        throw new RuntimeError(`Failed to create map ${m.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  loadPrograms(): void {
+    const byName = new Map(providers.map((p) => [p.name, p]));
+    for (const p of this.plan.programs) {
+      const provider = byName.get(p.provider)!;
+      try {
+        const { fd } = native.loadProgram({
+          type: p.progType, name: p.functionName, insns: Buffer.from(p.insns!, 'base64'),
+          fdArray: this.mapFds, license: 'GPL', logLevel: 0,
+        });
+        this.programs.push({ fd, match: { provider, name: p.probeName, detail: p.detail }, special: provider.special });
+      } catch (e) {
+        const err = e as LoadProgramError;
+        throw new RuntimeError(`Error loading program: ${p.probeName}: ${err.message}`, 1, err.log);
+      }
+    }
+  }
+
+  /** Decodes a batch of ring-buffer records and writes their output in one go. */
+  handleBatch = (batch: Buffer): void => {
+    let out = '';
+    forEachRingRecord(batch, (rec) => {
+      if (this.exiting) return; // events after exit() are dropped, as in bpftrace
+      const kind = Number(rec.readBigUInt64LE(0));
+      if (kind === EVENT_EXIT) {
+        this.exitCode = Number(rec.readBigInt64LE(8));
+        this.requestExit();
+        return;
+      }
+      const site = this.printfs.get(kind);
+      if (!site) return;
+      const args: Value[] = site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx));
+      const text = site.format(args);
+      out += this.options.format === 'json' ? jsonPrintf(text) + '\n' : text;
+    });
+    if (out) this.options.write(out);
+  };
+
+  requestExit(): void {
+    if (this.exiting) return;
+    this.exiting = true;
+    this.onExit?.();
+  }
+
+  drain(): void {
+    if (this.ringbuf >= 0) native.ringbufConsume(this.ringbuf);
+  }
+
+  runSpecial(which: 'begin' | 'end'): void {
+    for (const p of this.programs) {
+      if (p.special !== which) continue;
+      native.testRun(p.fd);
+      this.drain();
+    }
+  }
+
+  attach(): void {
+    for (const p of this.programs) {
+      if (p.special) continue;
+      try {
+        const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus });
+        this.attachedFds.push(...fds);
+      } catch (e) {
+        throw new RuntimeError(`Error attaching probe: '${p.match.name}': ${(e as Error).message}`, 255);
+      }
+    }
+  }
+
+  detach(): void {
+    for (const fd of this.attachedFds.splice(0)) native.closeFd(fd);
+  }
+
+  waitForExit(): Promise<void> {
+    if (this.exiting) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.onExit = resolve;
+    });
+  }
+
+  snapshots(): MapSnapshot[] {
+    const out: MapSnapshot[] = [];
+    this.plan.maps.forEach((m, i) => {
+      if (m.role !== 'user') return;
+      const valueBytes = m.percpu ? align8(m.valueSize) * this.numCpus : m.valueSize;
+      const dump = native.mapDump(this.mapFds[i], m.keySize, valueBytes, m.maxEntries);
+      out.push(snapshotMap(m, dump, this.numCpus, this.decodeCtx));
+    });
+    return out;
+  }
+
+  close(): void {
+    this.detach();
+    if (this.ringbuf >= 0) native.ringbufClose(this.ringbuf);
+    this.ringbuf = -1;
+    for (const p of this.programs.splice(0)) native.closeFd(p.fd);
+    for (const fd of this.mapFds.splice(0)) native.closeFd(fd);
+  }
+}
+
+/** Runs a compiled plan to completion; resolves to the exit code. */
+export async function run(plan: CompiledPlan, options: RunOptions): Promise<number> {
+  const session = new Session(plan, options);
+  const stop = () => session.requestExit();
+  try {
+    session.createMaps();
+    session.loadPrograms();
+    const ringIndex = plan.maps.findIndex((m) => m.role === 'ringbuf');
+    session.ringbuf = native.ringbufOpen(session.mapFds[ringIndex], session.handleBatch);
+
+    if (!options.quiet) {
+      const n = plan.attachPointCount;
+      options.write(options.format === 'json' ? jsonAttachedProbes(n) + '\n' : `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`);
+    }
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+
+    session.runSpecial('begin');
+    // exit() in BEGIN: nothing else needs attaching.
+    if (!session.exiting) session.attach();
+    if (options.notifyAttached) options.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+
+    await session.waitForExit();
+    // A second Ctrl-C while printing maps kills us, as in bpftrace; the kernel
+    // releases everything when the process dies.
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+
+    session.detach();
+    session.drain();
+    session.exiting = false;
+    session.runSpecial('end');
+    session.exiting = true;
+
+    const maps = session.snapshots();
+    if (options.format === 'json') {
+      options.write('\n\n');
+      for (const line of formatMapsAtExitJson(maps)) options.write(line + '\n');
+    } else {
+      options.write('\n\n' + formatMapsAtExit(maps));
+    }
+    return session.exitCode;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    session.close();
+  }
+}
