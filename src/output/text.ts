@@ -128,12 +128,24 @@ function pow2Label(p: number): string {
   return String(2 ** (p - 10 * decade)) + SUFFIXES[decade];
 }
 
-/** Label of log2 histogram bucket `i` (index scheme of AggValue 'hist'). */
-export function histLabel(i: number): string {
+function computeHistLabel(i: number): string {
   if (i === 0) return '(..., 0)';
   if (i === 1) return '[0]';
   if (i === 2) return '[1]';
   return '[' + pow2Label(i - 2) + ', ' + pow2Label(i - 1) + ')';
+}
+
+const HIST_LABELS: string[] = [];
+const HIST_LABELS_PADDED: string[] = [];
+for (let i = 0; i <= 65; i++) {
+  const l = computeHistLabel(i);
+  HIST_LABELS.push(l);
+  HIST_LABELS_PADDED.push(l.length < 16 ? l + ' '.repeat(16 - l.length) : l);
+}
+
+/** Label of log2 histogram bucket `i` (index scheme of AggValue 'hist'). */
+export function histLabel(i: number): string {
+  return i >= 0 && i <= 65 ? HIST_LABELS[i] : computeHistLabel(i);
 }
 
 /** v0.17 lhist number label: `0`, `N/1048576`+`M`, `N/1024`+`K`, else decimal. */
@@ -161,16 +173,16 @@ export function barWidth(count: bigint, max: bigint): number {
   return w < 0 ? 0 : w > BAR_WIDTH ? BAR_WIDTH : w;
 }
 
+const SPACES = ['', ' ', '  ', '   ', '    ', '     ', '      ', '       '];
+
+function rowTail(printed: bigint, bar: number): string {
+  const c = printed.toString();
+  return (c.length < 8 ? SPACES[8 - c.length] + c : c) + ' |' + BARS[bar] + '|\n';
+}
+
 /** One histogram row: printf("%-16s%8llu |%-52s|\n", label, count, bar). */
 export function histRow(label: string, printed: bigint, bar: number): string {
-  const c = printed.toString();
-  return (
-    (label.length < 16 ? label + ' '.repeat(16 - label.length) : label) +
-    (c.length < 8 ? ' '.repeat(8 - c.length) + c : c) +
-    ' |' +
-    BARS[bar] +
-    '|\n'
-  );
+  return (label.length < 16 ? label + ' '.repeat(16 - label.length) : label) + rowTail(printed, bar);
 }
 
 function bucketRange(buckets: bigint[]): [number, number, bigint] {
@@ -200,7 +212,8 @@ export function formatHistRows(buckets: bigint[], div: bigint | number = 1n): st
   const rows = new Array<string>(last - first + 1);
   for (let i = first; i <= last; i++) {
     const c = buckets[i];
-    rows[i - first] = histRow(histLabel(i), d === 1n ? c : c / d, barWidth(c, max));
+    const label = i <= 65 ? HIST_LABELS_PADDED[i] : histLabel(i).padEnd(16);
+    rows[i - first] = label + rowTail(d === 1n ? c : c / d, barWidth(c, max));
   }
   return rows.join('');
 }
