@@ -930,35 +930,30 @@ describe('json', () => {
 });
 
 // ---------------------------------------------------------------------------
-// performance smoke tests
+// Large inputs. Speed is measured by `npm run bench`, never asserted here.
 
-describe('performance', () => {
-  it('prints a 100k-key map quickly', () => {
+describe('large inputs', () => {
+  it('prints every entry of a 100k-key map, sorted by value', () => {
     const entries: [Value[], AggValue][] = [];
     for (let i = 0; i < 100_000; i++) entries.push([[I((i * 7919) % 100_003)], cnt((i * 31) % 1000)]);
     const m = map('@m', entries);
-    const t0 = performance.now();
     const out = formatMapText(m);
-    const dt = performance.now() - t0;
-    expect(out.split('\n').length).toBe(100_001);
-    expect(dt).toBeLessThan(2000);
+    const lines = out.split('\n');
+    expect(lines.length).toBe(100_001);
+    const values = lines.slice(0, -1).map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+    expect(values.every((v, i) => i === 0 || values[i - 1] <= v)).toBe(true);
     const s = map(
       '@s',
       entries.map(([k], i): [Value[], AggValue] => [[S('k' + ((i * 7919) % 100_003)), k[0]], val(S('x'))]),
     );
-    const t1 = performance.now();
-    formatMapText(s);
-    formatMapJson(m);
-    expect(performance.now() - t1).toBeLessThan(3000);
+    expect(formatMapText(s).split('\n').length).toBe(100_001);
+    expect(JSON.parse(formatMapJson(m)!).data['@m']).toBeTypeOf('object');
   });
 
-  it('formats 100k printf events quickly', () => {
+  it('a compiled printf formats repeatedly with the same result', () => {
     const f = compilePrintf('%-6d %-16s %s %lu\n');
     const args = [I(1234), S('bpftrace'), S('/etc/passwd'), U(99)];
-    const t0 = performance.now();
-    let n = 0;
-    for (let i = 0; i < 100_000; i++) n += f(args).length;
-    expect(n).toBeGreaterThan(0);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(f(args)).toBe('1234   bpftrace         /etc/passwd 99\n');
+    expect(f(args)).toBe('1234   bpftrace         /etc/passwd 99\n');
   });
 });

@@ -63,7 +63,8 @@ export interface ExprStmt { kind: 'ExprStmt'; expr: Expr; loc: Loc }
 export interface AssignStmt { kind: 'Assign'; target: MapExpr | VariableExpr; op: AssignOp; value: Expr; opLoc: Loc; loc: Loc }
 export interface IfStmt { kind: 'If'; cond: Expr; then: Block; else?: Block; loc: Loc }
 export interface WhileStmt { kind: 'While'; cond: Expr; body: Block; loc: Loc }
-export interface UnrollStmt { kind: 'Unroll'; count: Expr; body: Block; loc: Loc }
+/** `headerLoc` spans `unroll(N)`, where bpftrace reports count errors. */
+export interface UnrollStmt { kind: 'Unroll'; count: Expr; body: Block; headerLoc: Loc; loc: Loc }
 export interface JumpStmt { kind: 'Jump'; jump: 'break' | 'continue' | 'return'; loc: Loc }
 
 export type BinaryOp =

@@ -73,15 +73,13 @@ const RULES: Record<string, Rule> = {
       return NONE;
     }
     const values = types.slice(1);
-    if (values.some((t) => t.kind === 'none')) {
-      // An argument already failed; bpftrace still reports the format as missing a value.
-      const kinds = values.filter((t) => t.kind !== 'none').map(printfKind);
-      const msg = checkPrintfArgs(fmt.value, kinds);
-      if (msg) ctx.checker.error(msg.replace(/\(\d+ supplied, (\d+) expected\)/, '$&'), e.loc);
-      else ctx.checker.error(`printf: ${firstSpecifier(fmt.value)} specifier expects a value of type integer (none supplied)`, e.loc);
+    const failed = values.findIndex((t) => t.kind === 'none');
+    if (failed >= 0) {
+      // The argument already failed; bpftrace still reports its specifier as unsupplied.
+      ctx.checker.error(`printf: ${nthSpecifier(fmt.value, failed)} specifier expects a value of type integer (none supplied)`, e.loc);
       return NONE;
     }
-    const msg = checkPrintfArgs(fmt.value, values.map(printfKind));
+    const msg = checkPrintfArgs(fmt.value, values.map(printfKind), values.map(printfTypeName));
     if (msg) {
       ctx.checker.error(msg, e.loc);
       return NONE;
@@ -130,14 +128,27 @@ export function checkCall(e: CallExpr, scope: Scope, ctx: CallContext): Type {
   return rule(e, scope, ctx);
 }
 
-function printfKind(t: Type): 'integer' | 'string' | 'other' {
+function printfKind(t: Type): 'integer' | 'string' | 'buffer' | 'other' {
   if (t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer') return 'integer';
   if (t.kind === 'string' || t.kind === 'text') return 'string';
+  if (t.kind === 'array' || t.kind === 'struct') return 'buffer';
   return 'other';
 }
 
-function firstSpecifier(fmt: string): string {
-  return /%-?[0-9]*(?:\.[0-9]+)?(?:hh|h|ll|l|j|z|t)?[a-zA-Z]/.exec(fmt)?.[0] ?? '%d';
+/** The type word bpftrace's printf messages use: `(string supplied)`, `(tuple supplied)`. */
+function printfTypeName(t: Type): string {
+  switch (t.kind) {
+    case 'int': case 'bool': case 'pointer': return 'integer';
+    case 'string': case 'text': return 'string';
+    case 'array': case 'struct': return 'buffer';
+    case 'agg': return t.agg;
+    default: return t.kind;
+  }
+}
+
+function nthSpecifier(fmt: string, n: number): string {
+  const specs = fmt.replace(/%%/g, '').match(/%-?[0-9]*(?:\.[0-9]+)?(?:hh|h|ll|l|j|z|t)?[a-zA-Z]/g) ?? [];
+  return specs[n] ?? '%d';
 }
 
 export { INT64, str };

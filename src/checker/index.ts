@@ -111,8 +111,8 @@ class Checker {
       case 'Unroll': {
         const n = this.constInt(s.count, scope);
         if (n === undefined) this.error('unroll count must be a positive integer literal', s.count.loc);
-        else if (n > 100n) this.error('unroll maximum value is 100', spanLoc(s.loc, s.count.loc));
-        else if (n < 1n) this.error('unroll minimum value is 1', spanLoc(s.loc, s.count.loc));
+        else if (n > 100n) this.error('unroll maximum value is 100', s.headerLoc);
+        else if (n < 1n) this.error('unroll minimum value is 1', s.headerLoc);
         this.block(s.body, scope);
         return;
       }
@@ -164,7 +164,7 @@ class Checker {
       t = this.expr(value, scope);
     }
     if (t.kind === 'none') return;
-    this.defineMap(map, keyTypes, t, s.opLoc);
+    this.defineMap(map, keyTypes, t);
     map.type = this.maps.get(map.name)?.valueType;
   }
 
@@ -173,7 +173,7 @@ class Checker {
     return t.kind === 'int' ? UINT64 : t;
   }
 
-  defineMap(map: MapExpr, keyTypes: Type[], valueType: Type, assignLoc: Loc): void {
+  defineMap(map: MapExpr, keyTypes: Type[], valueType: Type): void {
     const existing = this.maps.get(map.name);
     if (!existing) {
       this.maps.set(map.name, { name: map.name, index: this.maps.size, keyTypes, valueType, loc: map.loc });
@@ -183,7 +183,7 @@ class Checker {
     const prev = existing.valueType;
     if (!sameType(prev, valueType)) {
       // bpftrace's message lacks the closing quote; kept for byte-exact output.
-      this.error(`Type mismatch for ${map.name}: trying to assign value of type '${typeName(valueType)}' when map already contains a value of type '${typeName(prev)}`, assignLoc);
+      this.error(`Type mismatch for ${map.name}: trying to assign value of type '${typeName(valueType)}' when map already contains a value of type '${typeName(prev)}`, map.loc);
     } else if (prev.kind === 'string' && valueType.kind === 'string' && valueType.size > prev.size) {
       existing.valueType = valueType;
     } else if (prev.kind === 'int' && valueType.kind === 'int' && valueType.bits > prev.bits) {
@@ -286,7 +286,7 @@ class Checker {
         }
         if (e.target.kind === 'Map') {
           const keyTypes = e.target.keys.map((k) => this.mapKeyType(this.expr(k, scope)));
-          if (!this.maps.has(e.target.name)) this.defineMap(e.target, keyTypes, INT64, e.loc);
+          if (!this.maps.has(e.target.name)) this.defineMap(e.target, keyTypes, INT64);
           else this.checkKeys(e.target, this.maps.get(e.target.name)!, keyTypes);
           const t = this.maps.get(e.target.name)!.valueType;
           e.target.type = t;

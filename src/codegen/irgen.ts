@@ -206,7 +206,7 @@ export class ProbeCodegen {
         return;
       }
       case 'Unroll': {
-        const n = s.count.kind === 'Int' ? Number(s.count.value) : 1;
+        const n = s.count.kind === 'Int' ? Number(s.count.value) : s.count.kind === 'Param' ? Number(this.paramText(s.count)) || 0 : 1;
         for (let i = 0; i < n; i++) this.block(s.body);
         return;
       }

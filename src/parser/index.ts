@@ -233,9 +233,11 @@ class BpftraceParser extends EmbeddedActionsParser {
         const kw = this.CONSUME(T.Unroll);
         this.CONSUME2(T.LParen);
         const count = this.SUBRULE2(this.expr);
-        this.CONSUME2(T.RParen);
+        const close = this.CONSUME2(T.RParen);
         const body = this.SUBRULE2(this.block);
-        return this.ACTION(() => ({ kind: 'Unroll', count, body, loc: spanLoc(this.loc(kw), body.loc) })) as Stmt;
+        return this.ACTION(() => ({
+          kind: 'Unroll', count, body, headerLoc: spanLoc(this.loc(kw), this.loc(close)), loc: spanLoc(this.loc(kw), body.loc),
+        })) as Stmt;
       },
     },
   ]));
