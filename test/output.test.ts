@@ -149,8 +149,9 @@ describe('exit-time map printing (§6.3)', () => {
         '',
         '',
         '@a[3]: 1',
-        '@a[10]: 2',
+        // Ties in key order (docs/compat.md); bpftrace printed them in hash order.
         '@a[2]: 2',
+        '@a[10]: 2',
         '@a[-1]: 5',
         '@b[zeta]: 1',
         '@b[mid]: 3',
@@ -397,8 +398,8 @@ $
     ];
     expect(atExit(maps)).toBe(catA(`$
 $
-@c[2]: 0$
 @c[1]: 0$
+@c[2]: 0$
 @h: $
 $
 @s: 0$
@@ -493,11 +494,11 @@ $
     out += '\nTop 10 processes:\n' + formatMapText(proc, 10);
     out += atExit([emptyMap('@syscall', 'count'), emptyMap('@process', 'count')]);
     expect(out).toBe(`Top 10 syscalls IDs:
-@syscall[186]: 1
 @syscall[0]: 1
 @syscall[3]: 1
-@syscall[15]: 2
+@syscall[186]: 1
 @syscall[13]: 2
+@syscall[15]: 2
 @syscall[16]: 2
 @syscall[62]: 4
 @syscall[232]: 19

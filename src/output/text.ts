@@ -358,17 +358,23 @@ export function sortMapEntries(m: MapSnapshot): MapEntry[] {
   if (n <= 1) return entries.slice();
   switch (m.valueKind) {
     case 'hist':
-    case 'lhist':
-      return sortByNumbers(entries, entries.map((e) => histTotal(e.value)));
+    case 'lhist': {
+      // Ties are broken by key so output is deterministic (bpftrace: hash order).
+      const byKey = sortByKey(entries);
+      return sortByNumbers(byKey, byKey.map((e) => histTotal(e.value)));
+    }
     case 'value': {
       const first = entries[0].value;
       if (first.kind === 'value' && first.value.kind === 'int' && !first.value.pointer) {
-        return sortByNumbers(entries, entries.map((e) => aggNumber(e.value) ?? 0n));
+        const byKey = sortByKey(entries);
+        return sortByNumbers(byKey, byKey.map((e) => aggNumber(e.value) ?? 0n));
       }
       return sortByKey(entries);
     }
-    default:
-      return sortByNumbers(entries, entries.map((e) => aggNumber(e.value) ?? 0n));
+    default: {
+      const byKey = sortByKey(entries);
+      return sortByNumbers(byKey, byKey.map((e) => aggNumber(e.value) ?? 0n));
+    }
   }
 }
 

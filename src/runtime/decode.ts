@@ -113,7 +113,8 @@ export function snapshotMap(
   const entries: MapEntry[] = [];
   for (let i = 0; i < dump.count; i++) {
     const keyOffset = i * plan.keySize;
-    const key = plan.keyTypes.map((t, k) => decodeValue(dump.keys, keyOffset + layout.offsets[k], t, ctx));
+    // bpftrace 0.17 prints integer key parts as signed decimals (and sorts them unsigned).
+    const key = plan.keyTypes.map((t, k) => decodeValue(dump.keys, keyOffset + layout.offsets[k], t.kind === 'int' ? { ...t, signed: true } : t, ctx));
     const valueOffset = i * valueBytes;
     let value: AggValue | undefined;
     if (valueType.kind === 'agg') value = combineAgg(valueType, dump.values, valueOffset, numCpus);
