@@ -494,8 +494,8 @@ $
     out += '\nTop 10 processes:\n' + formatMapText(proc, 10);
     out += atExit([emptyMap('@syscall', 'count'), emptyMap('@process', 'count')]);
     expect(out).toBe(`Top 10 syscalls IDs:
-@syscall[0]: 1
 @syscall[3]: 1
+@syscall[9]: 1
 @syscall[186]: 1
 @syscall[13]: 2
 @syscall[15]: 2
