@@ -4,6 +4,7 @@
 // the side-by-side comparison). Run `npx tsc -p .` first so dist/ is current.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as crypto from 'crypto';
+import * as fs from 'fs';
 import {
   buildWorkload,
   ensureTracefs,
@@ -117,12 +118,14 @@ describe('tracepoint counting with a gated workload', () => {
       workload,
       ['getpid', '6'],
     );
-    const m = /^Attaching (\d+) probes\.\.\.\n/.exec(r.stdout);
-    expect(m).not.toBeNull();
-    expect(Number(m![1])).toBeGreaterThanOrEqual(4); // getpid, getppid, getpgid, getpgrp… + exit_getpid + write
-    // @w never fires: an empty map prints a blank line in bpftrace 0.17.
-    expect(r.stdout.slice(m![0].length)).toBe(
-      '\n\n@[tracepoint:syscalls:sys_enter_getpid]: 6\n@[tracepoint:syscalls:sys_exit_getpid]: 6\n\n',
+    // sys_enter_getp* expands to every matching event in tracefs (getpid, getppid, getpgid, …).
+    const getpStar = fs.readdirSync('/sys/kernel/tracing/events/syscalls').filter((e) => e.startsWith('sys_enter_getp'));
+    expect(getpStar).toContain('sys_enter_getpid');
+    const n = getpStar.length + 2;
+    // @w never fires: bpftrace 0.17 keeps keyless count() maps in a per-CPU
+    // array, so it still prints `@w: 0`.
+    expect(r.stdout).toBe(
+      `Attaching ${n} probes...\n\n\n@[tracepoint:syscalls:sys_enter_getpid]: 6\n@[tracepoint:syscalls:sys_exit_getpid]: 6\n@w: 0\n`,
     );
     expect(r.code).toBe(0);
   });
@@ -297,7 +300,7 @@ describe('errors through the real binary', () => {
     // ftrace:function has a format file but perf_event_open rejects it.
     const r = await runTracer('tstrace', ['-e', 'tracepoint:ftrace:function { @f = count(); }']);
     expect(r.stdout).toBe('Attaching 1 probe...\n');
-    expect(r.stderr).toMatch(/^ERROR: Error attaching probe: 'tracepoint:ftrace:function'.*\n$/);
+    expect(r.stderr).toMatch(/^ERROR: Error attaching probe: '?tracepoint:ftrace:function\b.*\n$/);
     expect(r.stderr.split('\n').length).toBe(2);
     expect(r.stderr).not.toMatch(NO_STACK_TRACE);
     expect(r.code).toBe(255);

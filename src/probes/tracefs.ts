@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import { execFileSync } from 'child_process';
 import type { IntBits, StructField, Type } from '../checker/types';
+import { ProbeError } from './provider';
 
 const CANDIDATES = [
   { dir: '/sys/kernel/tracing', fstype: 'tracefs', mountPoint: '/sys/kernel/tracing' },
@@ -27,7 +28,7 @@ export function tracefs(): string {
       failures.push(`${c.fstype} at ${c.mountPoint}: ${stderr || (e as Error).message}`);
     }
   }
-  throw new Error(`tracefs is not mounted and could not be mounted (${failures.join('; ')})`);
+  throw new ProbeError(`tracefs is not mounted at /sys/kernel/tracing (nor debugfs at /sys/kernel/debug) and mounting failed: ${failures.join('; ')}`);
 }
 
 export function listCategories(): string[] {

@@ -33,6 +33,12 @@ export interface RunOptions {
    * RLIMIT_NOFILE), used to provoke failures part-way through attaching.
    */
   fdLimit?: number;
+  /**
+   * Enable the notify protocol (default true). With false the variable is
+   * removed from the environment, so the output is exactly what a user sees;
+   * onAttached/signalAfterAttach then never fire.
+   */
+  notify?: boolean;
 }
 
 export interface RunResult {
@@ -55,7 +61,7 @@ function removeToken(text: string): string {
 
 /**
  * Runs tstrace or bpftrace with `args`. The notify protocol
- * (`__BPFTRACE_NOTIFY_PROBES_ATTACHED`) is always enabled: tstrace prints the
+ * (`__BPFTRACE_NOTIFY_PROBES_ATTACHED`) is enabled unless `notify: false`: tstrace prints the
  * token on stdout, bpftrace 0.17 on stderr; it is removed from the returned
  * text. onAttached runs right after the token shows up, then the optional
  * signal is sent. The promise resolves when the child has exited.
@@ -63,6 +69,7 @@ function removeToken(text: string): string {
 export function runTracer(bin: TracerBin, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, [NOTIFY_TOKEN]: '1' };
+  if (opts.notify === false) delete env[NOTIFY_TOKEN];
   let file: string;
   let argv: string[];
   const direct = bin === 'tstrace' ? [process.execPath, TSTRACE_BIN, ...args] : [BPFTRACE_BIN, ...args];
