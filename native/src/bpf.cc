@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -96,6 +97,14 @@ void CheckValue(Napi::Env env, const MapShape& s, size_t valueLen, const char* f
 
 Napi::Value NumPossibleCpus(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), PossibleCpus(info.Env()));
+}
+
+// CLOCK_BOOTTIME in ns, the clock of bpf_ktime_get_boot_ns (for `elapsed`).
+Napi::Value BoottimeNs(const Napi::CallbackInfo& info) {
+  struct timespec ts;
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+  return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(ns));
 }
 
 Napi::Value LibbpfVersion(const Napi::CallbackInfo& info) {
@@ -464,6 +473,7 @@ void InitBpf(Napi::Env env, Napi::Object exports) {
   };
   fn("numPossibleCpus", NumPossibleCpus);
   fn("libbpfVersion", LibbpfVersion);
+  fn("boottimeNs", BoottimeNs);
   fn("closeFd", CloseFd);
   fn("createMap", CreateMap);
   fn("mapLookup", MapLookup);

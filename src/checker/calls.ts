@@ -53,12 +53,133 @@ function aggregation(agg: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats', nar
   };
 }
 
+/** The first argument of print/clear/zero: an un-indexed map. */
+function wholeMap(e: CallExpr, scope: Scope, ctx: CallContext): boolean {
+  const m = e.args[0];
+  if (!m || m.kind !== 'Map') {
+    ctx.checker.error(`${e.name}() expects a map to be provided`, e.loc);
+    return false;
+  }
+  if (m.keys.length > 0) {
+    ctx.checker.error(`The map passed to ${e.name}() should not be indexed by a key`, e.loc);
+    return false;
+  }
+  const info = ctx.checker.maps.get(m.name);
+  if (!info) {
+    ctx.checker.error(`Undefined map: ${m.name}`, m.loc);
+    return false;
+  }
+  m.type = info.valueType;
+  return true;
+}
+
+function literalInt(e: CallExpr, i: number, ctx: CallContext, what: string): bigint | undefined {
+  const a = e.args[i];
+  if (a?.kind === 'Int') return a.value;
+  if (a?.kind === 'Param' && !a.count) {
+    const v = ctx.checker.options.params[a.index - 1] ?? '0';
+    if (/^[0-9]+$/.test(v)) return BigInt(v);
+  }
+  ctx.checker.error(`${e.name}() expects a integer literal (${what})`, e.loc);
+  return undefined;
+}
+
 const RULES: Record<string, Rule> = {
   count: aggregation('count', 0),
   sum: aggregation('sum', 1),
   min: aggregation('min', 1),
   max: aggregation('max', 1),
   avg: aggregation('avg', 1),
+  stats: aggregation('stats', 1),
+
+  hist(e, scope, ctx) {
+    const types = argTypes(e, scope, ctx);
+    arity(e, ctx, 1);
+    if (!ctx.directMapValue) {
+      ctx.checker.error(`hist() should be directly assigned to a map`, e.loc);
+      return NONE;
+    }
+    if (types[0] && types[0].kind !== 'int' && types[0].kind !== 'none') ctx.checker.error(`hist() only supports integer arguments (${typeName(types[0])} provided)`, e.loc);
+    return { kind: 'agg', agg: 'hist', signed: types[0]?.kind === 'int' && types[0].signed };
+  },
+
+  lhist(e, scope, ctx) {
+    const types = argTypes(e, scope, ctx);
+    if (!arity(e, ctx, 4)) return NONE;
+    if (!ctx.directMapValue) {
+      ctx.checker.error(`lhist() should be directly assigned to a map`, e.loc);
+      return NONE;
+    }
+    if (types[0].kind !== 'int' && types[0].kind !== 'none') ctx.checker.error(`lhist() only supports integer arguments (${typeName(types[0])} provided)`, e.loc);
+    const min = literalInt(e, 1, ctx, 'min');
+    const max = literalInt(e, 2, ctx, 'max');
+    const step = literalInt(e, 3, ctx, 'step');
+    if (min === undefined || max === undefined || step === undefined) return NONE;
+    if (step < 1n) ctx.checker.error(`lhist() step must be >= 1 (${step} provided)`, e.loc);
+    else if (min < 0n) ctx.checker.error(`lhist() min must be non-negative (provided min ${min})`, e.loc);
+    else if (min > max) ctx.checker.error(`lhist() min must be less than max (provided min ${min} and max ${max})`, e.loc);
+    else if ((max - min) / step > 1000n) ctx.checker.error(`lhist() too many buckets, must be <= 1000 (would need ${(max - min) / step})`, e.loc);
+    else if (max - min < step) ctx.checker.error(`lhist() step is too large for the given range (provided step ${step} for range ${max - min})`, e.loc);
+    const existing = ctx.map && ctx.checker.maps.get(ctx.map.name)?.valueType;
+    if (existing?.kind === 'agg' && existing.lhist && (existing.lhist.min !== min || existing.lhist.max !== max || existing.lhist.step !== step)) {
+      ctx.checker.error('Different lhist bounds in a single map unsupported', e.loc);
+    }
+    return { kind: 'agg', agg: 'lhist', signed: false, lhist: { min, max, step } };
+  },
+
+  print(e, scope, ctx) {
+    if (e.args[0]?.kind === 'Map' && e.args[0].keys.length === 0 && ctx.checker.maps.has(e.args[0].name)) {
+      if (!wholeMap(e, scope, ctx)) return NONE;
+      if (e.args.length > 3) ctx.checker.error(`print() takes up to 3 arguments (${e.args.length} provided)`, e.loc);
+      for (const a of e.args.slice(1)) {
+        const t = ctx.checker.expr(a, scope);
+        if (a.kind !== 'Int' && t.kind !== 'none') ctx.checker.error('print() expects integer literals for top and div', a.loc);
+      }
+      return NONE;
+    }
+    const types = argTypes(e, scope, ctx);
+    if (e.args.length !== 1) {
+      ctx.checker.error(e.args.length === 0 ? 'print() requires at least one argument (0 provided)' : `Non-map print() only takes 1 argument, ${e.args.length} found`, e.loc);
+      return NONE;
+    }
+    const t = types[0];
+    if (t.kind === 'struct' && t.isCtx) {
+      ctx.checker.error(`${typeName(t)} type passed to print() is not printable`, e.loc);
+      return NONE;
+    }
+    if (t.kind !== 'none' && t.kind !== 'agg' && !ctx.checker.prints.has(e)) {
+      ctx.checker.prints.set(e, { id: ctx.checker.prints.size, type: t });
+    }
+    return NONE;
+  },
+
+  clear(e, scope, ctx) {
+    arity(e, ctx, 1);
+    wholeMap(e, scope, ctx);
+    return NONE;
+  },
+
+  zero(e, scope, ctx) {
+    arity(e, ctx, 1);
+    wholeMap(e, scope, ctx);
+    return NONE;
+  },
+
+  delete(e, scope, ctx) {
+    if (!arity(e, ctx, 1, 2)) return NONE;
+    const m = e.args[0];
+    if (m.kind !== 'Map') {
+      ctx.checker.error('delete() expects a map to be provided', e.loc);
+      return NONE;
+    }
+    if (e.args.length === 2) {
+      // HEAD form: delete(@m, key) — same as delete(@m[key]).
+      const key = e.args[1];
+      e.args = [{ ...m, keys: key.kind === 'Tuple' ? key.elems : [key], loc: m.loc }];
+    }
+    ctx.checker.expr(e.args[0], scope);
+    return NONE;
+  },
 
   printf(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);

@@ -31,6 +31,12 @@ export interface PrintfSite {
   loc: Loc;
 }
 
+/** A print() of a non-map value. */
+export interface PrintSite {
+  id: number;
+  type: Type;
+}
+
 export interface CheckedProbe {
   ast: Probe;
   matches: ProbeMatch[];
@@ -42,6 +48,7 @@ export interface CheckedProgram {
   maps: MapInfo[];
   /** printf call → its site; ids are dense from 0 in source order. */
   printfs: Map<CallExpr, PrintfSite>;
+  prints: Map<CallExpr, PrintSite>;
   warnings: Diagnostic[];
 }
 
@@ -62,6 +69,7 @@ class Checker {
   readonly diags = new DiagnosticBag();
   readonly maps = new Map<string, MapInfo>();
   readonly printfs = new Map<CallExpr, PrintfSite>();
+  readonly prints = new Map<CallExpr, PrintSite>();
   /** First pass: learn map types from assignments only; report nothing. */
   collecting = true;
 
@@ -412,6 +420,9 @@ class Checker {
   }
 
   call(e: CallExpr, scope: Scope, ctx: Omit<CallContext, 'checker'>): Type {
+    if (e.name === 'delete' || e.name === 'print' || e.name === 'clear' || e.name === 'zero') {
+      return checkCall(e, scope, { ...ctx, checker: this });
+    }
     if (e.name === 'str' && e.args[0]?.kind === 'Param') {
       // str($1) is the parameter's text, known at compile time.
       const p = e.args[0];
@@ -462,6 +473,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
   for (const pass of [1, 2]) {
     checker.collecting = pass === 1;
     checker.printfs.clear();
+    checker.prints.clear();
     for (const p of probes) checker.probe(p.ast, p.matches);
   }
   checker.diags.throwIfErrors();
@@ -470,6 +482,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     probes,
     maps: [...checker.maps.values()].sort((a, b) => a.index - b.index),
     printfs: checker.printfs,
+    prints: checker.prints,
     warnings: checker.diags.warnings(),
   };
 }

@@ -5,6 +5,7 @@ import type { MapInfo } from '../checker';
 import { str as strType } from '../checker/types';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
+import { EVENT_CLEAR_MAP, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
 
 interface MapTarget {
@@ -19,9 +20,9 @@ type Lowering = (g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined) =>
  * update in place when present, insert `initial` otherwise. Per-CPU maps need
  * no atomics, and the common (present) path makes no update call.
  */
-function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: (buf: LLVM.Value) => void): void {
+function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: (buf: LLVM.Value) => void, bucket?: LLVM.Value): void {
   const plan = g.mapPlan(target.map.name);
-  const key = g.mapKey(target.map);
+  const key = g.mapKey(target.map, bucket);
   const slot = g.helper(Helper.map_lookup_elem, g.i8p, [g.mapRef(plan), key]);
   const present = g.newBlock('agg_present');
   const absent = g.newBlock('agg_absent');
@@ -79,7 +80,83 @@ function extreme(kind: 'min' | 'max'): Lowering {
   };
 }
 
+/** Bucket of hist(): 0 for x < 0, 1 for 0, 2 + floor(log2 x) above (branch-free). */
+function log2Bucket(g: ProbeCodegen, x: LLVM.Value, signed: boolean): LLVM.Value {
+  const b = g.b;
+  let v = x;
+  let r: LLVM.Value = b.getInt64(0);
+  for (const shift of [32, 16, 8, 4, 2, 1]) {
+    const big = b.CreateICmpUGE(v, g.const64(1n << BigInt(shift)));
+    v = b.CreateSelect(big, b.CreateLShr(v, b.getInt64(shift)), v);
+    r = b.CreateSelect(big, b.CreateAdd(r, b.getInt64(shift)), r);
+  }
+  let index = b.CreateSelect(b.CreateICmpEQ(x, b.getInt64(0)), b.getInt64(1), b.CreateAdd(r, b.getInt64(2)));
+  if (signed) index = b.CreateSelect(b.CreateICmpSLT(x, b.getInt64(0)), b.getInt64(0), index);
+  return index;
+}
+
+/** Bucket of lhist(): 0 below min, 1 + (x-min)/step inside, the overflow bucket from max on. */
+function linearBucket(g: ProbeCodegen, x: LLVM.Value, min: bigint, max: bigint, step: bigint): LLVM.Value {
+  const b = g.b;
+  const overflow = g.const64((max - min) / step + 1n);
+  const inside = b.CreateAdd(b.CreateUDiv(b.CreateSub(x, g.const64(min)), g.const64(step)), b.getInt64(1));
+  const above = b.CreateSelect(b.CreateICmpSGT(x, g.const64(max)), overflow, inside);
+  return b.CreateSelect(b.CreateICmpSLT(x, g.const64(min)), b.getInt64(0), above);
+}
+
+function countInBucket(g: ProbeCodegen, target: MapTarget, bucket: LLVM.Value): void {
+  aggregate(g, target, (slot) => addTo(g, slot, 0, g.b.getInt64(1)), (buf) => g.b.CreateStore(g.b.getInt64(1), word(g, buf, 0)), bucket);
+}
+
+function mapIndexOf(g: ProbeCodegen, e: CallExpr): CgValue {
+  const m = e.args[0] as MapExpr;
+  return { kind: 'int', v: g.b.getInt64(g.mapPlan(m.name).index) };
+}
+
+const I64 = { kind: 'int', bits: 64, signed: true } as const;
+
 const LOWERINGS: Record<string, Lowering> = {
+  hist(g, e, target) {
+    const t = requireTarget(e, target);
+    const signed = t.info.valueType.kind === 'agg' && t.info.valueType.signed;
+    countInBucket(g, t, log2Bucket(g, g.intValue(e.args[0]), signed));
+    return undefined;
+  },
+  lhist(g, e, target) {
+    const t = requireTarget(e, target);
+    const vt = t.info.valueType;
+    if (vt.kind !== 'agg' || !vt.lhist) throw new CodegenError('internal: lhist bounds missing', e.loc);
+    countInBucket(g, t, linearBucket(g, g.intValue(e.args[0]), vt.lhist.min, vt.lhist.max, vt.lhist.step));
+    return undefined;
+  },
+  print(g, e) {
+    const first = e.args[0];
+    if (first.kind === 'Map' && first.keys.length === 0 && g.m.maps.has(first.name) && !g.m.checked.prints.has(e)) {
+      const top = e.args[1]?.kind === 'Int' ? e.args[1].value : 0n;
+      const div = e.args[2]?.kind === 'Int' ? e.args[2].value : 0n;
+      g.emitEvent(EVENT_PRINT_MAP, [
+        { v: mapIndexOf(g, e), t: I64 }, { v: { kind: 'int', v: g.const64(top) }, t: I64 }, { v: { kind: 'int', v: g.const64(div) }, t: I64 },
+      ]);
+      return undefined;
+    }
+    const site = g.m.checked.prints.get(e);
+    if (!site) throw new CodegenError('internal: print site missing', e.loc);
+    g.emitEvent(EVENT_PRINT_BASE + site.id, [{ v: g.expr(first), t: site.type }]);
+    return undefined;
+  },
+  clear(g, e) {
+    g.emitEvent(EVENT_CLEAR_MAP, [{ v: mapIndexOf(g, e), t: I64 }]);
+    return undefined;
+  },
+  zero(g, e) {
+    g.emitEvent(EVENT_ZERO_MAP, [{ v: mapIndexOf(g, e), t: I64 }]);
+    return undefined;
+  },
+  delete(g, e) {
+    const m = e.args[0] as MapExpr;
+    g.helper(Helper.map_delete_elem, g.i64, [g.mapRef(g.mapPlan(m.name)), g.mapKey(m)]);
+    return undefined;
+  },
   count(g, e, target) {
     aggregate(g, requireTarget(e, target), (slot) => addTo(g, slot, 0, g.b.getInt64(1)), (buf) => g.b.CreateStore(g.b.getInt64(1), word(g, buf, 0)));
     return undefined;
@@ -92,7 +169,8 @@ const LOWERINGS: Record<string, Lowering> = {
   },
   min: extreme('min'),
   max: extreme('max'),
-  /** avg slot: [count, total]. */
+  stats: (g, e, target) => LOWERINGS.avg(g, e, target),
+  /** avg and stats slot: [count, total]. */
   avg(g, e, target) {
     const t = requireTarget(e, target);
     const x = g.intValue(e.args[0]);

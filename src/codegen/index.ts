@@ -8,7 +8,7 @@ import { CompileError } from '../diagnostics';
 import { CodegenError } from './errors';
 import { ModuleContext, ProbeCodegen } from './irgen';
 import {
-  BPF_MAP_TYPE_RINGBUF, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
 } from './plan';
 
 export interface CodegenOptions {
@@ -48,6 +48,11 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
     keySize: 0, valueSize: 0, maxEntries: options.ringbufBytes ?? 1 << 20, percpu: false, keyTypes: [],
   };
   maps.push(ringbuf);
+  const config: MapPlan = {
+    index: maps.length, name: 'config', role: 'config', bpfType: BPF_MAP_TYPE_ARRAY,
+    keySize: 4, valueSize: CONFIG_WORDS * 8, maxEntries: 1, percpu: false, keyTypes: [],
+  };
+  maps.push(config);
 
   const probeNames: string[] = [];
   const probeIds = new Map<string, number>();
@@ -61,7 +66,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   }
 
   const mctx: ModuleContext = {
-    llvm, ctx, module, checked, ringbuf, probeIds, params: options.params ?? [],
+    llvm, ctx, module, checked, ringbuf, config, probeIds, params: options.params ?? [],
     maps: new Map(maps.filter((m) => m.role === 'user').map((m) => [m.name, m])),
   };
   const programs: ProgramPlan[] = [];
@@ -96,7 +101,8 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
     throw new CompileError([{ level: 'ERROR', message: 'LLVM IR verification failed (internal error); run with --emit-llvm to inspect' }]);
   }
   const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes }));
-  return { ir: module.print(), plan: { maps, programs, printfs, probeNames, attachPointCount } };
+  const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
+  return { ir: module.print(), plan: { maps, programs, printfs, prints, probeNames, attachPointCount } };
 }
 
 /** Typed AST → plan with BPF instructions for every program. */

@@ -9,7 +9,7 @@ import { Type, storageSize, tupleOffsets, align8 } from '../checker/types';
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, MapPlan, keyLayout, isKeylessArrayAgg } from './plan';
+import { EVENT_EXIT, CONFIG_START_NS, MapPlan, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import { emitCall } from './calls';
 
 type Llvm = typeof LLVM;
@@ -28,6 +28,7 @@ export interface ModuleContext {
   checked: CheckedProgram;
   maps: Map<string, MapPlan>;
   ringbuf: MapPlan;
+  config: MapPlan;
   probeIds: Map<string, number>;
   params: string[];
 }
@@ -292,14 +293,19 @@ export class ProbeCodegen {
     return this.m.maps.get(name)!;
   }
 
-  /** Builds the key buffer for `@map[keys]` (a u32 0 for keyless per-CPU arrays). */
-  mapKey(map: MapExpr): LLVM.Value {
+  /**
+   * Builds the key buffer for `@map[keys]` (a u32 0 for keyless per-CPU
+   * arrays). hist/lhist maps append the bucket index as a last key part.
+   */
+  mapKey(map: MapExpr, bucket?: LLVM.Value): LLVM.Value {
     const info = this.mapInfo(map.name);
     const plan = this.mapPlan(map.name);
     const key = this.stackBuffer(plan.keySize, 'key');
     if (info.valueType.kind === 'agg' && isKeylessArrayAgg(info.valueType.agg, info.keyTypes)) return key;
-    const layout = keyLayout(info.keyTypes);
+    const keyTypes = bucket ? histKeyTypes(info.keyTypes) : info.keyTypes;
+    const layout = keyLayout(keyTypes);
     map.keys.forEach((k, i) => this.storeValue(this.bytePtr(key, layout.offsets[i]), this.expr(k), info.keyTypes[i]));
+    if (bucket) this.b.CreateStore(bucket, this.wordPtr(key, layout.offsets[layout.offsets.length - 1]));
     return key;
   }
 
@@ -602,6 +608,25 @@ export class ProbeCodegen {
       }
       case 'args':
         return int(b.CreatePtrToInt(this.ctxArg, this.i64));
+      case 'elapsed': {
+        // Start time lives in the config array map, written by user space before BEGIN.
+        const key = this.stackBuffer(4, 'cfgkey');
+        const cfg = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.config), key]);
+        const now = this.helper(Helper.ktime_get_boot_ns, this.i64, []);
+        const found = this.newBlock('cfg_found');
+        const done = this.newBlock('cfg_done');
+        const entry = this.b.GetInsertBlock()!;
+        b.CreateCondBr(b.CreateIsNull(cfg), done, found);
+        b.SetInsertPoint(found);
+        const start = b.CreateLoad(this.i64, this.wordPtr(cfg, CONFIG_START_NS * 8));
+        const elapsed = b.CreateSub(now, start);
+        b.CreateBr(done);
+        b.SetInsertPoint(done);
+        const phi = b.CreatePHI(this.i64, 2);
+        phi.addIncoming(b.getInt64(0), entry);
+        phi.addIncoming(elapsed, found);
+        return int(phi);
+      }
     }
     throw new CodegenError(`builtin ${name} (${t.kind}) is not supported yet`);
   }

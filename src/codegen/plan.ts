@@ -11,7 +11,7 @@ export const BPF_MAP_TYPE_PERCPU_HASH = 5;
 export const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
 export const BPF_MAP_TYPE_RINGBUF = 27;
 
-export type MapRole = 'user' | 'ringbuf' | 'lost';
+export type MapRole = 'user' | 'ringbuf' | 'config';
 
 export interface MapPlan {
   /** Slot in fd_array; code refers to maps by this index. */
@@ -41,6 +41,12 @@ export interface ProgramPlan {
   insns?: string;
 }
 
+/** A print() of a non-map value: the value's type, to decode the event. */
+export interface PrintPlan {
+  id: number;
+  type: Type;
+}
+
 export interface PrintfPlan {
   id: number;
   format: string;
@@ -51,15 +57,29 @@ export interface CompiledPlan {
   maps: MapPlan[];
   programs: ProgramPlan[];
   printfs: PrintfPlan[];
+  prints: PrintPlan[];
   /** Canonical probe names, indexed by the value of the `probe` builtin. */
   probeNames: string[];
   /** Number of attach points, for "Attaching N probes...". */
   attachPointCount: number;
 }
 
-/** Event kinds written to the ring buffer: a u64 header, then the payload. */
+/**
+ * Event kinds written to the ring buffer: a u64 header, then the payload.
+ * Headers below EVENT_PRINT_BASE are printf site ids; from EVENT_PRINT_BASE,
+ * print() sites of non-map values; the rest are the constants below.
+ */
+export const EVENT_PRINT_BASE = 0x1_0000;
 export const EVENT_EXIT = 0xffff_0001;
-/** printf events carry their site id (< EVENT_EXIT) in the header. */
+/** print(@map, top, div): payload map index, top, div. */
+export const EVENT_PRINT_MAP = 0xffff_0002;
+/** clear(@map) / zero(@map): payload map index. */
+export const EVENT_CLEAR_MAP = 0xffff_0003;
+export const EVENT_ZERO_MAP = 0xffff_0004;
+
+/** Word offsets in the config array map that user space fills before BEGIN. */
+export const CONFIG_START_NS = 0;
+export const CONFIG_WORDS = 1;
 
 /** Size of one map key with the given part types (each part 8-aligned). */
 export function keyLayout(keyTypes: Type[]): { size: number; offsets: number[] } {
@@ -78,8 +98,19 @@ export function isKeylessArrayAgg(agg: AggKind, keyTypes: Type[]): boolean {
   return agg === 'count' && keyTypes.length === 0;
 }
 
+/** hist/lhist maps key on the user's keys plus the bucket index, one count per bucket. */
+export function histKeyTypes(keyTypes: Type[]): Type[] {
+  return [...keyTypes, { kind: 'int', bits: 64, signed: false }];
+}
+
 export function userMapPlan(index: number, name: string, keyTypes: Type[], valueType: Type, maxEntries: number): MapPlan {
   const key = keyLayout(keyTypes);
+  if (valueType.kind === 'agg' && (valueType.agg === 'hist' || valueType.agg === 'lhist')) {
+    return {
+      index, name, role: 'user', bpfType: BPF_MAP_TYPE_PERCPU_HASH, keySize: keyLayout(histKeyTypes(keyTypes)).size,
+      valueSize: 8, maxEntries, percpu: true, keyTypes, valueType,
+    };
+  }
   if (valueType.kind === 'agg') {
     if (isKeylessArrayAgg(valueType.agg, keyTypes)) {
       return { index, name, role: 'user', bpfType: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, percpu: true, keyTypes, valueType };

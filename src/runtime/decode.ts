@@ -5,7 +5,7 @@ import type { Type } from '../checker/types';
 import { storageSize, tupleOffsets, aggValueSize, align8 } from '../checker/types';
 import type { AggValue, MapEntry, MapSnapshot, Value } from '../output/value';
 import type { MapPlan } from '../codegen/plan';
-import { keyLayout } from '../codegen/plan';
+import { keyLayout, histKeyTypes } from '../codegen/plan';
 
 export interface DecodeContext {
   probeNames: string[];
@@ -108,6 +108,7 @@ export function snapshotMap(
   plan: MapPlan, dump: { keys: Buffer; values: Buffer; count: number }, numCpus: number, ctx: DecodeContext,
 ): MapSnapshot {
   const valueType = plan.valueType!;
+  if (valueType.kind === 'agg' && (valueType.agg === 'hist' || valueType.agg === 'lhist')) return snapshotHist(plan, valueType, dump, numCpus, ctx);
   const valueBytes = plan.percpu ? align8(plan.valueSize) * numCpus : plan.valueSize;
   const layout = keyLayout(plan.keyTypes);
   const entries: MapEntry[] = [];
@@ -123,4 +124,34 @@ export function snapshotMap(
   }
   const valueKind: AggValue['kind'] = valueType.kind === 'agg' ? valueType.agg : 'value';
   return { name: plan.name, keyed: plan.keyTypes.length > 0, valueKind, entries };
+}
+
+/** hist/lhist maps hold one per-CPU count per (keys, bucket): regroup them by keys. */
+function snapshotHist(
+  plan: MapPlan, valueType: Extract<Type, { kind: 'agg' }>, dump: { keys: Buffer; values: Buffer; count: number }, numCpus: number, ctx: DecodeContext,
+): MapSnapshot {
+  const layout = keyLayout(histKeyTypes(plan.keyTypes));
+  const bucketOffset = layout.offsets[layout.offsets.length - 1];
+  const lh = valueType.lhist;
+  const nBuckets = lh ? Number((lh.max - lh.min) / lh.step) + 2 : 66;
+  const groups = new Map<string, { key: Value[]; buckets: bigint[] }>();
+  for (let i = 0; i < dump.count; i++) {
+    const keyOffset = i * plan.keySize;
+    const id = dump.keys.toString('latin1', keyOffset, keyOffset + bucketOffset);
+    let g = groups.get(id);
+    if (!g) {
+      const key = plan.keyTypes.map((t, k) => decodeValue(dump.keys, keyOffset + layout.offsets[k], t.kind === 'int' ? { ...t, signed: true } : t, ctx));
+      g = { key, buckets: new Array<bigint>(nBuckets).fill(0n) };
+      groups.set(id, g);
+    }
+    const bucket = Number(dump.keys.readBigUInt64LE(keyOffset + bucketOffset));
+    let n = 0n;
+    for (let c = 0; c < numCpus; c++) n += dump.values.readBigUInt64LE(i * 8 * numCpus + c * 8);
+    if (bucket < nBuckets) g.buckets[bucket] += n;
+  }
+  const entries: MapEntry[] = [...groups.values()].map((g) => ({
+    key: g.key,
+    value: lh ? { kind: 'lhist', buckets: g.buckets, min: lh.min, max: lh.max, step: lh.step } : { kind: 'hist', buckets: g.buckets },
+  }));
+  return { name: plan.name, keyed: plan.keyTypes.length > 0, valueKind: valueType.agg, entries };
 }

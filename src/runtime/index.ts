@@ -4,14 +4,14 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
-import { EVENT_EXIT } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_WORDS } from '../codegen/plan';
 import { providers } from '../probes';
 import type { ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { decodeValue, snapshotMap, DecodeContext } from './decode';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
-import { formatMapsAtExit } from '../output/text';
-import { formatMapsAtExitJson, jsonAttachedProbes, jsonPrintf } from '../output/json';
+import { formatMapsAtExit, formatMapText, formatPrintValue } from '../output/text';
+import { formatMapsAtExitJson, formatMapJson, jsonAttachedProbes, jsonPrintf, jsonValue } from '../output/json';
 import { storageSize, align8 } from '../checker/types';
 import type { Value } from '../output/value';
 import type { MapSnapshot } from '../output/value';
@@ -102,6 +102,17 @@ class Session {
         this.requestExit();
         return;
       }
+      if (kind >= EVENT_PRINT_MAP) {
+        out += this.mapEvent(kind, Number(rec.readBigInt64LE(8)), rec);
+        return;
+      }
+      if (kind >= EVENT_PRINT_BASE) {
+        const print = this.plan.prints[kind - EVENT_PRINT_BASE];
+        if (!print) return;
+        const v = decodeValue(rec, 8, print.type, this.decodeCtx);
+        out += this.options.format === 'json' ? jsonValue(v) + '\n' : formatPrintValue(v);
+        return;
+      }
       const site = this.printfs.get(kind);
       if (!site) return;
       const args: Value[] = site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx));
@@ -110,6 +121,33 @@ class Session {
     });
     if (out) this.options.write(out);
   };
+
+  /** print(@m, top, div), clear(@m), zero(@m): done in user space, when the event arrives, as bpftrace does. */
+  private mapEvent(kind: number, mapIndex: number, rec: Buffer): string {
+    const plan = this.plan.maps[mapIndex];
+    if (!plan) return '';
+    if (kind === EVENT_PRINT_MAP) {
+      const snap = this.snapshot(mapIndex);
+      const top = Number(rec.readBigInt64LE(16));
+      const div = rec.readBigInt64LE(24);
+      if (this.options.format === 'json') {
+        const line = formatMapJson(snap, top, div);
+        return line ? line + '\n' : '';
+      }
+      return formatMapText(snap, top, div);
+    }
+    const fd = this.mapFds[mapIndex];
+    const valueBytes = plan.percpu ? align8(plan.valueSize) * this.numCpus : plan.valueSize;
+    const dump = native.mapDump(fd, plan.keySize, valueBytes, plan.maxEntries);
+    const zero = Buffer.alloc(valueBytes);
+    for (let i = 0; i < dump.count; i++) {
+      const key = dump.keys.subarray(i * plan.keySize, (i + 1) * plan.keySize);
+      // Arrays can't lose keys: clearing one zeroes it (bpftrace 0.17 does the same).
+      if (kind === EVENT_ZERO_MAP || plan.bpfType === 6 || plan.bpfType === 2) native.mapUpdate(fd, key, zero, 0);
+      else native.mapDelete(fd, key);
+    }
+    return '';
+  }
 
   requestExit(): void {
     if (this.exiting) return;
@@ -152,15 +190,28 @@ class Session {
     });
   }
 
+  snapshot(index: number): MapSnapshot {
+    const m = this.plan.maps[index];
+    const valueBytes = m.percpu ? align8(m.valueSize) * this.numCpus : m.valueSize;
+    const dump = native.mapDump(this.mapFds[index], m.keySize, valueBytes, m.maxEntries);
+    return snapshotMap(m, dump, this.numCpus, this.decodeCtx);
+  }
+
   snapshots(): MapSnapshot[] {
     const out: MapSnapshot[] = [];
     this.plan.maps.forEach((m, i) => {
-      if (m.role !== 'user') return;
-      const valueBytes = m.percpu ? align8(m.valueSize) * this.numCpus : m.valueSize;
-      const dump = native.mapDump(this.mapFds[i], m.keySize, valueBytes, m.maxEntries);
-      out.push(snapshotMap(m, dump, this.numCpus, this.decodeCtx));
+      if (m.role === 'user') out.push(this.snapshot(i));
     });
     return out;
+  }
+
+  /** Values user space hands to BPF code (start time for `elapsed`). */
+  writeConfig(): void {
+    const i = this.plan.maps.findIndex((m) => m.role === 'config');
+    if (i < 0) return;
+    const value = Buffer.alloc(CONFIG_WORDS * 8);
+    value.writeBigUInt64LE(native.boottimeNs(), CONFIG_START_NS * 8);
+    native.mapUpdate(this.mapFds[i], Buffer.alloc(4), value, 0);
   }
 
   close(): void {
@@ -189,6 +240,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
 
+    session.writeConfig();
     session.runSpecial('begin');
     // exit() in BEGIN: nothing else needs attaching.
     if (!session.exiting) session.attach();

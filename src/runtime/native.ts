@@ -119,6 +119,8 @@ export interface Native {
 
   /** libbpf_num_possible_cpus(). */
   numPossibleCpus(): number;
+  /** CLOCK_BOOTTIME now, in ns (the clock of bpf_ktime_get_boot_ns). */
+  boottimeNs(): bigint;
   /** libbpf version string, e.g. "v1.1". */
   libbpfVersion(): string;
   /** close(2). */
