@@ -165,6 +165,17 @@ const RULES: Record<string, Rule> = {
     return NONE;
   },
 
+  join(e, scope, ctx) {
+    const types = argTypes(e, scope, ctx);
+    if (!arity(e, ctx, 1, 2)) return NONE;
+    if (types[0].kind !== 'int' && types[0].kind !== 'pointer' && types[0].kind !== 'none') {
+      ctx.checker.error(`join() only supports int or pointer arguments (${typeName(types[0])} provided)`, e.loc);
+    }
+    if (e.args[1] && e.args[1].kind !== 'String') ctx.checker.error('join() expects a string literal as the delimiter', e.args[1].loc);
+    if (!ctx.isStatement) ctx.checker.error('join() should not be used in an assignment or as a map key', e.loc);
+    return NONE;
+  },
+
   delete(e, scope, ctx) {
     if (!arity(e, ctx, 1, 2)) return NONE;
     const m = e.args[0];

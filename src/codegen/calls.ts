@@ -5,7 +5,7 @@ import type { MapInfo } from '../checker';
 import { str as strType } from '../checker/types';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_CLEAR_MAP, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP } from './plan';
+import { EVENT_CLEAR_MAP, EVENT_JOIN, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP, JOIN_ARG_SIZE, JOIN_MAX_ARGS } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
 
 interface MapTarget {
@@ -152,6 +152,49 @@ const LOWERINGS: Record<string, Lowering> = {
     g.emitEvent(EVENT_ZERO_MAP, [{ v: mapIndexOf(g, e), t: I64 }]);
     return undefined;
   },
+  /**
+   * join(argv[, sep]): reads up to JOIN_MAX_ARGS strings of a NULL-terminated
+   * user `char *[]` straight into a ring-buffer record (16 KiB would never fit
+   * on the 512-byte stack); user space prints them joined.
+   */
+  join(g, e) {
+    const b = g.b;
+    const sep = e.args[1]?.kind === 'String' ? e.args[1].value : ' ';
+    let site = g.m.joins.indexOf(sep);
+    if (site < 0) site = g.m.joins.push(sep) - 1;
+    const argv = g.intValue(e.args[0]);
+    const size = 24 + JOIN_MAX_ARGS * JOIN_ARG_SIZE;
+    const rec = g.helper(Helper.ringbuf_reserve, g.i8p, [g.mapRef(g.m.ringbuf), b.getInt64(size), b.getInt64(0)]);
+    const ok = g.newBlock('join_ok');
+    const done = g.newBlock('join_done');
+    b.CreateCondBr(b.CreateIsNull(rec), done, ok);
+    b.SetInsertPoint(ok);
+    b.CreateStore(b.getInt64(EVENT_JOIN), g.wordPtr(rec, 0));
+    b.CreateStore(b.getInt64(site), g.wordPtr(rec, 8));
+    const slot = g.stackBuffer(8, 'argp');
+    const submit = g.newBlock('join_submit');
+    const counts: [LLVM.Value, LLVM.BasicBlock][] = [];
+    for (let i = 0; i < JOIN_MAX_ARGS; i++) {
+      g.helper(Helper.probe_read_user, g.i64, [slot, b.getInt32(8), b.CreateIntToPtr(b.CreateAdd(argv, b.getInt64(8 * i)), g.i8p)]);
+      const p = b.CreateLoad(g.i64, g.wordPtr(slot, 0));
+      const read = g.newBlock('join_read');
+      counts.push([b.getInt64(i), b.GetInsertBlock()!]);
+      b.CreateCondBr(b.CreateICmpEQ(p, b.getInt64(0)), submit, read);
+      b.SetInsertPoint(read);
+      g.helper(Helper.probe_read_user_str, g.i64, [g.bytePtr(rec, 24 + i * JOIN_ARG_SIZE), b.getInt32(JOIN_ARG_SIZE), b.CreateIntToPtr(p, g.i8p)]);
+    }
+    counts.push([b.getInt64(JOIN_MAX_ARGS), b.GetInsertBlock()!]);
+    b.CreateBr(submit);
+    b.SetInsertPoint(submit);
+    const n = b.CreatePHI(g.i64, counts.length);
+    for (const [v, bb] of counts) n.addIncoming(v, bb);
+    b.CreateStore(n, g.wordPtr(rec, 16));
+    g.helper(Helper.ringbuf_submit, g.m.llvm.Type.getVoidTy(g.m.ctx), [rec, b.getInt64(0)]);
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    return undefined;
+  },
+
   delete(g, e) {
     const m = e.args[0] as MapExpr;
     g.helper(Helper.map_delete_elem, g.i64, [g.mapRef(g.mapPlan(m.name)), g.mapKey(m)]);

@@ -66,7 +66,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   }
 
   const mctx: ModuleContext = {
-    llvm, ctx, module, checked, ringbuf, config, probeIds, params: options.params ?? [],
+    llvm, ctx, module, checked, ringbuf, config, probeIds, joins: [], params: options.params ?? [],
     maps: new Map(maps.filter((m) => m.role === 'user').map((m) => [m.name, m])),
   };
   const programs: ProgramPlan[] = [];
@@ -102,7 +102,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   }
   const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
-  return { ir: module.print(), plan: { maps, programs, printfs, prints, probeNames, attachPointCount } };
+  return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, probeNames, attachPointCount } };
 }
 
 /** Typed AST → plan with BPF instructions for every program. */

@@ -29,6 +29,8 @@ export interface ModuleContext {
   maps: Map<string, MapPlan>;
   ringbuf: MapPlan;
   config: MapPlan;
+  /** join() separators; a join event carries its index. */
+  joins: string[];
   probeIds: Map<string, number>;
   params: string[];
 }

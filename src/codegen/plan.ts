@@ -58,6 +58,8 @@ export interface CompiledPlan {
   programs: ProgramPlan[];
   printfs: PrintfPlan[];
   prints: PrintPlan[];
+  /** Separators of join() calls, by site id. */
+  joins: string[];
   /** Canonical probe names, indexed by the value of the `probe` builtin. */
   probeNames: string[];
   /** Number of attach points, for "Attaching N probes...". */
@@ -76,6 +78,10 @@ export const EVENT_PRINT_MAP = 0xffff_0002;
 /** clear(@map) / zero(@map): payload map index. */
 export const EVENT_CLEAR_MAP = 0xffff_0003;
 export const EVENT_ZERO_MAP = 0xffff_0004;
+/** join(argv, sep): payload separator site, argument count, then JOIN_MAX_ARGS slots of JOIN_ARG_SIZE bytes. */
+export const EVENT_JOIN = 0xffff_0005;
+export const JOIN_MAX_ARGS = 16;
+export const JOIN_ARG_SIZE = 1024;
 
 /** Word offsets in the config array map that user space fills before BEGIN. */
 export const CONFIG_START_NS = 0;

@@ -4,14 +4,14 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_JOIN, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_WORDS } from '../codegen/plan';
 import { providers } from '../probes';
 import type { ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { decodeValue, snapshotMap, DecodeContext } from './decode';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
 import { formatMapsAtExit, formatMapText, formatPrintValue } from '../output/text';
-import { formatMapsAtExitJson, formatMapJson, jsonAttachedProbes, jsonPrintf, jsonValue } from '../output/json';
+import { formatMapsAtExitJson, formatMapJson, jsonAttachedProbes, jsonMessage, jsonPrintf, jsonValue } from '../output/json';
 import { storageSize, align8 } from '../checker/types';
 import type { Value } from '../output/value';
 import type { MapSnapshot } from '../output/value';
@@ -100,6 +100,18 @@ class Session {
       if (kind === EVENT_EXIT) {
         this.exitCode = Number(rec.readBigInt64LE(8));
         this.requestExit();
+        return;
+      }
+      if (kind === EVENT_JOIN) {
+        const n = Number(rec.readBigUInt64LE(16));
+        const parts: string[] = [];
+        for (let i = 0; i < n; i++) {
+          const at = 24 + i * JOIN_ARG_SIZE;
+          const end = rec.indexOf(0, at);
+          parts.push(rec.toString('latin1', at, end < 0 || end > at + JOIN_ARG_SIZE ? at + JOIN_ARG_SIZE : end));
+        }
+        const text = parts.join(this.plan.joins[Number(rec.readBigUInt64LE(8))] ?? ' ');
+        out += this.options.format === 'json' ? jsonMessage('join', text) + '\n' : text + '\n';
         return;
       }
       if (kind >= EVENT_PRINT_MAP) {
