@@ -112,7 +112,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     });
   } catch (e) {
     if (e instanceof RuntimeError) {
-      process.stderr.write(`ERROR: ${e.message}\n`);
+      process.stderr.write(formatDiagnostic({ level: 'ERROR', message: e.message, loc: (e as RuntimeErrorT).loc }, source));
       if (opts.verbose && (e as RuntimeErrorT).detail) process.stderr.write(`${(e as RuntimeErrorT).detail}\n`);
       return e.exitCode;
     }

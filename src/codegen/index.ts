@@ -4,7 +4,7 @@
 // loads LLVM), hands the IR text to the native addon for O2 and BPF object
 // emission, and returns a CompiledPlan holding every program's instructions.
 import type { CheckedProgram } from '../checker';
-import { CompileError } from '../diagnostics';
+import { CompileError, Diagnostic } from '../diagnostics';
 import { CodegenError } from './errors';
 import { ModuleContext, ProbeCodegen } from './irgen';
 import {
@@ -89,7 +89,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
       }
       programs.push({
         probeIndex, probeName: match.name, provider: match.provider.name, detail: match.detail,
-        functionName, section, progType: match.provider.progType,
+        functionName, section, progType: match.provider.progType, loc: p.ast.attachPoints[0].loc,
       });
     }
   });
@@ -120,7 +120,7 @@ export function emitPlan(ir: string, plan: CompiledPlan): CompiledPlan {
   try {
     emitted = native.emitObject(ir, sections);
   } catch (e) {
-    throw new CompileError([{ level: 'ERROR', message: (e as Error).message }]);
+    throw new CompileError([llvmDiagnostic((e as Error).message, plan)]);
   }
   for (const p of plan.programs) {
     const insns = emitted.sections[p.section];
@@ -128,4 +128,20 @@ export function emitPlan(ir: string, plan: CompiledPlan): CompiledPlan {
     p.insns = insns.toString('base64');
   }
   return plan;
+}
+
+/**
+ * One clear diagnostic for an LLVM error: deduplicated (the BPF backend
+ * repeats itself per instruction), pointing at the probe whose function failed.
+ */
+export function llvmDiagnostic(raw: string, plan: CompiledPlan): Diagnostic {
+  const lines = [...new Set(raw.replace(/^LLVM error: /, '').split('\n').map((l) => l.trim()).filter(Boolean))];
+  const first = lines[0] ?? raw;
+  const fn = /in function (probe_\d+)/.exec(first)?.[1];
+  const program = plan.programs.find((p) => p.functionName === fn);
+  let message = first.replace(/^.*?in function probe_\d+ [^:]*: /, '');
+  if (/stack limit of 512 bytes is exceeded/.test(message)) {
+    message = 'this probe needs more than the 512 bytes of stack BPF allows (too many or too large strings, tuples, map keys or printf arguments live at once)';
+  }
+  return { level: 'ERROR', message: `LLVM: ${message}`, loc: program?.loc };
 }

@@ -36,6 +36,8 @@ export interface ProgramPlan {
   detail: Record<string, string | number>;
   functionName: string;
   section: string;
+  /** The probe's attach point in the source, for load and attach errors. */
+  loc: import('../ast/nodes').Loc;
   progType: number;
   /** Filled after object emission: the instructions, base64 so the plan stays JSON. */
   insns?: string;

@@ -28,9 +28,15 @@ export interface RunOptions {
 
 /** A runtime failure with a one-line message and bpftrace's exit code. */
 export class RuntimeError extends Error {
-  constructor(message: string, readonly exitCode = 1, readonly detail?: string) {
+  constructor(message: string, readonly exitCode = 1, readonly detail?: string, readonly loc?: import('../ast/nodes').Loc) {
     super(message);
   }
+}
+
+/** The verifier's own reason: the last non-empty line of its log that isn't a statistic. */
+export function verifierReason(log: string | undefined): string | undefined {
+  const lines = (log ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !/^(processed|verification time|stack depth|max_states|mark_read)/.test(l));
+  return lines[lines.length - 1];
 }
 
 interface LoadedProgram {
@@ -86,7 +92,10 @@ class Session {
         this.programs.push({ fd, match: { provider, name: p.probeName, detail: p.detail }, special: provider.special });
       } catch (e) {
         const err = e as LoadProgramError;
-        throw new RuntimeError(`Error loading program: ${p.probeName}: ${err.message}`, 1, err.log);
+        const reason = verifierReason(err.log);
+        throw new RuntimeError(
+          `the kernel rejected the BPF program of probe ${p.probeName}: ${reason ?? err.message} (run with -v for the verifier log)`,
+          1, err.log, p.loc);
       }
     }
   }
@@ -186,7 +195,7 @@ class Session {
         const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus });
         this.attachedFds.push(...fds);
       } catch (e) {
-        throw new RuntimeError(`Error attaching probe: '${p.match.name}': ${(e as Error).message}`, 255);
+        throw new RuntimeError(`Error attaching probe: '${p.match.name}': ${(e as Error).message}`, 255, undefined, this.plan.programs.find((x) => x.probeName === p.match.name)?.loc);
       }
     }
   }
