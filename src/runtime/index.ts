@@ -15,6 +15,7 @@ import { formatMapsAtExitJson, formatMapJson, jsonAttachedProbes, jsonMessage, j
 import { storageSize, align8 } from '../checker/types';
 import type { Value } from '../output/value';
 import type { MapSnapshot } from '../output/value';
+import { mark } from '../timing';
 
 export interface RunOptions {
   format: 'text' | 'json';
@@ -250,7 +251,9 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
   const stop = () => session.requestExit();
   try {
     session.createMaps();
+    mark('maps created');
     session.loadPrograms();
+    mark('programs loaded');
     const ringIndex = plan.maps.findIndex((m) => m.role === 'ringbuf');
     session.ringbuf = native.ringbufOpen(session.mapFds[ringIndex], session.handleBatch);
 
@@ -264,7 +267,9 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     session.writeConfig();
     session.runSpecial('begin');
     // exit() in BEGIN: nothing else needs attaching.
+    mark('BEGIN run');
     if (!session.exiting) session.attach();
+    mark('attached');
     if (options.notifyAttached) options.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
 
     await session.waitForExit();
