@@ -2,6 +2,7 @@
 // source → tokens → AST → typed AST → LLVM IR → BPF object (plan).
 import { parse } from './parser';
 import { mark } from './timing';
+import { cacheKey, readCache, writeCache } from './cache';
 import { check, CheckOptions } from './checker';
 import type { Diagnostic } from './diagnostics';
 import type { CompiledPlan } from './codegen/plan';
@@ -9,16 +10,34 @@ import type { CompiledPlan } from './codegen/plan';
 export interface CompileOptions extends CheckOptions {
   file?: string;
   mapKeysMax?: number;
+  /** Use the compile cache (src/cache.ts). */
+  cache?: boolean;
 }
 
 export interface CompileResult {
   plan: CompiledPlan;
   warnings: Diagnostic[];
-  ir: string;
+  /** LLVM IR text; absent on a cache hit. */
+  ir?: string;
+  cacheHit?: boolean;
 }
 
 /** Throws CompileError with diagnostics for any error in any phase. */
 export function compileSource(source: string, options: CompileOptions = {}): CompileResult {
+  const key = options.cache
+    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax })
+    : undefined;
+  if (key) {
+    const hit = readCache(key);
+    mark('cache lookup');
+    if (hit) return { ...hit, cacheHit: true };
+  }
+  const result = compileUncached(source, options);
+  if (key) writeCache(key, { plan: result.plan, warnings: result.warnings });
+  return result;
+}
+
+function compileUncached(source: string, options: CompileOptions): CompileResult {
   mark('start compile');
   const ast = parse(source, options.file ?? 'stdin');
   mark('parse');

@@ -15,6 +15,7 @@ interface CliOptions {
   dryRun?: boolean;
   emitLlvm?: string;
   emitElf?: string;
+  cache: boolean;
 }
 
 function usageError(message: string): never {
@@ -44,6 +45,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('--dry-run', 'compile everything, load nothing')
     .option('--emit-llvm <file>', 'write LLVM IR to FILE')
     .option('--emit-elf <file>', 'write the BPF ELF object to FILE')
+    .option('--no-cache', 'do not use or fill the compile cache (TSTRACE_CACHE_DIR, default /var/cache/tstrace)')
     .version(VERSION, '-V, --version')
     .argument('[args...]', 'script file and positional parameters')
     .allowExcessArguments(true)
@@ -88,7 +90,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const { compileSource } = await import('../compiler');
   let compiled;
   try {
-    compiled = compileSource(source, { file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined });
+    compiled = compileSource(source, {
+      file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined,
+      // --emit-llvm needs the IR, which a cache hit doesn't have.
+      cache: opts.cache && !opts.emitLlvm && !process.env.TSTRACE_NO_CACHE,
+    });
   } catch (e) {
     if (e instanceof CompileError) {
       printDiagnostics(e.diagnostics, source);
@@ -97,7 +103,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     throw e;
   }
   printDiagnostics(compiled.warnings, source);
-  if (opts.emitLlvm) fs.writeFileSync(opts.emitLlvm, compiled.ir);
+  if (opts.emitLlvm && compiled.ir) fs.writeFileSync(opts.emitLlvm, compiled.ir);
   if (opts.dryRun) return 0;
 
   const out = opts.output ? fs.openSync(opts.output, 'w') : 1;

@@ -1,0 +1,85 @@
+// Compile cache: a script compiled before (same source, parameters, options,
+// tstrace build and kernel) starts without loading chevrotain's parser or LLVM.
+//
+// Entries are JSON files named by a SHA-256 of everything that affects the
+// compiled plan. They are written to a temporary file and renamed into place,
+// so concurrent runs never see half an entry; an entry whose embedded digest
+// does not match its content is ignored (and recompiled over).
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { CompiledPlan } from './codegen/plan';
+import type { Diagnostic } from './diagnostics';
+
+const FORMAT = 1;
+
+export interface CacheEntry {
+  plan: CompiledPlan;
+  warnings: Diagnostic[];
+}
+
+export function cacheDir(): string {
+  return process.env.TSTRACE_CACHE_DIR ?? '/var/cache/tstrace';
+}
+
+function buildIdentity(): string {
+  // The running bundle (or module) file: a rebuilt tstrace never reuses old code.
+  try {
+    const st = fs.statSync(__filename);
+    return `${__filename}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return __filename;
+  }
+}
+
+export function cacheKey(parts: Record<string, unknown>): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ format: FORMAT, build: buildIdentity(), kernel: os.release(), ...parts }));
+  return h.digest('hex');
+}
+
+function digest(body: string): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+function serialize(entry: CacheEntry): string {
+  return JSON.stringify(entry, (_k, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));
+}
+
+function deserialize(body: string): CacheEntry {
+  return JSON.parse(body, (_k, v) => (v && typeof v === 'object' && typeof v.$bigint === 'string' ? BigInt(v.$bigint) : v));
+}
+
+/** The cached entry, or undefined when absent, unreadable or corrupt. */
+export function readCache(key: string): CacheEntry | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(cacheDir(), `${key}.json`), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const nl = text.indexOf('\n');
+  if (nl < 0) return undefined;
+  const body = text.slice(nl + 1);
+  if (text.slice(0, nl) !== digest(body)) return undefined;
+  try {
+    return deserialize(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stores an entry; failures (read-only disk, no space) only cost the next start-up. */
+export function writeCache(key: string, entry: CacheEntry): void {
+  try {
+    const dir = cacheDir();
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const body = serialize(entry);
+    const tmp = path.join(dir, `.${key}.${process.pid}.${Date.now()}.tmp`);
+    fs.writeFileSync(tmp, `${digest(body)}\n${body}`, { mode: 0o600 });
+    fs.renameSync(tmp, path.join(dir, `${key}.json`));
+  } catch {
+    // Caching is an optimisation.
+  }
+}
