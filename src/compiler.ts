@@ -2,6 +2,8 @@
 // source → tokens → AST → typed AST → LLVM IR → BPF object (plan).
 import { parse } from './parser';
 import { mark } from './timing';
+// codegen loads llvm-bindings only when generateIR runs.
+import * as codegen from './codegen';
 import { cacheKey, readCache, writeCache } from './cache';
 import { check, CheckOptions } from './checker';
 import type { Diagnostic } from './diagnostics';
@@ -43,9 +45,6 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   mark('parse');
   const checked = check(ast, options);
   mark('check');
-  // Codegen loads LLVM; required here so front-end-only users never load it.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const codegen = require('./codegen') as typeof import('./codegen');
   const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax: options.mapKeysMax });
   mark('llvm ir');
   codegen.emitPlan(ir, plan);

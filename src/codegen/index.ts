@@ -6,6 +6,7 @@
 import type { CheckedProgram } from '../checker';
 import { CompileError, Diagnostic } from '../diagnostics';
 import { CodegenError } from './errors';
+import { native } from '../runtime/native';
 import { ModuleContext, ProbeCodegen } from './irgen';
 import {
   BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
@@ -112,8 +113,6 @@ export function compile(checked: CheckedProgram, options: CodegenOptions = {}): 
 }
 
 export function emitPlan(ir: string, plan: CompiledPlan): CompiledPlan {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { native } = require('../runtime/native') as typeof import('../runtime/native');
   const sections: Record<string, string> = { LICENSE: 'license' };
   for (const p of plan.programs) sections[p.functionName] = p.section;
   let emitted: { object: Buffer; sections: Record<string, Buffer> };
