@@ -33,6 +33,16 @@ function printDiagnostics(diags: Diagnostic[], source: string): void {
   process.stderr.write(diags.map((d) => formatDiagnostic(d, source)).join(''));
 }
 
+/** Writes program output; a reader that went away (`| head`) ends the run quietly, as SIGPIPE would. */
+function writeOutput(fd: number, text: string): void {
+  try {
+    fs.writeSync(fd, text, null, 'latin1');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+    throw e;
+  }
+}
+
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = new Command()
     .name('tstrace')
@@ -113,7 +123,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       format: opts.format as 'text' | 'json',
       quiet: !!opts.quiet,
       verbose: !!opts.verbose,
-      write: (text) => fs.writeSync(out, text, null, 'latin1'),
+      write: (text) => writeOutput(out, text),
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
     });
   } catch (e) {
