@@ -1,5 +1,6 @@
 // interval:UNIT:N — a timer on one CPU (perf cpu-clock software event).
 import { ProbeError, Provider } from './provider';
+import { openPerfEventWithProgram } from './perf';
 
 const BPF_PROG_TYPE_PERF_EVENT = 7;
 const PERF_TYPE_SOFTWARE = 1;
@@ -40,14 +41,8 @@ export const intervalProvider: Provider = {
     return [{ provider: intervalProvider, name: `interval:${parts.join(':')}`, detail: { period } }];
   },
 
-  attach(m, progFd, { native }) {
-    const fd = native.perfEventOpen({ type: PERF_TYPE_SOFTWARE, config: PERF_COUNT_SW_CPU_CLOCK, samplePeriod: Number(m.detail.period) }, -1, 0);
-    try {
-      native.perfEventAttachBpf(fd, progFd);
-    } catch (e) {
-      native.closeFd(fd);
-      throw e;
-    }
+  attach(m, progFd, ctx) {
+    const fd = openPerfEventWithProgram(ctx, { type: PERF_TYPE_SOFTWARE, config: PERF_COUNT_SW_CPU_CLOCK, samplePeriod: Number(m.detail.period) }, 0, progFd);
     return { fds: [fd] };
   },
 };

@@ -3,6 +3,7 @@
 import { ProbeError, Provider, ProbeMatch } from './provider';
 import { eventExists, eventId, listCategories, listEvents, readFormat } from './tracefs';
 import { hasWildcard, matchAll } from './wildcard';
+import { openPerfEventWithProgram } from './perf';
 import type { Type } from '../checker/types';
 
 const BPF_PROG_TYPE_TRACEPOINT = 5;
@@ -45,17 +46,11 @@ export const tracepointProvider: Provider = {
     return type;
   },
 
-  attach(m, progFd, { native }) {
+  attach(m, progFd, ctx) {
     const id = eventId(String(m.detail.category), String(m.detail.event));
     // The program runs for the tracepoint on every CPU; the perf event only
     // carries it, so one event on CPU 0 is enough.
-    const fd = native.perfEventOpen({ type: PERF_TYPE_TRACEPOINT, config: id, samplePeriod: 1, wakeupEvents: 1 }, -1, 0);
-    try {
-      native.perfEventAttachBpf(fd, progFd);
-    } catch (e) {
-      native.closeFd(fd);
-      throw e;
-    }
+    const fd = openPerfEventWithProgram(ctx, { type: PERF_TYPE_TRACEPOINT, config: id, samplePeriod: 1, wakeupEvents: 1 }, 0, progFd);
     return { fds: [fd] };
   },
 };
