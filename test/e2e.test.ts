@@ -2,7 +2,7 @@
 // kernel tracepoints, with exact expected output. Expected texts are what
 // bpftrace 0.17 prints for the same program (see test/differential.test.ts for
 // the side-by-side comparison). Run `npx tsc -p .` first so dist/ is current.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import {
@@ -10,7 +10,9 @@ import {
   ensureTracefs,
   GatedWorkload,
   NOTIFY_TOKEN,
+  removeTempDir,
   runTracer,
+  sortEqualValueRuns,
   traceWorkload,
   uniqueComm,
   WORKLOAD_C,
@@ -27,6 +29,8 @@ beforeAll(() => {
   comm = uniqueComm('tse2e_');
   workload = buildWorkload(comm, WORKLOAD_C);
 });
+
+afterAll(() => removeTempDir());
 
 describe('tracepoint counting with a gated workload', () => {
   const N = 17;
@@ -123,8 +127,9 @@ describe('tracepoint counting with a gated workload', () => {
     expect(getpStar).toContain('sys_enter_getpid');
     const n = getpStar.length + 2;
     // @w never fires: bpftrace 0.17 keeps keyless count() maps in a per-CPU
-    // array, so it still prints `@w: 0`.
-    expect(r.stdout).toBe(
+    // array, so it still prints `@w: 0`. The two probe keys tie at 6; their
+    // order is unspecified (bpftrace: hash order), so equal-value runs are sorted.
+    expect(sortEqualValueRuns(r.stdout)).toBe(
       `Attaching ${n} probes...\n\n\n@[tracepoint:syscalls:sys_enter_getpid]: 6\n@[tracepoint:syscalls:sys_exit_getpid]: 6\n@w: 0\n`,
     );
     expect(r.code).toBe(0);
@@ -189,13 +194,21 @@ describe('printf formatting', () => {
 describe('stopping', () => {
   it('interval:ms:200 { exit(); } stops by itself with exit code 0', async () => {
     const t0 = Date.now();
-    const r = await runTracer('tstrace', ['-e', 'interval:ms:200 { @ticks = count(); exit(); }'], { timeoutMs: 20_000 });
+    const r = await runTracer('tstrace', ['-e', 'interval:ms:200 { exit(); }'], { timeoutMs: 20_000 });
     const elapsed = Date.now() - t0;
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('Attaching 1 probe...\n\n\n@ticks: 1\n');
+    expect(r.stdout).toBe('Attaching 1 probe...\n\n\n');
     expect(r.code).toBe(0);
     expect(r.signal).toBeNull();
     expect(elapsed).toBeGreaterThanOrEqual(150);
+  });
+
+  it('interval:s:1 fires once before exit() and its map prints', async () => {
+    const r = await runTracer('tstrace', ['-e', 'interval:s:1 { @ticks = count(); printf("tick\\n"); exit(); }'], {
+      timeoutMs: 20_000,
+    });
+    expect(r.stdout).toBe('Attaching 1 probe...\ntick\n\n\n@ticks: 1\n');
+    expect(r.code).toBe(0);
   });
 
   it('exit() in BEGIN stops immediately; END still runs and maps print', async () => {
@@ -226,6 +239,40 @@ describe('stopping', () => {
       }
     });
   }
+
+  it('a SIGINT arriving right after exit() does not kill the run (END and maps still print)', async () => {
+    // bpftrace 0.17 keeps its SIGINT handler installed until its run loop has
+    // detached the probes and run END; only the map printing is interruptible.
+    // Deliver SIGINT the moment the probe's output (written together with the
+    // exit() event) shows up. Repeated because it is a timing window (bpftrace
+    // 0.17 passed 8 of 8 runs of the same sequence).
+    for (let i = 0; i < 5; i++) {
+      const w = new GatedWorkload(workload, ['getpid', '1']);
+      try {
+        await w.ready();
+        const r = await runTracer(
+          'tstrace',
+          [
+            '-e',
+            `tracepoint:syscalls:sys_exit_getpid /comm == "${comm}"/ { printf("got it\\n"); @r = count(); exit(); } END { printf("end\\n"); }`,
+          ],
+          {
+            onAttached: () => w.go().then(() => undefined),
+            signalOnOutput: { match: 'got it\n', signal: 'SIGINT' },
+            timeoutMs: 30_000,
+          },
+        );
+        expect({ iteration: i, stdout: r.stdout, code: r.code, signal: r.signal }).toEqual({
+          iteration: i,
+          stdout: 'Attaching 2 probes...\ngot it\nend\n\n\n@r: 1\n',
+          code: 0,
+          signal: null,
+        });
+      } finally {
+        w.kill();
+      }
+    }
+  });
 
   it('SIGINT stops a BEGIN-only program (which does not exit by itself)', async () => {
     const r = await runTracer('tstrace', ['-e', 'BEGIN { @x = 5; printf("begun\\n"); }'], {
@@ -296,13 +343,15 @@ describe('errors through the real binary', () => {
     expect(r.code).toBe(1);
   });
 
-  it('attach failure after load: one-line error, exit 255, no stack trace', async () => {
+  it('attach failure after load: error naming the probe, exit 255, no stack trace', async () => {
     // ftrace:function has a format file but perf_event_open rejects it.
+    // bpftrace 0.17 prints `ERROR: Error attaching probe: tracepoint:ftrace:function`
+    // (after a perf_event_open line) and exits 255 after the banner.
     const r = await runTracer('tstrace', ['-e', 'tracepoint:ftrace:function { @f = count(); }']);
     expect(r.stdout).toBe('Attaching 1 probe...\n');
-    expect(r.stderr).toMatch(/^ERROR: Error attaching probe: '?tracepoint:ftrace:function\b.*\n$/);
-    expect(r.stderr.split('\n').length).toBe(2);
+    expect(r.stderr).toMatch(/ERROR: Error attaching probe: '?tracepoint:ftrace:function\b/);
     expect(r.stderr).not.toMatch(NO_STACK_TRACE);
+    expect(r.stderr).not.toMatch(/internal error/);
     expect(r.code).toBe(255);
   });
 });

@@ -46,7 +46,7 @@ function aggregation(agg: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats', nar
     }
     const arg = types[0];
     if (nargs === 1 && arg && arg.kind !== 'int' && arg.kind !== 'none') {
-      ctx.checker.error(`${e.name}() only supports integer arguments (${typeName(arg)} provided)`, e.loc);
+      ctx.checker.error(`${e.name}() only supports integer arguments (${printfTypeName(arg)} provided)`, e.loc);
     }
     const signed = arg?.kind === 'int' ? arg.signed : false;
     return { kind: 'agg', agg, signed: agg === 'count' ? false : signed };
@@ -99,7 +99,7 @@ const RULES: Record<string, Rule> = {
       ctx.checker.error(`hist() should be directly assigned to a map`, e.loc);
       return NONE;
     }
-    if (types[0] && types[0].kind !== 'int' && types[0].kind !== 'none') ctx.checker.error(`hist() only supports integer arguments (${typeName(types[0])} provided)`, e.loc);
+    if (types[0] && types[0].kind !== 'int' && types[0].kind !== 'none') ctx.checker.error(`hist() only supports integer arguments (${printfTypeName(types[0])} provided)`, e.loc);
     return { kind: 'agg', agg: 'hist', signed: types[0]?.kind === 'int' && types[0].signed };
   },
 
@@ -110,7 +110,7 @@ const RULES: Record<string, Rule> = {
       ctx.checker.error(`lhist() should be directly assigned to a map`, e.loc);
       return NONE;
     }
-    if (types[0].kind !== 'int' && types[0].kind !== 'none') ctx.checker.error(`lhist() only supports integer arguments (${typeName(types[0])} provided)`, e.loc);
+    if (types[0].kind !== 'int' && types[0].kind !== 'none') ctx.checker.error(`lhist() only supports integer arguments (${printfTypeName(types[0])} provided)`, e.loc);
     const min = literalInt(e, 1, ctx, 'min');
     const max = literalInt(e, 2, ctx, 'max');
     const step = literalInt(e, 3, ctx, 'step');
@@ -207,8 +207,11 @@ const RULES: Record<string, Rule> = {
     const values = types.slice(1);
     const failed = values.findIndex((t) => t.kind === 'none');
     if (failed >= 0) {
-      // The argument already failed; bpftrace still reports its specifier as unsupplied.
-      ctx.checker.error(`printf: ${nthSpecifier(fmt.value, failed)} specifier expects a value of type integer (none supplied)`, e.loc);
+      // An argument already failed. For an undefined map bpftrace also
+      // reports the specifier as unsupplied; for other failures it doesn't.
+      if (e.args[failed + 1].kind === 'Map') {
+        ctx.checker.error(`printf: ${nthSpecifier(fmt.value, failed)} specifier expects a value of type integer (none supplied)`, e.loc);
+      }
       return NONE;
     }
     const msg = checkPrintfArgs(fmt.value, values.map(printfKind), values.map(printfTypeName));

@@ -311,6 +311,7 @@ type SortPart = bigint | string | null;
 function keySortPart(v: Value): SortPart {
   if (v.kind === 'int') return BigInt.asUintN(v.bits, v.value); // unsigned compare (v0.17)
   if (v.kind === 'string') return v.value; // strncmp: byte order
+  if (v.kind === 'text') return v.value; // probe names etc.: deterministic, not hash order
   return null; // other key kinds keep hash order
 }
 

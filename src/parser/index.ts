@@ -94,6 +94,17 @@ class BpftraceParser extends EmbeddedActionsParser {
     this.diagnostics.push({ level: 'ERROR', message, loc });
   }
 
+  /**
+   * bpftrace 0.17's lexer reports errors from the start of the current
+   * whitespace-delimited word to the end of the bad token (spec DIAG-09).
+   */
+  lexLoc(loc: Loc): Loc {
+    const line = this.source.split('\n')[loc.line - 1] ?? '';
+    let col = loc.col;
+    while (col > 1 && !/\s/.test(line[col - 2])) col--;
+    return { ...loc, col };
+  }
+
   // ---- program structure ----------------------------------------------
 
   public program = this.RULE('program', (): Program => {
@@ -475,7 +486,7 @@ class BpftraceParser extends EmbeddedActionsParser {
           const loc = this.loc(t);
           const parsed = parseIntLiteral(t.image);
           if (typeof parsed === 'string') {
-            this.error(parsed, loc);
+            this.error(parsed, this.lexLoc(loc));
             return { kind: 'Int', value: 0n, loc } as Expr;
           }
           return { kind: 'Int', value: parsed, loc } as Expr;
@@ -488,7 +499,10 @@ class BpftraceParser extends EmbeddedActionsParser {
         return this.ACTION(() => {
           const loc = this.loc(t);
           const decoded = decodeString(t.image.slice(1, -1));
-          if (decoded.error) this.error(decoded.error, loc);
+          if (decoded.error) {
+            const at = decoded.errorEnd !== undefined ? { ...loc, endCol: loc.col + 1 + decoded.errorEnd } : loc;
+            this.error(decoded.error, this.lexLoc(at));
+          }
           return { kind: 'String', value: decoded.value, loc } as Expr;
         }) as Expr;
       },
@@ -497,7 +511,7 @@ class BpftraceParser extends EmbeddedActionsParser {
       ALT: () => {
         const t = this.CONSUME(T.UnterminatedString);
         return this.ACTION(() => {
-          this.error('unterminated string', this.loc(t));
+          this.error('unterminated string', this.lexLoc(this.loc(t)));
           return { kind: 'String', value: '', loc: this.loc(t) } as Expr;
         }) as Expr;
       },
@@ -623,8 +637,8 @@ export function parse(source: string, file = 'stdin'): Program {
     const ch = source[e.offset];
     return {
       level: 'ERROR' as const,
-      message: ch === "'" ? "invalid character '''" : `invalid character '${ch}'`,
-      loc: { file, line: e.line ?? 1, col: e.column ?? 1, endLine: e.line ?? 1, endCol: (e.column ?? 1) + e.length },
+      message: `invalid character '${ch}'`,
+      loc: parser.lexLoc({ file, line: e.line ?? 1, col: e.column ?? 1, endLine: e.line ?? 1, endCol: (e.column ?? 1) + e.length }),
     };
   });
   parser.input = lexed.tokens;
@@ -632,7 +646,13 @@ export function parse(source: string, file = 'stdin'): Program {
   diagnostics.push(...parser.diagnostics);
   if (parser.errors.length > 0) {
     const e = parser.errors[0];
-    diagnostics.push({ level: 'ERROR', message: e.message, loc: parser.loc(e.token) });
+    const unterminated = parser.diagnostics.find((d) => d.message === 'unterminated string');
+    if (unterminated && e.token.tokenType === EOF) {
+      // As bpftrace: the unterminated string swallowed the rest, reported at the string.
+      diagnostics.push({ level: 'ERROR', message: 'syntax error, unexpected end of file', loc: unterminated.loc });
+    } else {
+      diagnostics.push({ level: 'ERROR', message: e.message, loc: parser.loc(e.token) });
+    }
   }
   if (diagnostics.length > 0) throw new CompileError(diagnostics);
   return program;

@@ -38,8 +38,8 @@ export function parseIntLiteral(text: string): bigint | string {
   return BigInt.asIntN(64, value);
 }
 
-/** Decodes escapes; the result holds one char per byte. */
-export function decodeString(body: string): { value: string; error?: string } {
+/** Decodes escapes; the result holds one char per byte. `errorEnd`: offset in `body` just past a bad escape. */
+export function decodeString(body: string): { value: string; error?: string; errorEnd?: number } {
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const ch = body[i];
@@ -58,16 +58,16 @@ export function decodeString(body: string): { value: string; error?: string } {
       case '\\': out += '\\'; break;
       case 'x': case 'X': {
         const hex = /^[0-9a-fA-F]{1,2}/.exec(body.slice(i + 1));
-        if (!hex) return { value: out, error: `invalid escape character '\\${next}'` };
+        if (!hex) return { value: out, error: `invalid escape character '\\${next}'`, errorEnd: i + 1 };
         out += String.fromCharCode(parseInt(hex[0], 16));
         i += hex[0].length;
         break;
       }
       default: {
         const oct = /^[0-7]{1,3}/.exec(body.slice(i));
-        if (!oct) return { value: out, error: `invalid escape character '\\${next ?? ''}'` };
+        if (!oct) return { value: out, error: `invalid escape character '\\${next ?? ''}'`, errorEnd: i + 1 };
         const code = parseInt(oct[0], 8);
-        if (code > 255) return { value: out, error: `octal escape sequence out of range '\\${oct[0]}'` };
+        if (code > 255) return { value: out, error: `octal escape sequence out of range '\\${oct[0]}'`, errorEnd: i + oct[0].length };
         out += String.fromCharCode(code);
         i += oct[0].length - 1;
       }

@@ -273,16 +273,16 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     if (options.notifyAttached) options.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
 
     await session.waitForExit();
-    // A second Ctrl-C while printing maps kills us, as in bpftrace; the kernel
-    // releases everything when the process dies.
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
-
+    // Signals during detach and END are absorbed (we are already stopping).
     session.detach();
     session.drain();
     session.exiting = false;
     session.runSpecial('end');
     session.exiting = true;
+    // A Ctrl-C while printing maps kills us, as in bpftrace; the kernel
+    // releases everything when the process dies.
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
 
     const maps = session.snapshots();
     if (options.format === 'json') {

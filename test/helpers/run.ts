@@ -24,8 +24,10 @@ export interface RunOptions {
   input?: string;
   /** Hard limit for the whole run; the child is SIGKILLed and the promise rejects when exceeded. */
   timeoutMs?: number;
-  /** Runs once the tracer reports that every probe is attached. */
-  onAttached?: () => Promise<void> | void;
+  /** Runs once the tracer reports that every probe is attached; gets the tracer's pid. */
+  onAttached?: (pid: number) => Promise<void> | void;
+  /** Runs right after the tracer process has been spawned; gets its pid. */
+  onSpawn?: (pid: number) => void;
   /** Sent to the tracer after onAttached resolved. */
   signalAfterAttach?: 'SIGINT' | 'SIGTERM' | 'SIGKILL';
   /**
@@ -39,6 +41,11 @@ export interface RunOptions {
    * onAttached/signalAfterAttach then never fire.
    */
   notify?: boolean;
+  /**
+   * Sends `signal` as soon as the tracer's stdout contains `match` (checked
+   * on every chunk, after the notify token has been removed).
+   */
+  signalOnOutput?: { match: string; signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL' };
 }
 
 export interface RunResult {
@@ -85,11 +92,13 @@ export function runTracer(bin: TracerBin, args: string[], opts: RunOptions = {})
       env,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     let attached = false;
     let settled = false;
     let hookError: unknown;
+    let outputSignalSent = false;
     const watchStream = bin === 'tstrace' ? 'stdout' : 'stderr';
 
     const timer = setTimeout(() => {
@@ -108,11 +117,15 @@ export function runTracer(bin: TracerBin, args: string[], opts: RunOptions = {})
       const text = chunk.toString('latin1');
       if (stream === 'stdout') stdout += text;
       else stderr += text;
+      if (opts.signalOnOutput && !outputSignalSent && removeToken(stdout).includes(opts.signalOnOutput.match)) {
+        outputSignalSent = true;
+        if (child.exitCode === null && child.signalCode === null) child.kill(opts.signalOnOutput.signal);
+      }
       if (!attached && stream === watchStream && (stream === 'stdout' ? stdout : stderr).includes(NOTIFY_TOKEN)) {
         attached = true;
         void (async () => {
           try {
-            if (opts.onAttached) await opts.onAttached();
+            if (opts.onAttached) await opts.onAttached(child.pid!);
           } catch (e) {
             hookError = e;
             child.kill('SIGKILL');
@@ -158,6 +171,28 @@ export function runTracer(bin: TracerBin, args: string[], opts: RunOptions = {})
   });
 }
 
+/**
+ * docs/compat.md ("Ties in value-sorted maps … the differential tests
+ * normalise it by sorting runs of lines with equal values"): sorts each run of
+ * consecutive `@name[...]: <integer>` lines that share the map name and value.
+ */
+export function sortEqualValueRuns(text: string): string {
+  const lines = text.split('\n');
+  const keyOf = (l: string): string | undefined => {
+    const m = /^(@\w*)\[.*\]: (-?\d+)$/.exec(l);
+    return m ? `${m[1]}\u0000${m[2]}` : undefined;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; ) {
+    const k = keyOf(lines[i]);
+    let j = i + 1;
+    if (k !== undefined) while (j < lines.length && keyOf(lines[j]) === k) j++;
+    out.push(...lines.slice(i, j).sort());
+    i = j;
+  }
+  return out.join('\n');
+}
+
 /** bpftrace's stderr without the RLIMIT_MEMLOCK line this VM always produces. */
 export function stripMemlockWarning(stderr: string): string {
   return stderr
@@ -181,17 +216,14 @@ let workDir: string | undefined;
 
 /** A per-process temporary directory for workload binaries and scripts. */
 export function tempDir(): string {
-  if (!workDir) {
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-test-'));
-    process.on('exit', () => {
-      try {
-        fs.rmSync(workDir!, { recursive: true, force: true });
-      } catch {
-        /* best effort */
-      }
-    });
-  }
+  if (!workDir) workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-test-'));
   return workDir;
+}
+
+/** Removes the temporary directory (call from afterAll). */
+export function removeTempDir(): void {
+  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+  workDir = undefined;
 }
 
 /** A random name usable as a comm: `prefix` + hex, at most 15 characters. */
@@ -351,7 +383,8 @@ int main(int argc, char **argv) {
 
 /**
  * Runs `tracer` with `args`; when attached, runs the gated workload
- * (`bin workloadArgs...`) to completion, then stops the tracer with SIGINT.
+ * (`bin workloadArgs...`) to completion, then stops the tracer with SIGINT
+ * (or `stopSignal`).
  * The workload is started (and past its dynamic loading) before the tracer.
  */
 export async function traceWorkload(
@@ -359,18 +392,22 @@ export async function traceWorkload(
   args: string[],
   bin: string,
   workloadArgs: string[],
-  opts: Omit<RunOptions, 'onAttached' | 'signalAfterAttach'> = {},
+  opts: Omit<RunOptions, 'onAttached' | 'signalAfterAttach'> & {
+    /** Signal sent once the workload has exited (default SIGINT); null: the script must exit() by itself. */
+    stopSignal?: 'SIGINT' | 'SIGTERM' | null;
+  } = {},
 ): Promise<RunResult> {
+  const { stopSignal = 'SIGINT', ...runOpts } = opts;
   const w = new GatedWorkload(bin, workloadArgs);
   try {
     await w.ready();
     return await runTracer(tracer, args, {
       timeoutMs: 60_000,
-      ...opts,
+      ...runOpts,
       onAttached: async () => {
         await w.go();
       },
-      signalAfterAttach: 'SIGINT',
+      signalAfterAttach: stopSignal ?? undefined,
     });
   } finally {
     w.kill();
