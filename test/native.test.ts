@@ -8,6 +8,7 @@ import {
   native,
   forEachRingRecord,
   NATIVE_PATH,
+  NATIVE_LLVM_PATH,
   BPF_MAP_TYPE,
   BPF_PROG_TYPE,
   PERF_TYPE,
@@ -535,8 +536,9 @@ describe('ring buffer', () => {
     // A child process: it must deliver a record via the loop, close, and exit by itself.
     const script = `
       const n = require(${JSON.stringify(NATIVE_PATH)});
+      const llvm = require(${JSON.stringify(NATIVE_LLVM_PATH)});
       const ir = ${JSON.stringify(RINGBUF_IR)};
-      const code = n.emitObject(ir, { rb: 'raw_tp/rb' }).sections['raw_tp/rb'];
+      const code = llvm.emitObject(ir, { rb: 'raw_tp/rb' }).sections['raw_tp/rb'];
       const map = n.createMap(27, 'events', 0, 0, 4096, 0);
       const { fd } = n.loadProgram({ type: 17, name: 'rb', insns: code, fdArray: [map], license: 'GPL', logLevel: 0 });
       const h = n.ringbufOpen(map, (b) => { console.log('batch', b.length); n.ringbufClose(h); });

@@ -1,10 +1,11 @@
-// tstrace native addon: entry point. See src/runtime/native.ts for the API.
+// tstrace native addon, BPF runtime half (libbpf): entry point. See src/runtime/native.ts.
+// LLVM object emission is a separate addon (addon_llvm.cc), so a cached
+// compile never loads libLLVM.
 #include "common.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  tstrace::InitEmit(env, exports);
   tstrace::InitBpf(env, exports);
   tstrace::InitRingbuf(env, exports);
   return exports;

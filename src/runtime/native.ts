@@ -173,6 +173,13 @@ export interface Native {
   perfEventAttachBpf(perfFd: number, progFd: number): void;
   /** PERF_EVENT_IOC_DISABLE. */
   perfEventDisable(perfFd: number): void;
+  /**
+   * BPF_RAW_TRACEPOINT_OPEN (libbpf bpf_raw_tracepoint_open): attaches a raw
+   * tracepoint program to the tracepoint `name`, or, with `name` null, a
+   * TRACING program (fentry/fexit) to the target it was loaded for. Returns
+   * the link fd; closing it detaches.
+   */
+  rawTracepointOpen(name: string | null, progFd: number): number;
 
   /**
    * Start consuming a BPF_MAP_TYPE_RINGBUF map from Node's event loop (a
@@ -195,9 +202,19 @@ export interface Native {
 }
 
 export const NATIVE_PATH = path.join(__dirname, '../../native/build/Release/tstrace_native.node');
+/** LLVM object emission lives in its own addon so that cache hits never load libLLVM. */
+export const NATIVE_LLVM_PATH = path.join(__dirname, '../../native/build/Release/tstrace_llvm.node');
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-export const native: Native = require(NATIVE_PATH);
+const runtimeAddon = require(NATIVE_PATH) as Omit<Native, 'emitObject'>;
+let llvmAddon: Pick<Native, 'emitObject'> | undefined;
+export const native: Native = Object.assign(Object.create(runtimeAddon) as Native, runtimeAddon, {
+  emitObject(irText: string, sections: Record<string, string>, options?: EmitOptions): EmitResult {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    llvmAddon ??= require(NATIVE_LLVM_PATH) as Pick<Native, 'emitObject'>;
+    return llvmAddon.emitObject(irText, sections, options);
+  },
+});
 
 /** Iterate the records of a ring buffer batch delivered by `ringbufOpen`. */
 export function forEachRingRecord(batch: Buffer, fn: (record: Buffer) => void): void {
