@@ -7,6 +7,7 @@ export default defineConfig({
     // attach/detach timing noisy and RCU waits pile up.
     fileParallelism: false,
     testTimeout: 60_000,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     hookTimeout: 120_000,
   },
 });
