@@ -462,6 +462,21 @@ Napi::Value PerfEventDisable(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value RawTracepointOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  // A null name attaches a TRACING (fentry/fexit) program to its BTF target.
+  std::string name;
+  bool hasName = !ArgIsMissing(info, 0);
+  if (hasName) name = ArgString(info, 0, "name");
+  int progFd = ArgFd(info, 1, "progFd");
+  int fd = bpf_raw_tracepoint_open(hasName ? name.c_str() : nullptr, progFd);
+  if (fd < 0) {
+    int err = errno;
+    ThrowErrno(env, hasName ? "failed to attach raw tracepoint '" + name + "'" : std::string("failed to attach BPF trampoline"), err);
+  }
+  return Napi::Number::New(env, fd);
+}
+
 }  // namespace
 
 const std::string& LastLibbpfMessage() { return gLibbpfLast; }
@@ -486,6 +501,7 @@ void InitBpf(Napi::Env env, Napi::Object exports) {
   fn("perfEventOpen", PerfEventOpen);
   fn("perfEventAttachBpf", PerfEventAttachBpf);
   fn("perfEventDisable", PerfEventDisable);
+  fn("rawTracepointOpen", RawTracepointOpen);
 }
 
 }  // namespace tstrace

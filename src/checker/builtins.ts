@@ -21,7 +21,7 @@ const BUILTINS: Record<string, Type> = {
   username: { kind: 'text', what: 'username' },
 };
 
-export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args');
+export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval');
 
 /** The builtin's type in this probe, or an error message. */
 export function builtinType(name: string, match: ProbeMatch): Type | { error: string } | undefined {
@@ -30,5 +30,21 @@ export function builtinType(name: string, match: ProbeMatch): Type | { error: st
     if (!t) return { error: `The args builtin can only be used with tracepoint/kfunc/uprobeprobes (${match.provider.name} used here)` };
     return t;
   }
+  const argN = /^arg([0-9]+)$/.exec(name);
+  if (argN || name === 'retval') return contextArgType(argN ? Number(argN[1]) : undefined, match);
   return BUILTINS[name];
+}
+
+/** `argN` (n given) or `retval`: u64 slots of the probe's context (registers, trampoline args). */
+function contextArgType(n: number | undefined, match: ProbeMatch): Type | { error: string } {
+  const ctx = match.provider.contextArgs?.(match);
+  if (n !== undefined) {
+    if (!ctx) return { error: `The arg${n} builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes` };
+    return n < ctx.args.length ? UINT64 : { error: ctx.argError(n) };
+  }
+  if (ctx?.retval === undefined) {
+    const hint = match.provider.name === 'tracepoint' ? ' (try to use args->ret instead)' : '';
+    return { error: `The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'kfunc' probes${hint}` };
+  }
+  return UINT64;
 }

@@ -630,6 +630,15 @@ export class ProbeCodegen {
         return int(phi);
       }
     }
+    const argN = /^arg([0-9]+)$/.exec(name);
+    if (argN || name === 'retval') {
+      // Registers (pt_regs) or trampoline arguments: a direct u64 load from the context.
+      const slots = this.match.provider.contextArgs?.(this.match);
+      const offset = argN ? slots?.args[Number(argN[1])] : slots?.retval;
+      // Wildcards can expand to functions with fewer arguments than the first match has.
+      if (offset === undefined) throw new CodegenError(`${name} does not exist in ${this.match.name}`);
+      return int(b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, offset)));
+    }
     throw new CodegenError(`builtin ${name} (${t.kind}) is not supported yet`);
   }
 }

@@ -26,6 +26,9 @@ export const Preprocessor = createToken({ name: 'Preprocessor', pattern: /#[^!\n
 export const IntLiteral = tok('IntLiteral', /(?:0[xX][0-9a-fA-F_]+|[0-9][0-9_]*(?:[eE][0-9]+)?)(?:ns|us|ms|s|m|h|d|[uU]?[lL]{0,2}|[lL]{1,2}[uU]?)(?![A-Za-z_0-9])/);
 export const StringLiteral = tok('StringLiteral', /"(?:[^"\\\n]|\\.)*"/);
 export const UnterminatedString = tok('UnterminatedString', /"(?:[^"\\\n]|\\.)*/);
+// A word that starts with digits but is no number (`2ndgen`, `5VQ9lB`): only
+// meaningful inside attach points, e.g. a uprobe path `/tmp/run-5VQ9lB/bin`.
+export const DigitWord = tok('DigitWord', /[0-9][A-Za-z0-9_]*/, { label: 'identifier' });
 
 export const Variable = tok('Variable', /\$[A-Za-z_][A-Za-z0-9_]*/);
 export const Param = tok('Param', /\$(?:[0-9]+|#)/);
@@ -109,7 +112,7 @@ export const Tilde = tok('Tilde', '~', {}, false);
 
 export const allTokens: TokenType[] = [
   WhiteSpace, LineComment, BlockComment, Shebang, Preprocessor,
-  StringLiteral, UnterminatedString, IntLiteral,
+  StringLiteral, UnterminatedString, IntLiteral, DigitWord,
   Param, Variable, MapName,
   If, Else, Unroll, While, For, Return, Break, Continue, Let, Config, Struct, Union, Enum, Sizeof, Offsetof, True, False,
   Identifier,

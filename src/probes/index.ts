@@ -4,8 +4,17 @@ import { ProbeError, Provider, ProbeMatch } from './provider';
 import { beginProvider, endProvider } from './special';
 import { tracepointProvider } from './tracepoint';
 import { intervalProvider } from './interval';
+import { profileProvider } from './profile';
+import { softwareProvider } from './software';
+import { hardwareProvider } from './hardware';
+import { kprobeProvider, kretprobeProvider } from './kprobe';
+import { fentryProvider, fexitProvider } from './fentry';
+import { uprobeProvider, uretprobeProvider } from './uprobe';
 
-export const providers: Provider[] = [beginProvider, endProvider, tracepointProvider, intervalProvider];
+export const providers: Provider[] = [
+  beginProvider, endProvider, tracepointProvider, intervalProvider, profileProvider, softwareProvider, hardwareProvider,
+  kprobeProvider, kretprobeProvider, fentryProvider, fexitProvider, uprobeProvider, uretprobeProvider,
+];
 
 const byName = new Map<string, Provider>();
 for (const p of providers) for (const n of [p.name, ...p.aliases]) byName.set(n, p);

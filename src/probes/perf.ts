@@ -1,5 +1,6 @@
 // Shared by every perf-event based probe type: open one event, hand it the
 // program, and close it again if that fails.
+import * as fs from 'fs';
 import type { AttachContext } from './provider';
 import type { PerfEventAttr } from '../runtime/native';
 
@@ -12,4 +13,35 @@ export function openPerfEventWithProgram(ctx: AttachContext, attr: PerfEventAttr
     throw e;
   }
   return fd;
+}
+
+/** The online CPUs, from /sys/devices/system/cpu/online ("0-3,5"); CPUs 0..n-1 when it can't be read. */
+export function onlineCpus(fallbackCount: number): number[] {
+  let text: string;
+  try {
+    text = fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+  } catch {
+    return Array.from({ length: fallbackCount }, (_, i) => i);
+  }
+  const cpus: number[] = [];
+  for (const range of text.split(',')) {
+    const [lo, hi] = range.split('-').map(Number);
+    for (let c = lo; c <= (hi ?? lo); c++) cpus.push(c);
+  }
+  return cpus;
+}
+
+/**
+ * One perf event per online CPU, all running the same program (profile,
+ * software, hardware). Closes every event it opened when one fails.
+ */
+export function openOnEveryCpu(ctx: AttachContext, attr: PerfEventAttr, progFd: number): number[] {
+  const fds: number[] = [];
+  try {
+    for (const cpu of onlineCpus(ctx.numCpus)) fds.push(openPerfEventWithProgram(ctx, attr, cpu, progFd));
+  } catch (e) {
+    for (const fd of fds) ctx.native.closeFd(fd);
+    throw e;
+  }
+  return fds;
 }

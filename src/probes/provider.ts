@@ -37,10 +37,33 @@ export interface Provider {
   match(parts: string[], ap: AttachPoint): ProbeMatch[];
   /** Type of `args`, or undefined when the probe type has no `args`. */
   argsType?(m: ProbeMatch): Extract<Type, { kind: 'struct' }>;
+  /** Where `argN` and `retval` live in the context, or undefined when the probe type has neither. */
+  contextArgs?(m: ProbeMatch): ContextArgs;
+  /** Extra bpf_prog_load attributes (fentry/fexit: expected attach type and target BTF id). */
+  loadOptions?(m: ProbeMatch): { expectedAttachType?: number; attachBtfId?: number };
+  /** One line explaining a load failure caused by a kernel that lacks the feature, or undefined. */
+  explainLoadError?(m: ProbeMatch, err: Error & { errno?: number; code?: string }): string | undefined;
   attach(m: ProbeMatch, progFd: number, ctx: AttachContext): Attachment;
+}
+
+/** Where the register-style builtins of a probe come from: u64 slots of the context. */
+export interface ContextArgs {
+  /** Byte offset in the context of arg0, arg1, … (each a u64). */
+  args: number[];
+  /** The error for `argN` with N >= args.length. */
+  argError(n: number): string;
+  /** Byte offset of the return value (return probes only). */
+  retval?: number;
 }
 
 /** An attach-point problem, reported at the attach point's location. */
 export class ProbeError extends Error {}
+
+/**
+ * The kernel lacks what this probe type needs (no kprobe PMU, no hardware
+ * counters, …). The message is one complete line naming the probe, the
+ * missing feature and the nearest alternative; it is printed as is.
+ */
+export class FeatureUnavailableError extends Error {}
 
 export type { StructField };

@@ -6,7 +6,7 @@
 import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
 import { EVENT_EXIT, EVENT_JOIN, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_WORDS } from '../codegen/plan';
 import { providers } from '../probes';
-import type { ProbeMatch } from '../probes/provider';
+import { FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { decodeValue, snapshotMap, DecodeContext } from './decode';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
@@ -85,14 +85,18 @@ class Session {
     const byName = new Map(providers.map((p) => [p.name, p]));
     for (const p of this.plan.programs) {
       const provider = byName.get(p.provider)!;
+      const match: ProbeMatch = { provider, name: p.probeName, detail: p.detail };
       try {
         const { fd } = native.loadProgram({
           type: p.progType, name: p.functionName, insns: Buffer.from(p.insns!, 'base64'),
-          fdArray: this.mapFds, license: 'GPL', logLevel: 0,
+          fdArray: this.mapFds, license: 'GPL', logLevel: 0, ...provider.loadOptions?.(match),
         });
-        this.programs.push({ fd, match: { provider, name: p.probeName, detail: p.detail }, special: provider.special });
+        this.programs.push({ fd, match, special: provider.special });
       } catch (e) {
         const err = e as LoadProgramError;
+        // A kernel without the feature (e.g. no BPF trampolines): one line, no verifier talk.
+        const missing = provider.explainLoadError?.(match, err);
+        if (missing) throw new RuntimeError(missing, 1, err.log);
         const reason = verifierReason(err.log);
         throw new RuntimeError(
           `the kernel rejected the BPF program of probe ${p.probeName}: ${reason ?? err.message} (run with -v for the verifier log)`,
@@ -196,6 +200,7 @@ class Session {
         const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus });
         this.attachedFds.push(...fds);
       } catch (e) {
+        if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
         throw new RuntimeError(`Error attaching probe: '${p.match.name}': ${(e as Error).message}`, 255, undefined, this.plan.programs.find((x) => x.probeName === p.match.name)?.loc);
       }
     }

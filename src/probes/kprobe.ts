@@ -1,0 +1,88 @@
+// kprobe:FUNC[+OFFSET] and kretprobe:FUNC (aliases k, kr) — kernel dynamic
+// probes through the kprobe perf PMU (perf_event_open with the PMU's type,
+// config1 = function name, config2 = offset, the retprobe bit in config).
+// Program type KPROBE; the context is `struct pt_regs`. Function names come
+// from /proc/kallsyms (available_filter_functions is often unreadable).
+import * as fs from 'fs';
+import { FeatureUnavailableError, ProbeError, Provider, ProbeMatch } from './provider';
+import { openPerfEventWithProgram } from './perf';
+import { dynamicPmu, retprobeConfig } from './pmu';
+import { ptRegsArgs, splitOffset } from './regs';
+import { hasWildcard, matchAll } from './wildcard';
+
+const BPF_PROG_TYPE_KPROBE = 2;
+
+let kernelFunctions: { list: string[]; set: Set<string> } | undefined;
+
+/** Text symbols of the kernel and its modules, without the `__pfx_`/`__cfi_` padding symbols. */
+export function listKernelFunctions(): { list: string[]; set: Set<string> } {
+  if (kernelFunctions) return kernelFunctions;
+  const set = new Set<string>();
+  let text = '';
+  try {
+    text = fs.readFileSync('/proc/kallsyms', 'latin1');
+  } catch (e) {
+    throw new ProbeError(`cannot list kernel functions: /proc/kallsyms: ${(e as Error).message}`);
+  }
+  for (const line of text.split('\n')) {
+    // "ffffffff816bab70 T vfs_read" or "... t foo\t[module]"
+    const sp1 = line.indexOf(' ');
+    const type = line[sp1 + 1];
+    if (type !== 't' && type !== 'T') continue;
+    let name = line.slice(sp1 + 3);
+    const tab = name.indexOf('\t');
+    if (tab >= 0) name = name.slice(0, tab);
+    if (name.startsWith('__pfx_') || name.startsWith('__cfi_')) continue;
+    set.add(name);
+  }
+  kernelFunctions = { list: [...set], set };
+  return kernelFunctions;
+}
+
+function kprobeLike(ret: boolean): Provider {
+  const kind = ret ? 'kretprobe' : 'kprobe';
+  const provider: Provider = {
+    name: kind,
+    aliases: [ret ? 'kr' : 'k'],
+    progType: BPF_PROG_TYPE_KPROBE,
+
+    match(parts) {
+      if (parts.length !== 1) throw new ProbeError(`${kind} probe type requires 1 argument`);
+      const { name: func, offset } = splitOffset(parts[0], !ret);
+      const matches: ProbeMatch[] = [];
+      const make = (f: string): ProbeMatch => ({
+        provider, name: offset ? `${kind}:${f}+${offset}` : `${kind}:${f}`, detail: { func: f, offset },
+      });
+      if (hasWildcard(func)) {
+        if (offset) throw new ProbeError('Offsets cannot be combined with wildcards');
+        for (const f of matchAll(func, listKernelFunctions().list)) matches.push(make(f));
+        if (matches.length === 0) throw new ProbeError(`No kernel functions match ${func} (searched /proc/kallsyms)`);
+      } else {
+        if (!listKernelFunctions().set.has(func)) throw new ProbeError(`No kernel function named ${func} (not in /proc/kallsyms)`);
+        matches.push(make(func));
+      }
+      return matches;
+    },
+
+    contextArgs: () => ptRegsArgs(ret),
+
+    attach(m, progFd, ctx) {
+      const pmu = dynamicPmu('kprobe');
+      if (!pmu) {
+        throw new FeatureUnavailableError(
+          `${m.name}: kprobes are not available in this kernel (no kprobe PMU in /sys/bus/event_source/devices); ` +
+            'use a tracepoint such as tracepoint:syscalls:sys_enter_* instead');
+      }
+      const attr = {
+        type: pmu.type, config: retprobeConfig(pmu, ret),
+        config1: String(m.detail.func), config2: Number(m.detail.offset), samplePeriod: 1, wakeupEvents: 1,
+      };
+      // A kprobe event fires on every CPU; like libbpf, open it once (pid -1, CPU 0).
+      return { fds: [openPerfEventWithProgram(ctx, attr, 0, progFd)] };
+    },
+  };
+  return provider;
+}
+
+export const kprobeProvider = kprobeLike(false);
+export const kretprobeProvider = kprobeLike(true);

@@ -1,0 +1,162 @@
+// uprobe:TARGET:SYMBOL[+OFFSET], uprobe:TARGET:ADDRESS and uretprobe:TARGET:SYMBOL
+// (aliases u, ur) — user-space dynamic probes through the uprobe perf PMU
+// (perf_event_open with the PMU's type, config1 = path of the binary,
+// config2 = file offset, the retprobe bit in config). Program type KPROBE;
+// the context is `struct pt_regs`. TARGET is a path, a program in $PATH or a
+// library short name (`libc`); symbols come from the ELF symbol tables.
+import { FeatureUnavailableError, ProbeError, Provider, ProbeMatch } from './provider';
+import { openPerfEventWithProgram } from './perf';
+import { dynamicPmu, retprobeConfig } from './pmu';
+import { parseAddress, ptRegsArgs, splitOffset } from './regs';
+import { hasWildcard, matchAll } from './wildcard';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import { ElfError, ElfFile, ElfSymbol } from './elf';
+import { resolveUprobeTarget } from './libpath';
+
+const BPF_PROG_TYPE_KPROBE = 2;
+
+function uprobeLike(ret: boolean): Provider {
+  const kind = ret ? 'uretprobe' : 'uprobe';
+  const provider: Provider = {
+    name: kind,
+    aliases: [ret ? 'ur' : 'u'],
+    progType: BPF_PROG_TYPE_KPROBE,
+
+    match(parts) {
+      if (parts.length !== 2) throw new ProbeError(`${kind} probe type requires 2 arguments`);
+      const [target, spec] = parts;
+      if (hasWildcard(target)) throw new ProbeError(`wildcards in ${kind} target paths are not supported yet: ${target}`);
+      const path = resolveUprobeTarget(target);
+      if (!path) throw new ProbeError(`uprobe target file '${target}' does not exist or is not executable`);
+      // The detail names the location symbolically; attach() turns it into a
+      // file offset again, so a cached plan never probes a rebuilt binary at a stale offset.
+      const make = (label: string, detail: { func?: string; offset?: number; address?: number }): ProbeMatch => ({
+        provider, name: `${kind}:${path}:${label}`, detail: { path, func: '', offset: 0, address: -1, ...detail },
+      });
+      try {
+        // An address (bpftrace: anything strtoll accepts completely) rather than a symbol.
+        if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(spec)) {
+          const m = make(String(parseAddress(spec)), { address: parseAddress(spec) });
+          locate(m);
+          return [m];
+        }
+        const { name: func, offset } = splitOffset(spec, !ret);
+        if (hasWildcard(func)) {
+          if (offset) throw new ProbeError('Offsets cannot be combined with wildcards');
+          const names = matchAll(func, [...loadElf(path).symbols.keys()]);
+          if (names.length === 0) throw new ProbeError(`No functions in ${path} match ${func}`);
+          return names.map((n) => make(n, { func: n }));
+        }
+        const m = make(offset ? `${func}+${offset}` : func, { func, offset });
+        locate(m);
+        return [m];
+      } catch (e) {
+        if (e instanceof ElfError) throw new ProbeError(`uprobe target file '${target}': ${e.message}`);
+        throw e;
+      }
+    },
+
+    contextArgs: () => ptRegsArgs(ret),
+
+    attach(m, progFd, ctx) {
+      const pmu = dynamicPmu('uprobe');
+      if (!pmu) {
+        throw new FeatureUnavailableError(
+          `${m.name}: uprobes are not available in this kernel (no uprobe PMU in /sys/bus/event_source/devices); ` +
+            'use a tracepoint such as tracepoint:syscalls:sys_enter_* instead');
+      }
+      const attr = {
+        type: pmu.type, config: retprobeConfig(pmu, ret),
+        config1: String(m.detail.path), config2: locate(m), samplePeriod: 1, wakeupEvents: 1,
+      };
+      // Every process that maps the file (pid -1); the event is opened once, on CPU 0, as libbpf does.
+      return { fds: [openPerfEventWithProgram(ctx, attr, 0, progFd)] };
+    },
+  };
+  return provider;
+}
+
+interface LoadedElf {
+  identity: string;
+  symbols: Map<string, ElfSymbol>;
+  fileOffset(vaddr: number): number | undefined;
+}
+
+const elfCache = new Map<string, LoadedElf>();
+
+/** Symbols and segments of `path`, read once per version of the file. */
+function loadElf(path: string): LoadedElf {
+  const st = fs.statSync(path);
+  const identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  const hit = elfCache.get(path);
+  if (hit?.identity === identity) return hit;
+  // fileOffset only uses the program headers read at open, so it outlives the fd.
+  const loaded = ElfFile.with(path, (elf): LoadedElf => ({ identity, symbols: elf.functions(), fileOffset: (v) => elf.fileOffset(v) }));
+  elfCache.set(path, loaded);
+  return loaded;
+}
+
+/**
+ * File offset for the uprobe PMU, resolved from the binary as it is now (at
+ * match time, and again at attach time: a cached plan may outlive a rebuild).
+ * A probe inside a function must sit on an instruction boundary, or the
+ * breakpoint corrupts an instruction and crashes the traced program; without
+ * a way to check (objdump), such probes are refused, as bpftrace does
+ * without its disassembler.
+ */
+function locate(m: ProbeMatch): number {
+  const path = String(m.detail.path);
+  const elf = loadElf(path);
+  const address = Number(m.detail.address);
+  let sym: ElfSymbol | undefined;
+  let offset: number;
+  if (address >= 0) {
+    for (const s of elf.symbols.values()) if (s.value <= address && address < s.value + Math.max(s.size, 1)) sym = s;
+    if (!sym) throw new ProbeError(`Could not resolve address: ${path}:0x${address.toString(16)} (not inside a function symbol)`);
+    offset = address - sym.value;
+  } else {
+    sym = elf.symbols.get(String(m.detail.func));
+    if (!sym) throw new ProbeError(`Could not resolve symbol: ${path}:${m.detail.func}`);
+    offset = Number(m.detail.offset);
+  }
+  if (offset !== 0) {
+    if (sym.size && offset >= sym.size) throw new ProbeError(`Offset outside the function bounds ('${sym.name}' size is ${sym.size})`);
+    const boundaries = instructionStarts(path, elf.identity, sym);
+    if (!boundaries) {
+      throw new ProbeError(`Can't check if uprobe is in proper place (objdump from binutils is needed to find instruction boundaries): ${path}:${sym.name}+${offset}`);
+    }
+    if (!boundaries.has(sym.value + offset)) {
+      throw new ProbeError(`${path}:${sym.name}+${offset} is not on an instruction boundary (a uprobe there would crash the traced program)`);
+    }
+  }
+  return sym.fileOffset + offset;
+}
+
+const boundaryCache = new Map<string, Set<number> | undefined>();
+
+/** Addresses where instructions of `sym` start, from objdump; undefined when objdump can't tell. */
+function instructionStarts(path: string, identity: string, sym: ElfSymbol): Set<number> | undefined {
+  const key = `${path}\0${identity}\0${sym.value}`;
+  if (boundaryCache.has(key)) return boundaryCache.get(key);
+  let starts: Set<number> | undefined;
+  try {
+    const out = execFileSync('objdump', [
+      '-d', '--no-show-raw-insn', `--start-address=0x${sym.value.toString(16)}`,
+      `--stop-address=0x${(sym.value + Math.max(sym.size, 1)).toString(16)}`, path,
+    ], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+    starts = new Set();
+    for (const line of out.split('\n')) {
+      const m = /^\s+([0-9a-f]+):\s/.exec(line);
+      if (m) starts.add(parseInt(m[1], 16));
+    }
+    if (starts.size === 0) starts = undefined;
+  } catch {
+    starts = undefined;
+  }
+  boundaryCache.set(key, starts);
+  return starts;
+}
+
+export const uprobeProvider = uprobeLike(false);
+export const uretprobeProvider = uprobeLike(true);
