@@ -19,8 +19,9 @@ export interface CompileOptions extends CheckOptions {
 export interface CompileResult {
   plan: CompiledPlan;
   warnings: Diagnostic[];
-  /** LLVM IR text; absent on a cache hit. */
+  /** LLVM IR text and the BPF ELF object; absent on a cache hit. */
   ir?: string;
+  object?: Buffer;
   cacheHit?: boolean;
 }
 
@@ -47,7 +48,7 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   mark('check');
   const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax: options.mapKeysMax });
   mark('llvm ir');
-  codegen.emitPlan(ir, plan);
+  const object = codegen.emitPlan(ir, plan);
   mark('bpf object');
-  return { plan, warnings: checked.warnings, ir };
+  return { plan, warnings: checked.warnings, ir, object };
 }

@@ -111,10 +111,12 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
 /** Typed AST → plan with BPF instructions for every program. */
 export function compile(checked: CheckedProgram, options: CodegenOptions = {}): CompiledPlan {
   const { ir, plan } = generateIR(checked, options);
-  return emitPlan(ir, plan);
+  emitPlan(ir, plan);
+  return plan;
 }
 
-export function emitPlan(ir: string, plan: CompiledPlan): CompiledPlan {
+/** Emits the BPF object for `ir` and stores each program's instructions in `plan`; returns the ELF object. */
+export function emitPlan(ir: string, plan: CompiledPlan): Buffer {
   const sections: Record<string, string> = { LICENSE: 'license' };
   for (const p of plan.programs) sections[p.functionName] = p.section;
   let emitted: { object: Buffer; sections: Record<string, Buffer> };
@@ -128,7 +130,7 @@ export function emitPlan(ir: string, plan: CompiledPlan): CompiledPlan {
     if (!insns || insns.length === 0) throw new CompileError([{ level: 'ERROR', message: `internal: no code emitted for ${p.probeName}` }]);
     p.insns = insns.toString('base64');
   }
-  return plan;
+  return emitted.object;
 }
 
 /**
