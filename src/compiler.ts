@@ -5,7 +5,7 @@ import { mark } from './timing';
 // codegen loads llvm-bindings only when generateIR runs.
 import * as codegen from './codegen';
 import { cacheKey, readCache, writeCache } from './cache';
-import { check, CheckOptions } from './checker';
+import { check, CheckOptions, configValue } from './checker';
 import type { Diagnostic } from './diagnostics';
 import type { CompiledPlan } from './codegen/plan';
 
@@ -46,7 +46,10 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   mark('parse');
   const checked = check(ast, options);
   mark('check');
-  const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax: options.mapKeysMax });
+  // BPFTRACE_MAP_KEYS_MAX (options.mapKeysMax) wins over the config block, as in HEAD.
+  const configKeys = configValue(ast, 'max_map_keys');
+  const mapKeysMax = options.mapKeysMax ?? (typeof configKeys === 'bigint' ? Number(configKeys) : undefined);
+  const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax });
   mark('llvm ir');
   const object = codegen.emitPlan(ir, plan);
   mark('bpf object');

@@ -241,3 +241,108 @@ describe('type checker', () => {
     ]);
   });
 });
+
+describe('HEAD language constructs (let, for, config, sizeof, #define, ?:, $t[i])', () => {
+  it('parses let declarations with and without type and value', () => {
+    const stmts = parse('BEGIN { let $a; let $b = 1 + 2; let $c: uint16 = 5; let $d: int8; }').probes[0].body.stmts;
+    expect(stmts.map((s) => s.kind)).toEqual(['Let', 'Let', 'Let', 'Let']);
+    const [a, b, c, d] = stmts as Extract<Stmt, { kind: 'Let' }>[];
+    expect([a.variable.name, a.typeName, a.value]).toEqual(['$a', undefined, undefined]);
+    expect(show(b.value!)).toBe('(1 + 2)');
+    expect([c.typeName, show(c.value!)]).toEqual(['uint16', '5']);
+    expect([d.typeName, d.value]).toEqual(['int8', undefined]);
+    expect(c.loc).toMatchObject({ line: 1, col: 33, endCol: 51 });
+  });
+
+  it('types let variables from the declared type or the value', () => {
+    const ast = parse('BEGIN { let $a: uint16 = 5; let $b = "xy"; $a = 70000; $c = $a; }');
+    check(ast);
+    const s = ast.probes[0].body.stmts as Extract<Stmt, { kind: 'Let' | 'Assign' }>[];
+    expect(typeName((s[0] as Extract<Stmt, { kind: 'Let' }>).variable.type!)).toBe('unsigned int16');
+    expect(typeName((s[1] as Extract<Stmt, { kind: 'Let' }>).variable.type!)).toBe('string[3]');
+    expect(typeName((s[3] as Extract<Stmt, { kind: 'Assign' }>).value.type!)).toBe('unsigned int16');
+  });
+
+  it('scopes let to its block, keeps 0.17 probe scope for plain assignment', () => {
+    expect(() => check(parse('BEGIN { if (1) { $a = 1; } $b = $a; }'))).not.toThrow();
+    expect(errorsOf('BEGIN { if (1) { let $a = 1; } $b = $a; }')).toBe(
+      'stdin:1:37-39: ERROR: Undefined or undeclared variable: $a\nBEGIN { if (1) { let $a = 1; } $b = $a; }\n                                    ~~\n',
+    );
+    // Sibling blocks may each declare the same name.
+    expect(() => check(parse('BEGIN { if (1) { let $a = 1; } else { let $a = "s"; } }'))).not.toThrow();
+  });
+
+  it('rejects redeclaration and shadowing with a location', () => {
+    expect(errorsOf('BEGIN { let $a = 1; let $a = 2; }')).toBe(
+      'stdin:1:25-27: ERROR: Variable $a was already declared. Variable shadowing is not allowed.\nBEGIN { let $a = 1; let $a = 2; }\n                        ~~\n',
+    );
+    expect(errorsOf('BEGIN { let $a; if (1) { let $a; } }')).toBe(
+      'stdin:1:30-32: ERROR: Variable $a was already declared. Variable shadowing is not allowed.\nBEGIN { let $a; if (1) { let $a; } }\n                             ~~\n',
+    );
+    expect(errorsOf('BEGIN { let $a: string = 1; }')).toBe(
+      'stdin:1:17-23: ERROR: Unsupported type for a variable declaration: string\nBEGIN { let $a: string = 1; }\n                ~~~~~~\n',
+    );
+  });
+
+  it('parses for ranges and checks their bounds and scope', () => {
+    const s = firstStmt('BEGIN { for ($i : 0..$n + 1) { break; } }') as Extract<Stmt, { kind: 'For' }>;
+    expect(s.kind).toBe('For');
+    expect(s.variable.name).toBe('$i');
+    expect([show(s.start), show(s.end)]).toEqual(['0', '($n + 1)']);
+    expect(s.loc).toMatchObject({ line: 1, col: 9, endCol: 40 });
+    expect(() => check(parse('BEGIN { for ($i : 0..5) { continue; } for ($i : 1..2) { $x = $i; } }'))).not.toThrow();
+    expect(errorsOf('BEGIN { for ($i : 0.."a") { } }')).toBe(
+      'stdin:1:22-25: ERROR: Loop range requires an integer, got string[2]\nBEGIN { for ($i : 0.."a") { } }\n                     ~~~\n',
+    );
+    expect(errorsOf('BEGIN { for ($i : 0..2) { } $x = $i; }')).toBe(
+      'stdin:1:34-36: ERROR: Undefined or undeclared variable: $i\nBEGIN { for ($i : 0..2) { } $x = $i; }\n                                 ~~\n',
+    );
+    expect(errorsOf('BEGIN { $i = 1; for ($i : 0..2) { } }')).toBe(
+      'stdin:1:22-24: ERROR: Variable $i was already declared. Variable shadowing is not allowed.\nBEGIN { $i = 1; for ($i : 0..2) { } }\n                     ~~\n',
+    );
+  });
+
+  it('parses a config block before the probes', () => {
+    const ast = parse('config = { max_map_keys = 100; stack_mode = perf; s = "x"; b = true } BEGIN {}');
+    expect(ast.config!.map((e) => [e.name, e.value])).toEqual([['max_map_keys', 100n], ['stack_mode', 'perf'], ['s', 'x'], ['b', 'true']]);
+    expect(ast.config![0].loc).toMatchObject({ line: 1, col: 12, endCol: 30 });
+    expect(parse('config = {} BEGIN {}').config).toEqual([]);
+    expect(errorsOf('config = { max_map_keys = "x" } BEGIN {}')).toBe(
+      'stdin:1:12-30: ERROR: Invalid value for max_map_keys: expected a positive integer\nconfig = { max_map_keys = "x" } BEGIN {}\n           ~~~~~~~~~~~~~~~~~~\n',
+    );
+    const checked = check(parse('config = { foo = 1 } BEGIN {}'));
+    expect(checked.warnings.map((w) => w.message)).toEqual(['config variable foo is not supported by tstrace and is ignored']);
+  });
+
+  it('computes sizeof of integer types and typed expressions', () => {
+    const sizes = (src: string) => {
+      const ast = parse(`BEGIN { $b = (uint32)1; @ = (${src}); }`);
+      check(ast);
+      const e = (ast.probes[0].body.stmts[1] as Extract<Stmt, { kind: 'Assign' }>).value;
+      return e.kind === 'Tuple' ? e.elems.map((x) => (x as { size?: number }).size) : [];
+    };
+    expect(sizes('sizeof(uint8), sizeof(int16), sizeof(uint32), sizeof(int64), sizeof($b), sizeof("abc"), sizeof(1 + 2)')).toEqual([1, 2, 4, 8, 4, 4, 8]);
+    expect(errorsOf('BEGIN { @ = sizeof(struct foo); }')).toBe(
+      'stdin:1:13-31: ERROR: sizeof(struct foo) is not supported yet: only integer types\nBEGIN { @ = sizeof(struct foo); }\n            ~~~~~~~~~~~~~~~~~~\n',
+    );
+  });
+
+  it('expands #define object-like macros before parsing', () => {
+    const ast = parse('#define FOO 42\n#define BAR (FOO + 1)\nBEGIN { @ = BAR * FOO; }');
+    expect(ast.preamble.map((p) => p.text)).toEqual(['#define FOO 42', '#define BAR (FOO + 1)']);
+    expect(show((ast.probes[0].body.stmts[0] as Extract<Stmt, { kind: 'Assign' }>).value)).toBe('((42 + 1) * 42)');
+    expect(errorsOf('#define A A\nBEGIN { @ = A; }', 'parse')).toMatch(/^stdin:2:13-14: ERROR: Macro recursion limit reached: A\n/);
+  });
+
+  it('parses the elvis operator and tuple indexing with []', () => {
+    const e = exprOf('$a ?: 7') as Extract<Expr, { kind: 'Ternary' }>;
+    expect([e.kind, e.elvis, show(e.cond), show(e.else)]).toEqual(['Ternary', true, '$a', '7']);
+    expect(show(exprOf('1 ? 2 : 3 ?: 4'))).toBe('(1 ? 2 : (3 ? 3 : 4))');
+    const ast = parse('BEGIN { $t = (1, "a"); $x = $t[1]; }');
+    check(ast);
+    expect(typeName((ast.probes[0].body.stmts[1] as Extract<Stmt, { kind: 'Assign' }>).value.type!)).toBe('string[2]');
+    expect(errorsOf('BEGIN { $t = (1, "a"); $x = $t[2]; }')).toBe(
+      'stdin:1:29-34: ERROR: Invalid tuple index: 2. Found 2 elements in tuple.\nBEGIN { $t = (1, "a"); $x = $t[2]; }\n                            ~~~~~\n',
+    );
+  });
+});

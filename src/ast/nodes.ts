@@ -15,7 +15,17 @@ export interface Loc {
 export interface Program {
   kind: 'Program';
   preamble: Preprocessor[];
+  /** HEAD's `config = { name = value; … }` block before the probes. */
+  config?: ConfigEntry[];
   probes: Probe[];
+  loc: Loc;
+}
+
+/** One `name = value` of a config block; value is an integer or string literal. */
+export interface ConfigEntry {
+  kind: 'ConfigEntry';
+  name: string;
+  value: bigint | string;
   loc: Loc;
 }
 
@@ -56,7 +66,9 @@ export type Stmt =
   | IfStmt
   | WhileStmt
   | UnrollStmt
-  | JumpStmt;
+  | JumpStmt
+  | LetStmt
+  | ForStmt;
 
 export interface ExprStmt { kind: 'ExprStmt'; expr: Expr; loc: Loc }
 /** `target op value`; the target is a map or a scratch variable (checked by the parser). */
@@ -65,6 +77,10 @@ export interface IfStmt { kind: 'If'; cond: Expr; then: Block; else?: Block; loc
 export interface WhileStmt { kind: 'While'; cond: Expr; body: Block; loc: Loc }
 /** `headerLoc` spans `unroll(N)`, where bpftrace reports count errors. */
 export interface UnrollStmt { kind: 'Unroll'; count: Expr; body: Block; headerLoc: Loc; loc: Loc }
+/** `let $x;`, `let $x = e;`, `let $x: uint16 = e;` (HEAD): a block-scoped declaration. */
+export interface LetStmt { kind: 'Let'; variable: VariableExpr; typeName?: string; typeLoc?: Loc; value?: Expr; loc: Loc }
+/** `for ($i : start..end) { … }` (HEAD): start inclusive, end exclusive, bounds evaluated once. */
+export interface ForStmt { kind: 'For'; variable: VariableExpr; start: Expr; end: Expr; body: Block; loc: Loc }
 export interface JumpStmt { kind: 'Jump'; jump: 'break' | 'continue' | 'return'; loc: Loc }
 
 export type BinaryOp =
@@ -89,7 +105,8 @@ export type Expr =
   | IndexExpr
   | TupleIndexExpr
   | TupleExpr
-  | CastExpr;
+  | CastExpr
+  | SizeofExpr;
 
 interface ExprBase { loc: Loc; type?: Type }
 
@@ -99,7 +116,11 @@ export interface StringExpr extends ExprBase { kind: 'String'; value: string }
 export interface BoolExpr extends ExprBase { kind: 'Bool'; value: boolean }
 /** A bare name: a builtin (`pid`, `comm`, `args`), or an enum constant. */
 export interface IdentifierExpr extends ExprBase { kind: 'Identifier'; name: string }
-export interface VariableExpr extends ExprBase { kind: 'Variable'; name: string }
+/**
+ * `slot` is set by the checker when the name resolves to a `let`/`for`
+ * declaration: the storage key, unique per declaration (block scoping).
+ */
+export interface VariableExpr extends ExprBase { kind: 'Variable'; name: string; slot?: string }
 export interface MapExpr extends ExprBase { kind: 'Map'; name: string; keys: Expr[] }
 /** `$1` … `$N` (index ≥ 1) or `$#` (index 0, `count` true). */
 export interface ParamExpr extends ExprBase { kind: 'Param'; index: number; count: boolean }
@@ -107,15 +128,20 @@ export interface CallExpr extends ExprBase { kind: 'Call'; name: string; args: E
 export interface BinaryExpr extends ExprBase { kind: 'Binary'; op: BinaryOp; left: Expr; right: Expr; opLoc: Loc }
 export interface UnaryExpr extends ExprBase { kind: 'Unary'; op: UnaryOp; operand: Expr }
 export interface IncDecExpr extends ExprBase { kind: 'IncDec'; op: '++' | '--'; prefix: boolean; target: Expr }
-export interface TernaryExpr extends ExprBase { kind: 'Ternary'; cond: Expr; then: Expr; else: Expr }
+/** `elvis`: written `cond ?: else` (then is the same node as cond, evaluated once). */
+export interface TernaryExpr extends ExprBase { kind: 'Ternary'; cond: Expr; then: Expr; else: Expr; elvis?: boolean }
 export interface FieldExpr extends ExprBase { kind: 'Field'; object: Expr; field: string; arrow: boolean }
-export interface IndexExpr extends ExprBase { kind: 'Index'; object: Expr; index: Expr }
+/** `tupleIndex`: set by the checker for HEAD's `$t[0]` (a tuple with a literal index). */
+export interface IndexExpr extends ExprBase { kind: 'Index'; object: Expr; index: Expr; tupleIndex?: number }
 export interface TupleIndexExpr extends ExprBase { kind: 'TupleIndex'; object: Expr; index: number }
 export interface TupleExpr extends ExprBase { kind: 'Tuple'; elems: Expr[] }
 /** `(type)expr`; `typeName` as written, e.g. `uint32`, `struct task_struct *`. */
 export interface CastExpr extends ExprBase { kind: 'Cast'; typeName: string; pointerDepth: number; expr: Expr }
 
-export type Node = Program | Preprocessor | Probe | AttachPoint | Block | Stmt | Expr;
+/** `sizeof(TYPE)` or `sizeof(expr)`; the checker sets `size` (bytes). */
+export interface SizeofExpr extends ExprBase { kind: 'Sizeof'; typeName?: string; expr?: Expr; size?: number }
+
+export type Node = Program | Preprocessor | ConfigEntry | Probe | AttachPoint | Block | Stmt | Expr;
 
 export function spanLoc(a: Loc, b: Loc): Loc {
   return { file: a.file, line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };

@@ -19,6 +19,8 @@ const BUILTINS: Record<string, Type> = {
   comm: str(16),
   probe: { kind: 'text', what: 'probe' },
   username: { kind: 'text', what: 'username' },
+  kstack: { kind: 'stack', user: false, mode: 'bpftrace', limit: 127 },
+  ustack: { kind: 'stack', user: true, mode: 'bpftrace', limit: 127 },
 };
 
 export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval');

@@ -84,7 +84,68 @@ function literalInt(e: CallExpr, i: number, ctx: CallContext, what: string): big
   return undefined;
 }
 
+/** kstack(), kstack(N), kstack(perf|bpftrace), kstack(perf, N); ustack likewise. */
+function stackRule(user: boolean): Rule {
+  return (e, scope, ctx) => {
+    if (!arity(e, ctx, 0, 2)) return NONE;
+    let mode: 'bpftrace' | 'perf' = 'bpftrace';
+    let limit = 127;
+    e.args.forEach((a, i) => {
+      if (i === 0 && a.kind === 'Identifier' && (a.name === 'perf' || a.name === 'bpftrace')) {
+        mode = a.name;
+        a.type = NONE;
+        return;
+      }
+      const n = literalInt(e, i, ctx, 'limit');
+      if (n === undefined) return;
+      if (n < 1n || n > 1024n) ctx.checker.error(`${e.name}() limit must be between 1 and 1024 (${n} provided)`, e.loc);
+      limit = Math.min(Number(n), 127);
+      a.type = INT64;
+    });
+    return { kind: 'stack', user, mode, limit };
+  };
+}
+
 const RULES: Record<string, Rule> = {
+  kstack: stackRule(false),
+  ustack: stackRule(true),
+
+  time(e, scope, ctx) {
+    argTypes(e, scope, ctx);
+    if (!arity(e, ctx, 0, 1)) return NONE;
+    if (e.args[0] && e.args[0].kind !== 'String') ctx.checker.error('time() expects a string literal as the format', e.args[0].loc);
+    return NONE;
+  },
+
+  strftime(e, scope, ctx) {
+    const types = argTypes(e, scope, ctx);
+    if (!arity(e, ctx, 2)) return NONE;
+    const fmt = e.args[0];
+    if (fmt.kind !== 'String') {
+      ctx.checker.error('strftime() expects a string literal as the first argument', fmt.loc);
+      return NONE;
+    }
+    if (types[1].kind !== 'int' && types[1].kind !== 'none') ctx.checker.error(`strftime() expects an integer as the second argument (${typeName(types[1])} provided)`, e.loc);
+    return { kind: 'text', what: 'timestamp', format: fmt.value };
+  },
+
+  ksym(e, scope, ctx) {
+    const types = argTypes(e, scope, ctx);
+    if (!arity(e, ctx, 1)) return NONE;
+    if (types[0].kind !== 'int' && types[0].kind !== 'pointer' && types[0].kind !== 'none') {
+      ctx.checker.error(`ksym() expects an integer or pointer argument (${typeName(types[0])} provided)`, e.loc);
+    }
+    return { kind: 'text', what: 'ksym' };
+  },
+  usym(e, scope, ctx) {
+    const types = argTypes(e, scope, ctx);
+    if (!arity(e, ctx, 1)) return NONE;
+    if (types[0].kind !== 'int' && types[0].kind !== 'pointer' && types[0].kind !== 'none') {
+      ctx.checker.error(`usym() expects an integer or pointer argument (${typeName(types[0])} provided)`, e.loc);
+    }
+    return { kind: 'text', what: 'usym' };
+  },
+
   count: aggregation('count', 0),
   sum: aggregation('sum', 1),
   min: aggregation('min', 1),
@@ -265,7 +326,7 @@ export function checkCall(e: CallExpr, scope: Scope, ctx: CallContext): Type {
 
 function printfKind(t: Type): 'integer' | 'string' | 'buffer' | 'other' {
   if (t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer') return 'integer';
-  if (t.kind === 'string' || t.kind === 'text') return 'string';
+  if (t.kind === 'string' || t.kind === 'text' || t.kind === 'stack') return 'string';
   if (t.kind === 'array' || t.kind === 'struct') return 'buffer';
   return 'other';
 }
@@ -274,7 +335,7 @@ function printfKind(t: Type): 'integer' | 'string' | 'buffer' | 'other' {
 function printfTypeName(t: Type): string {
   switch (t.kind) {
     case 'int': case 'bool': case 'pointer': return 'integer';
-    case 'string': case 'text': return 'string';
+    case 'string': case 'text': case 'stack': return 'string';
     case 'array': case 'struct': return 'buffer';
     case 'agg': return t.agg;
     default: return t.kind;

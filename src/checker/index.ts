@@ -4,14 +4,14 @@
 // across all probes, expands attach points into concrete probes, and reports
 // every error of the pass at once (bpftrace's messages and locations).
 import type {
-  AssignStmt, Block, CallExpr, Expr, Loc, MapExpr, Probe, Program, Stmt,
+  AssignStmt, Block, CallExpr, Expr, LetStmt, Loc, MapExpr, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
 import { Diagnostic, DiagnosticBag } from '../diagnostics';
 import { matchAttachPoint, ProbeError, ProbeMatch } from '../probes';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
-import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits } from './types';
+import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
 import { suggest } from './suggest';
 
 export interface MapInfo {
@@ -60,7 +60,12 @@ export interface CheckOptions {
 }
 
 interface Scope {
+  /** Types by storage key: the name for probe-scoped variables, the slot for `let`/`for` ones. */
   vars: Map<string, Type>;
+  /** Block scopes, innermost last: `let`/`for` names → storage slot. */
+  lets: Map<string, string>[];
+  /** Declared types of `let $x: T` slots. */
+  declared: Map<string, Type>;
   match: ProbeMatch;
   loopDepth: number;
 }
@@ -83,7 +88,7 @@ class Checker {
   }
 
   probe(p: Probe, matches: ProbeMatch[]): void {
-    const scope: Scope = { vars: new Map(), match: matches[0], loopDepth: 0 };
+    const scope: Scope = { vars: new Map(), lets: [], declared: new Map(), match: matches[0], loopDepth: 0 };
     if (p.predicate) {
       const t = this.expr(p.predicate, scope);
       if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'bool' && t.kind !== 'none') {
@@ -94,7 +99,55 @@ class Checker {
   }
 
   block(b: Block, scope: Scope): void {
+    scope.lets.push(new Map());
     for (const s of b.stmts) this.stmt(s, scope);
+    scope.lets.pop();
+  }
+
+  /** The storage key of `$name` here: its innermost `let`/`for` slot, or the name (probe scope). */
+  resolve(v: VariableExpr, scope: Scope): string {
+    for (let i = scope.lets.length - 1; i >= 0; i--) {
+      const slot = scope.lets[i].get(v.name);
+      if (slot) {
+        v.slot = slot;
+        return slot;
+      }
+    }
+    delete v.slot;
+    return v.name;
+  }
+
+  /** Declares `$name` in the innermost block; HEAD forbids shadowing any visible variable. */
+  declare(v: VariableExpr, scope: Scope): string {
+    const visible = scope.lets.some((m) => m.has(v.name)) || scope.vars.has(v.name);
+    if (visible) this.error(`Variable ${v.name} was already declared. Variable shadowing is not allowed.`, v.loc);
+    const slot = `${v.name}@${v.loc.line}:${v.loc.col}`;
+    scope.lets[scope.lets.length - 1].set(v.name, slot);
+    v.slot = slot;
+    return slot;
+  }
+
+  letStmt(s: LetStmt, scope: Scope): void {
+    let declared: Type | undefined;
+    if (s.typeName !== undefined) {
+      const m = /^(u?)int(8|16|32|64)$/.exec(s.typeName);
+      if (m) declared = int(Number(m[2]) as IntBits, m[1] === '');
+      else this.error(`Unsupported type for a variable declaration: ${s.typeName}`, s.typeLoc ?? s.loc);
+    }
+    const valueType = s.value ? this.expr(s.value, scope, false, true) : undefined;
+    const slot = this.declare(s.variable, scope);
+    if (declared) {
+      scope.declared.set(slot, declared);
+      if (valueType && valueType.kind !== 'int' && valueType.kind !== 'none') {
+        this.error(`Type mismatch for ${s.variable.name}: trying to assign value of type '${typeName(valueType)}' when variable already contains a value of type '${typeName(declared)}'`, s.value!.loc);
+      }
+      scope.vars.set(slot, declared);
+    } else if (valueType && valueType.kind !== 'none' && valueType.kind !== 'agg') {
+      scope.vars.set(slot, valueType);
+    } else {
+      scope.vars.delete(slot);
+    }
+    s.variable.type = scope.vars.get(slot);
   }
 
   stmt(s: Stmt, scope: Scope): void {
@@ -122,6 +175,25 @@ class Checker {
         else if (n > 100n) this.error('unroll maximum value is 100', s.headerLoc);
         else if (n < 1n) this.error('unroll minimum value is 1', s.headerLoc);
         this.block(s.body, scope);
+        return;
+      }
+      case 'Let':
+        this.letStmt(s, scope);
+        return;
+      case 'For': {
+        for (const bound of [s.start, s.end]) {
+          const t = this.expr(bound, scope);
+          if (t.kind !== 'int' && t.kind !== 'none') this.error(`Loop range requires an integer, got ${typeName(t)}`, bound.loc);
+        }
+        // The loop variable lives in a scope around the body.
+        scope.lets.push(new Map());
+        const slot = this.declare(s.variable, scope);
+        scope.vars.set(slot, INT64);
+        s.variable.type = INT64;
+        scope.loopDepth++;
+        this.block(s.body, scope);
+        scope.loopDepth--;
+        scope.lets.pop();
         return;
       }
       case 'Jump':
@@ -153,14 +225,20 @@ class Checker {
     if (s.target.kind === 'Variable') {
       const t = this.expr(value, scope, false, true);
       if (t.kind === 'agg') return; // reported by the call
-      const prev = scope.vars.get(s.target.name);
+      const key = this.resolve(s.target, scope);
+      const prev = scope.vars.get(key);
+      if (scope.declared.has(key) && (t.kind === 'int' || t.kind === 'none')) {
+        // `let $x: uint16` keeps its declared type; integers are truncated on store.
+        s.target.type = prev;
+        return;
+      }
       if (prev && !sameType(prev, t)) {
         this.error(`Type mismatch for ${s.target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(prev)}'`, s.opLoc);
       } else {
         const widened = prev?.kind === 'string' && t.kind === 'string' ? str(Math.max(prev.size, t.size)) : t;
-        scope.vars.set(s.target.name, widened);
+        scope.vars.set(key, widened);
       }
-      s.target.type = scope.vars.get(s.target.name);
+      s.target.type = scope.vars.get(key);
       return;
     }
     const map = s.target;
@@ -247,7 +325,7 @@ class Checker {
         return INT64;
       }
       case 'Variable': {
-        const t = scope.vars.get(e.name);
+        const t = scope.vars.get(this.resolve(e, scope));
         if (!t) {
           this.error(`Undefined or undeclared variable: ${e.name}`, e.loc);
           return NONE;
@@ -306,7 +384,7 @@ class Checker {
       }
       case 'Ternary': {
         this.condition(e.cond, scope, 'ternary');
-        const a = this.expr(e.then, scope);
+        const a = e.elvis ? (e.cond.type ?? NONE) : this.expr(e.then, scope);
         const b = this.expr(e.else, scope);
         if (a.kind === 'none' || b.kind === 'none') return NONE;
         if (a.kind !== b.kind || (a.kind !== 'int' && a.kind !== 'string')) {
@@ -354,6 +432,16 @@ class Checker {
       case 'Index': {
         const t = this.expr(e.object, scope);
         this.expr(e.index, scope);
+        if (t.kind === 'tuple' && e.index.kind === 'Int') {
+          // HEAD: `$t[0]` is `$t.0`.
+          const i = Number(e.index.value);
+          if (i < 0 || i >= t.elems.length) {
+            this.error(`Invalid tuple index: ${e.index.value}. Found ${t.elems.length} elements in tuple.`, e.loc);
+            return NONE;
+          }
+          e.tupleIndex = i;
+          return t.elems[i];
+        }
         if (t.kind === 'tuple') {
           this.error('The array index operator [] can only be used on arrays and pointers, found tuple.', e.loc);
           return NONE;
@@ -367,6 +455,21 @@ class Checker {
         const elems = e.elems.map((x) => this.expr(x, scope));
         if (elems.some((x) => x.kind === 'none')) return NONE;
         return { kind: 'tuple', elems };
+      }
+      case 'Sizeof': {
+        if (e.typeName !== undefined) {
+          const m = /^(u?)int(8|16|32|64)$/.exec(e.typeName);
+          if (m) e.size = Number(m[2]) / 8;
+          else this.error(`sizeof(${e.typeName}) is not supported yet: only integer types`, e.loc);
+        } else if (e.expr) {
+          const t = this.expr(e.expr, scope);
+          if (t.kind === 'int') e.size = t.bits / 8;
+          else if (t.kind === 'bool') e.size = 1;
+          else if (t.kind === 'string' || t.kind === 'pointer' || t.kind === 'tuple' || t.kind === 'struct' || t.kind === 'array') e.size = t.kind === 'pointer' ? 8 : storageSize(t);
+          else if (t.kind !== 'none') this.error(`sizeof() of a value of type '${typeName(t)}' is not supported`, e.expr.loc);
+        }
+        e.size ??= 0;
+        return UINT64;
       }
       case 'Cast': {
         const t = this.expr(e.expr, scope);
@@ -468,6 +571,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     probes.push({ ast: p, matches });
   }
   checker.diags.throwIfErrors();
+  checkConfig(program, checker.diags);
   // Pass 1 learns map types from assignments in any probe, so a probe may read
   // a map that a later probe writes. Pass 2 checks and reports.
   for (const pass of [1, 2]) {
@@ -485,4 +589,27 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     prints: checker.prints,
     warnings: checker.diags.warnings(),
   };
+}
+
+/** Config names tstrace honours, in every spelling HEAD accepts, → canonical name. */
+const CONFIG_NAMES: Record<string, string> = {
+  max_map_keys: 'max_map_keys', MAX_MAP_KEYS: 'max_map_keys', BPFTRACE_MAX_MAP_KEYS: 'max_map_keys', BPFTRACE_MAP_KEYS_MAX: 'max_map_keys',
+};
+
+/** The `config = { … }` block's value for `name` (canonical), if set. */
+export function configValue(program: Program, name: string): bigint | string | undefined {
+  let value: bigint | string | undefined;
+  for (const e of program.config ?? []) if (CONFIG_NAMES[e.name] === name) value = e.value;
+  return value;
+}
+
+function checkConfig(program: Program, diags: DiagnosticBag): void {
+  for (const e of program.config ?? []) {
+    const name = CONFIG_NAMES[e.name];
+    if (!name) {
+      diags.warning(`config variable ${e.name} is not supported by tstrace and is ignored`, e.loc);
+    } else if (name === 'max_map_keys' && (typeof e.value !== 'bigint' || e.value < 1n || e.value > 0xffffffffn)) {
+      diags.error(`Invalid value for ${e.name}: expected a positive integer`, e.loc);
+    }
+  }
 }

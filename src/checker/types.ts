@@ -24,7 +24,13 @@ export type Type =
   | { kind: 'array'; elem: Type; length: number }
   | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint } }
   /** Values resolved to text in user space: `probe`, `username`, … */
-  | { kind: 'text'; what: 'probe' | 'username' };
+  | { kind: 'text'; what: 'probe' | 'username' | 'ksym' | 'usym' | 'timestamp'; /** strftime() format */ format?: string }
+  /**
+   * kstack/ustack: stored as one u64. kstack: the stack id from
+   * bpf_get_stackid. ustack: (pid << 32) | stack id, since user symbols need
+   * the process. Frames are read from the stack map and symbolised in user space.
+   */
+  | { kind: 'stack'; user: boolean; mode: 'bpftrace' | 'perf'; limit: number };
 
 export const NONE: Type = { kind: 'none' };
 export const INT64: Type = { kind: 'int', bits: 64, signed: true };
@@ -56,6 +62,7 @@ export function typeName(t: Type): string {
     case 'array': return `${typeName(t.elem)}[${t.length}]`;
     case 'agg': return t.agg;
     case 'text': return t.what;
+    case 'stack': return t.user ? 'ustack' : 'kstack';
   }
 }
 
@@ -69,7 +76,8 @@ export function sameType(a: Type, b: Type): boolean {
     case 'struct': return b.kind === 'struct' && a.name === b.name;
     case 'array': return b.kind === 'array' && a.length === b.length && sameType(a.elem, b.elem);
     case 'agg': return b.kind === 'agg' && a.agg === b.agg;
-    case 'text': return b.kind === 'text' && a.what === b.what;
+    case 'text': return b.kind === 'text' && a.what === b.what && a.format === b.format;
+    case 'stack': return b.kind === 'stack' && a.user === b.user && a.mode === b.mode && a.limit === b.limit;
     default: return true;
   }
 }
@@ -81,7 +89,7 @@ export function sameType(a: Type, b: Type): boolean {
  */
 export function storageSize(t: Type): number {
   switch (t.kind) {
-    case 'int': case 'bool': case 'pointer': case 'text': return 8;
+    case 'int': case 'bool': case 'pointer': case 'text': case 'stack': return 8;
     case 'string': return t.size;
     case 'tuple': return t.elems.reduce((n, e) => n + align8(storageSize(e)), 0);
     case 'array': return t.length * storageSize(t.elem);

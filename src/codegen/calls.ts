@@ -5,7 +5,7 @@ import type { MapInfo } from '../checker';
 import { str as strType } from '../checker/types';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_CLEAR_MAP, EVENT_JOIN, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP, JOIN_ARG_SIZE, JOIN_MAX_ARGS } from './plan';
+import { EVENT_CLEAR_MAP, EVENT_JOIN, EVENT_TIME, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP, JOIN_ARG_SIZE, JOIN_MAX_ARGS } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
 
 interface MapTarget {
@@ -116,6 +116,25 @@ function mapIndexOf(g: ProbeCodegen, e: CallExpr): CgValue {
 const I64 = { kind: 'int', bits: 64, signed: true } as const;
 
 const LOWERINGS: Record<string, Lowering> = {
+  kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
+  ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
+  ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),
+  /** usym: (pid << 47) | address (user addresses are below 2^47 on x86-64; pids above 2^17 are lost). */
+  usym(g, e) {
+    const b = g.b;
+    const pid = b.CreateLShr(g.helper(Helper.get_current_pid_tgid, g.i64, []), b.getInt64(32));
+    const addr = b.CreateAnd(g.intValue(e.args[0]), g.const64((1n << 47n) - 1n));
+    return { kind: 'int', v: b.CreateOr(b.CreateShl(pid, b.getInt64(47)), addr) };
+  },
+  strftime: (g, e) => ({ kind: 'int', v: g.intValue(e.args[1]) }),
+  time(g, e) {
+    const fmt = e.args[0]?.kind === 'String' ? e.args[0].value : '%H:%M:%S\n';
+    let site = g.m.timeFormats.indexOf(fmt);
+    if (site < 0) site = g.m.timeFormats.push(fmt) - 1;
+    g.emitEvent(EVENT_TIME, [{ v: { kind: 'int', v: g.b.getInt64(site) }, t: I64 }]);
+    return undefined;
+  },
+
   hist(g, e, target) {
     const t = requireTarget(e, target);
     const signed = t.info.valueType.kind === 'agg' && t.info.valueType.signed;

@@ -8,6 +8,7 @@ export enum Helper {
   get_prandom_u32 = 7,
   get_smp_processor_id = 8,
   get_current_pid_tgid = 14,
+  get_stackid = 27,
   get_current_uid_gid = 15,
   get_current_comm = 16,
   get_current_task = 35,

@@ -9,7 +9,7 @@ import { CodegenError } from './errors';
 import { native } from '../runtime/native';
 import { ModuleContext, ProbeCodegen } from './irgen';
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
 } from './plan';
 
 export interface CodegenOptions {
@@ -69,8 +69,20 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   }
 
   const mctx: ModuleContext = {
-    llvm, ctx, module, checked, ringbuf, config, probeIds, joins: [], params: options.params ?? [],
+    llvm, ctx, module, checked, ringbuf, config, probeIds, joins: [], timeFormats: [], params: options.params ?? [],
     maps: new Map(maps.filter((m) => m.role === 'user').map((m) => [m.name, m])),
+    stackMap(user, limit) {
+      const name = `${user ? 'stack_user' : 'stack_kernel'}_${limit}`;
+      let m = maps.find((x) => x.role === 'stack' && x.name === name);
+      if (!m) {
+        m = {
+          index: maps.length, name, role: 'stack', bpfType: BPF_MAP_TYPE_STACK_TRACE,
+          keySize: 4, valueSize: Math.min(limit, STACK_MAX_FRAMES) * 8, maxEntries: mapKeysMax, percpu: false, keyTypes: [],
+        };
+        maps.push(m);
+      }
+      return m;
+    },
   };
   const programs: ProgramPlan[] = [];
   const usedSections = new Map<string, number>();
@@ -105,7 +117,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   }
   const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
-  return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, probeNames, attachPointCount } };
+  return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount } };
 }
 
 /** Typed AST → plan with BPF instructions for every program. */

@@ -5,7 +5,7 @@
 import type * as LLVM from 'llvm-bindings';
 import type { Block, CallExpr, Expr, Stmt, MapExpr } from '../ast/nodes';
 import type { CheckedProgram, MapInfo } from '../checker';
-import { Type, storageSize, tupleOffsets, align8 } from '../checker/types';
+import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../checker/types';
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
@@ -31,7 +31,11 @@ export interface ModuleContext {
   config: MapPlan;
   /** join() separators; a join event carries its index. */
   joins: string[];
+  /** time() formats; a time event carries its index. */
+  timeFormats: string[];
   probeIds: Map<string, number>;
+  /** The stack-trace map of kstack (user=false) or ustack with `limit` frames, created on first use. */
+  stackMap(user: boolean, limit: number): MapPlan;
   params: string[];
 }
 
@@ -213,6 +217,52 @@ export class ProbeCodegen {
         for (let i = 0; i < n; i++) this.block(s.body);
         return;
       }
+      case 'Let': {
+        const t = s.variable.type;
+        if (!t) {
+          // `let $x;` with no type yet: nothing reads it before an assignment.
+          if (s.value) this.expr(s.value);
+          return;
+        }
+        const slot = this.variable(s.variable.slot!, t);
+        // Declared again on every pass through the block: reset, then store.
+        if (s.value) {
+          const v = this.expr(s.value);
+          this.storeValue(slot.ptr, v.kind === 'int' ? { kind: 'int', v: this.normalize(v.v, t) } : v, t);
+        } else {
+          this.zero(slot.ptr, t.kind === 'int' ? 8 : storageSize(t));
+        }
+        return;
+      }
+      case 'For': {
+        // Bounds are evaluated once. The counter runs start..end-1 (signed
+        // compare); the verifier sees a loop whose exit test is on the counter.
+        const start = this.intValue(s.start);
+        const end = this.intValue(s.end);
+        const endSlot = this.allocas.CreateAlloca(this.i64, null, 'for_end');
+        this.b.CreateStore(end, endSlot);
+        const slot = this.variable(s.variable.slot!, INT64_T);
+        const iPtr = this.wordPtr(slot.ptr, 0);
+        this.b.CreateStore(start, iPtr);
+        const condBB = this.newBlock('for_cond');
+        const bodyBB = this.newBlock('for_body');
+        const stepBB = this.newBlock('for_step');
+        const endBB = this.newBlock('for_end');
+        this.b.CreateBr(condBB);
+        this.b.SetInsertPoint(condBB);
+        const i = this.b.CreateLoad(this.i64, iPtr);
+        this.b.CreateCondBr(this.b.CreateICmpSLT(i, this.b.CreateLoad(this.i64, endSlot)), bodyBB, endBB);
+        this.b.SetInsertPoint(bodyBB);
+        this.loops.push({ breakBB: endBB, continueBB: stepBB });
+        this.block(s.body);
+        this.loops.pop();
+        if (!this.terminated()) this.b.CreateBr(stepBB);
+        this.b.SetInsertPoint(stepBB);
+        this.b.CreateStore(this.b.CreateAdd(this.b.CreateLoad(this.i64, iPtr), this.b.getInt64(1)), iPtr);
+        this.b.CreateBr(condBB);
+        this.b.SetInsertPoint(endBB);
+        return;
+      }
       case 'Jump': {
         if (s.jump === 'return') return this.returnNow();
         const loop = this.loops[this.loops.length - 1];
@@ -229,9 +279,9 @@ export class ProbeCodegen {
       : { kind: 'Binary', op: s.op.slice(0, -1) as never, left: s.target, right: s.value, opLoc: s.opLoc, loc: s.loc, type: s.target.type };
     if (s.target.kind === 'Variable') {
       const t = s.target.type!;
-      const slot = this.variable(s.target.name, t);
+      const slot = this.variable(s.target.slot ?? s.target.name, t);
       const v = this.expr(value);
-      this.storeValue(slot.ptr, v, t);
+      this.storeValue(slot.ptr, v.kind === 'int' ? { kind: 'int', v: this.normalize(v.v, t) } : v, t);
       return;
     }
     const map = s.target;
@@ -276,7 +326,7 @@ export class ProbeCodegen {
 
   /** Loads a value of type `t` from storage layout at `ptr` (copying buffers to the stack). */
   loadValue(ptr: LLVM.Value, t: Type): CgValue {
-    if (t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'text') {
+    if (t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'stack') {
       return { kind: 'int', v: this.b.CreateLoad(this.i64, this.wordPtr(ptr, 0)) };
     }
     const size = storageSize(t);
@@ -330,7 +380,7 @@ export class ProbeCodegen {
     const missing = this.newBlock('map_missing');
     const done = this.newBlock('map_done');
     const t = info.valueType;
-    const scalar = t.kind === 'int' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'bool' || t.kind === 'agg';
+    const scalar = t.kind === 'int' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'bool' || t.kind === 'agg' || t.kind === 'stack';
     const result = scalar ? undefined : this.stackBuffer(storageSize(t), 'mapread');
     this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
     this.b.SetInsertPoint(found);
@@ -411,7 +461,7 @@ export class ProbeCodegen {
       case 'Identifier':
         return this.builtin(e.name, e.type!);
       case 'Variable': {
-        const slot = this.variable(e.name, e.type!);
+        const slot = this.variable(e.slot ?? e.name, e.type!);
         return this.loadValue(slot.ptr, slot.type);
       }
       case 'Map':
@@ -433,7 +483,7 @@ export class ProbeCodegen {
         const delta = this.b.getInt64(e.op === '++' ? 1 : -1);
         const old = this.intValue(e.target);
         const updated = this.normalize(this.b.CreateAdd(old, delta), e.type!);
-        if (e.target.kind === 'Variable') this.b.CreateStore(updated, this.wordPtr(this.variable(e.target.name, e.target.type!).ptr, 0));
+        if (e.target.kind === 'Variable') this.b.CreateStore(updated, this.wordPtr(this.variable(e.target.slot ?? e.target.name, e.target.type!).ptr, 0));
         else this.mapStore(e.target as MapExpr, int(updated));
         return int(e.prefix ? updated : old);
       }
@@ -448,7 +498,7 @@ export class ProbeCodegen {
         const arms: [LLVM.Value, LLVM.BasicBlock][] = [];
         for (const [bb, arm] of [[thenBB, e.then], [elseBB, e.else]] as const) {
           this.b.SetInsertPoint(bb);
-          const v = this.expr(arm);
+          const v = e.elvis && bb === thenBB ? int(cond) : this.expr(arm);
           if (result && v.kind === 'buf') this.copy(result, v.ptr, Math.min(v.size, storageSize(t)));
           if (v.kind === 'int') arms.push([v.v, this.b.GetInsertBlock()!]);
           this.b.CreateBr(endBB);
@@ -474,11 +524,14 @@ export class ProbeCodegen {
         e.elems.forEach((x, i) => this.storeValue(this.bytePtr(buf, offsets[i]), this.expr(x), tt.elems[i]));
         return { kind: 'buf', ptr: buf, size: storageSize(tt) };
       }
+      case 'Sizeof':
+        return int(this.b.getInt64(e.size ?? 0));
       case 'Cast': {
         const v = this.intValue(e.expr);
         return int(this.normalize(v, e.type!));
       }
       case 'Index':
+        if (e.tupleIndex !== undefined) return this.expr({ kind: 'TupleIndex', object: e.object, index: e.tupleIndex, loc: e.loc, type: e.type });
         throw new CodegenError('array indexing is not supported yet', e.loc);
     }
   }
@@ -590,6 +643,17 @@ export class ProbeCodegen {
     return { kind: 'buf', ptr: buf, size };
   }
 
+  /** kstack/ustack value: the stack id (ustack: (pid << 32) | id); see checker/types. */
+  stackId(t: Type): LLVM.Value {
+    const b = this.b;
+    const user = t.kind === 'stack' && t.user;
+    const map = this.m.stackMap(user, t.kind === 'stack' ? t.limit : 127);
+    const id = this.helper(Helper.get_stackid, this.i64, [this.ctxArg, this.mapRef(map), b.getInt64(user ? 256 : 0)]);
+    if (!user) return id;
+    const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    return b.CreateOr(b.CreateShl(pid, b.getInt64(32)), b.CreateAnd(id, b.getInt64(0xffffffff)));
+  }
+
   builtin(name: string, t: Type): CgValue {
     const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
     const b = this.b;
@@ -603,6 +667,7 @@ export class ProbeCodegen {
       case 'cgroup': return int(this.helper(Helper.get_current_cgroup_id, this.i64, []));
       case 'rand': return int(b.CreateZExt(this.helper(Helper.get_prandom_u32, b.getInt32Ty(), []), this.i64));
       case 'probe': return int(b.getInt64(this.m.probeIds.get(this.match.name) ?? 0));
+      case 'kstack': case 'ustack': return int(this.stackId(t));
       case 'comm': {
         const buf = this.stackBuffer(16, 'comm');
         this.helper(Helper.get_current_comm, this.i64, [buf, b.getInt64(16)]);

@@ -10,8 +10,11 @@ export const BPF_MAP_TYPE_ARRAY = 2;
 export const BPF_MAP_TYPE_PERCPU_HASH = 5;
 export const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
 export const BPF_MAP_TYPE_RINGBUF = 27;
+export const BPF_MAP_TYPE_STACK_TRACE = 7;
+/** Frames kept per stack (bpftrace's default); kstack(N) limits are applied in user space. */
+export const STACK_MAX_FRAMES = 127;
 
-export type MapRole = 'user' | 'ringbuf' | 'config';
+export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack';
 
 export interface MapPlan {
   /** Slot in fd_array; code refers to maps by this index. */
@@ -62,6 +65,8 @@ export interface CompiledPlan {
   prints: PrintPlan[];
   /** Separators of join() calls, by site id. */
   joins: string[];
+  /** Formats of time() calls, by site id (absent in plans without time()). */
+  timeFormats?: string[];
   /** Canonical probe names, indexed by the value of the `probe` builtin. */
   probeNames: string[];
   /** Number of attach points, for "Attaching N probes...". */
@@ -82,6 +87,8 @@ export const EVENT_CLEAR_MAP = 0xffff_0003;
 export const EVENT_ZERO_MAP = 0xffff_0004;
 /** join(argv, sep): payload separator site, argument count, then JOIN_MAX_ARGS slots of JOIN_ARG_SIZE bytes. */
 export const EVENT_JOIN = 0xffff_0005;
+/** time(fmt): payload format site. */
+export const EVENT_TIME = 0xffff_0006;
 export const JOIN_MAX_ARGS = 16;
 export const JOIN_ARG_SIZE = 1024;
 

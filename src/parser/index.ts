@@ -7,7 +7,7 @@ import { EmbeddedActionsParser, IToken, TokenType, EOF, IParserErrorMessageProvi
 import * as T from '../lexer';
 import { tokenize } from '../lexer';
 import type {
-  AssignOp, AttachPoint, BinaryOp, Block, Expr, Loc, MapExpr, Preprocessor, Probe, Program, Stmt, VariableExpr,
+  AssignOp, AttachPoint, BinaryOp, Block, ConfigEntry, Expr, Loc, MapExpr, Preprocessor, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
 import { CompileError, Diagnostic } from '../diagnostics';
@@ -110,9 +110,14 @@ class BpftraceParser extends EmbeddedActionsParser {
   public program = this.RULE('program', (): Program => {
     const preamble: Preprocessor[] = [];
     const probes: Probe[] = [];
+    let config: ConfigEntry[] | undefined;
     this.MANY(() => {
       const t = this.CONSUME(T.Preprocessor);
       this.ACTION(() => preamble.push({ kind: 'Preprocessor', text: t.image, loc: this.loc(t) }));
+    });
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === T.Assign,
+      DEF: () => { config = this.SUBRULE(this.configBlock); },
     });
     this.AT_LEAST_ONE(() => {
       const p = this.SUBRULE(this.probe);
@@ -121,9 +126,45 @@ class BpftraceParser extends EmbeddedActionsParser {
     return this.ACTION(() => ({
       kind: 'Program',
       preamble,
+      ...(config ? { config } : {}),
       probes,
       loc: probes.length ? spanLoc(probes[0].loc, probes[probes.length - 1].loc) : this.eofLoc(),
     })) as Program;
+  });
+
+  /** `config = { name = value; … }` (HEAD). Values are integer or string literals. */
+  private configBlock = this.RULE('configBlock', (): ConfigEntry[] => {
+    const entries: ConfigEntry[] = [];
+    this.CONSUME(T.Config);
+    this.CONSUME(T.Assign);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => {
+      const name = this.CONSUME(T.Identifier);
+      this.CONSUME2(T.Assign);
+      const value = this.OR([
+        { ALT: () => this.CONSUME(T.IntLiteral) },
+        { ALT: () => this.CONSUME(T.StringLiteral) },
+        { ALT: () => this.CONSUME2(T.Identifier) },
+        { ALT: () => this.CONSUME(T.True) },
+        { ALT: () => this.CONSUME(T.False) },
+      ]);
+      this.OPTION(() => this.CONSUME(T.Semicolon));
+      this.ACTION(() => {
+        let v: bigint | string;
+        if (value.tokenType === T.IntLiteral) {
+          const parsed = parseIntLiteral(value.image);
+          if (typeof parsed === 'string') {
+            this.error(parsed, this.loc(value));
+            v = 0n;
+          } else v = parsed;
+        } else if (value.tokenType === T.StringLiteral) {
+          v = decodeString(value.image.slice(1, -1)).value;
+        } else v = value.image;
+        entries.push({ kind: 'ConfigEntry', name: name.image, value: v, loc: spanLoc(this.loc(name), this.loc(value)) });
+      });
+    });
+    this.CONSUME(T.RCurly);
+    return entries;
   });
 
   private probe = this.RULE('probe', (): Probe => {
@@ -231,6 +272,22 @@ class BpftraceParser extends EmbeddedActionsParser {
     { ALT: () => this.SUBRULE(this.ifStmt) },
     {
       ALT: () => {
+        const kw = this.CONSUME(T.For);
+        this.CONSUME3(T.LParen);
+        const v = this.CONSUME(T.Variable);
+        this.CONSUME(T.Colon);
+        const start = this.SUBRULE3(this.expr);
+        this.CONSUME(T.DotDot);
+        const end = this.SUBRULE4(this.expr);
+        this.CONSUME3(T.RParen);
+        const body = this.SUBRULE3(this.block);
+        return this.ACTION(() => ({
+          kind: 'For', variable: { kind: 'Variable', name: v.image, loc: this.loc(v) }, start, end, body, loc: spanLoc(this.loc(kw), body.loc),
+        })) as Stmt;
+      },
+    },
+    {
+      ALT: () => {
         const kw = this.CONSUME(T.While);
         this.CONSUME(T.LParen);
         const cond = this.SUBRULE(this.expr);
@@ -278,6 +335,30 @@ class BpftraceParser extends EmbeddedActionsParser {
   private simpleStmt = this.RULE('simpleStmt', (): Stmt => this.OR([
     {
       ALT: () => {
+        const kw = this.CONSUME(T.Let);
+        const v = this.CONSUME(T.Variable);
+        let typeName: string | undefined;
+        let typeTok: IToken | undefined;
+        let value: Expr | undefined;
+        this.OPTION3(() => {
+          this.CONSUME(T.Colon);
+          typeTok = this.LA(1);
+          typeName = this.SUBRULE(this.typeName);
+        });
+        this.OPTION4(() => {
+          this.CONSUME(T.Assign);
+          value = this.SUBRULE3(this.expr);
+        });
+        return this.ACTION(() => {
+          const variable = { kind: 'Variable', name: v.image, loc: this.loc(v) } as VariableExpr;
+          const typeLoc = typeTok ? this.loc(typeTok) : undefined;
+          const last = value?.loc ?? typeLoc ?? variable.loc;
+          return { kind: 'Let', variable, typeName, typeLoc, value, loc: spanLoc(this.loc(kw), last) };
+        }) as Stmt;
+      },
+    },
+    {
+      ALT: () => {
         const t = this.OR2([
           { ALT: () => this.CONSUME(T.Break) },
           { ALT: () => this.CONSUME(T.Continue) },
@@ -323,10 +404,24 @@ class BpftraceParser extends EmbeddedActionsParser {
     let result = cond;
     this.OPTION(() => {
       this.CONSUME(T.Question);
-      const then = this.SUBRULE(this.ternary);
-      this.CONSUME(T.Colon);
-      const otherwise = this.SUBRULE2(this.ternary);
-      result = this.ACTION(() => ({ kind: 'Ternary', cond, then, else: otherwise, loc: spanLoc(cond.loc, otherwise.loc) })) as Expr;
+      this.OR([
+        {
+          // `a ?: b` (elvis): a if a is true, else b.
+          ALT: () => {
+            this.CONSUME2(T.Colon);
+            const otherwise = this.SUBRULE3(this.ternary);
+            result = this.ACTION(() => ({ kind: 'Ternary', cond, then: cond, else: otherwise, elvis: true, loc: spanLoc(cond.loc, otherwise.loc) })) as Expr;
+          },
+        },
+        {
+          ALT: () => {
+            const then = this.SUBRULE(this.ternary);
+            this.CONSUME(T.Colon);
+            const otherwise = this.SUBRULE2(this.ternary);
+            result = this.ACTION(() => ({ kind: 'Ternary', cond, then, else: otherwise, loc: spanLoc(cond.loc, otherwise.loc) })) as Expr;
+          },
+        },
+      ]);
     });
     return result;
   });
@@ -543,6 +638,7 @@ class BpftraceParser extends EmbeddedActionsParser {
       },
     },
     { ALT: () => this.SUBRULE(this.mapExpr) },
+    { ALT: () => this.SUBRULE(this.sizeofExpr) },
     {
       ALT: () => {
         const id = this.CONSUME(T.Identifier);
@@ -577,6 +673,34 @@ class BpftraceParser extends EmbeddedActionsParser {
       },
     },
   ]));
+
+  /** `sizeof(TYPE)` / `sizeof(expr)`: a type when the parenthesis holds a type name only. */
+  private sizeofExpr = this.RULE('sizeofExpr', (): Expr => {
+    const kw = this.CONSUME(T.Sizeof);
+    let typeName: string | undefined;
+    let operand: Expr | undefined;
+    this.OR([
+      {
+        GATE: () => this.castAhead(),
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          typeName = this.SUBRULE(this.typeName);
+          this.CONSUME(T.RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.LParen);
+          operand = this.SUBRULE(this.expr);
+          this.CONSUME2(T.RParen);
+        },
+      },
+    ]);
+    return this.ACTION(() => {
+      const last = this.LA(0);
+      return { kind: 'Sizeof', typeName, expr: operand, loc: spanLoc(this.loc(kw), this.loc(last)) };
+    }) as Expr;
+  });
 
   private mapExpr = this.RULE('mapExpr', (): Expr => {
     const t = this.CONSUME(T.MapName);
@@ -641,7 +765,7 @@ export function parse(source: string, file = 'stdin'): Program {
       loc: parser.lexLoc({ file, line: e.line ?? 1, col: e.column ?? 1, endLine: e.line ?? 1, endCol: (e.column ?? 1) + e.length }),
     };
   });
-  parser.input = lexed.tokens;
+  parser.input = expandDefines(lexed.tokens, diagnostics, parser);
   const program = parser.program();
   diagnostics.push(...parser.diagnostics);
   if (parser.errors.length > 0) {
@@ -656,4 +780,43 @@ export function parse(source: string, file = 'stdin'): Program {
   }
   if (diagnostics.length > 0) throw new CompileError(diagnostics);
   return program;
+}
+
+/**
+ * `#define NAME text` object-like macros: every later identifier `NAME` is
+ * replaced by the tokens of `text`, as bpftrace 0.17's lexer re-injects the
+ * macro body. Expanded tokens take the location of the name they replace.
+ * Function-like macros (`#define F(x) …`) are left to the C preamble.
+ */
+function expandDefines(tokens: IToken[], diagnostics: Diagnostic[], parser: BpftraceParser): IToken[] {
+  if (!tokens.some((t) => t.tokenType === T.Preprocessor && /^#\s*define\s/.test(t.image))) return tokens;
+  const macros = new Map<string, IToken[]>();
+  const out: IToken[] = [];
+  const expand = (t: IToken, depth: number): void => {
+    const body = t.tokenType === T.Identifier ? macros.get(t.image) : undefined;
+    if (!body) {
+      out.push(t);
+      return;
+    }
+    if (depth >= 1000) {
+      diagnostics.push({ level: 'ERROR', message: `Macro recursion limit reached: ${t.image}`, loc: parser.loc(t) });
+      return;
+    }
+    for (const b of body) {
+      expand({
+        ...b, startOffset: t.startOffset, endOffset: t.endOffset, startLine: t.startLine, endLine: t.endLine,
+        startColumn: t.startColumn, endColumn: t.endColumn,
+      }, depth + 1);
+    }
+  };
+  for (const t of tokens) {
+    if (t.tokenType === T.Preprocessor) {
+      const m = /^#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)(?![(A-Za-z0-9_])\s*(.*)$/.exec(t.image);
+      if (m) macros.set(m[1], tokenize(m[2]).tokens);
+      out.push(t);
+      continue;
+    }
+    expand(t, 0);
+  }
+  return out;
 }

@@ -6,9 +6,21 @@ import { storageSize, tupleOffsets, aggValueSize, align8 } from '../checker/type
 import type { AggValue, MapEntry, MapSnapshot, Value } from '../output/value';
 import type { MapPlan } from '../codegen/plan';
 import { keyLayout, histKeyTypes } from '../codegen/plan';
+import { kernelFrame, ksymName, userFrame, usymName } from './symbols';
+import { strftime } from '../output/strftime';
+import { native } from './native';
+
+let bootOffset: bigint | undefined;
+/** CLOCK_REALTIME - CLOCK_BOOTTIME, measured once: turns nsecs into wall time. */
+function bootToRealtimeNs(): bigint {
+  if (bootOffset === undefined) bootOffset = BigInt(Date.now()) * 1_000_000n - native.boottimeNs();
+  return bootOffset;
+}
 
 export interface DecodeContext {
   probeNames: string[];
+  /** Instruction pointers of a kstack (user=false) or ustack id, innermost first. */
+  stackFrames?: (user: boolean, limit: number, id: number) => bigint[];
 }
 
 let usernames: Map<bigint, string> | undefined;
@@ -50,8 +62,21 @@ export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeCon
     }
     case 'text': {
       const n = buf.readBigUInt64LE(offset);
-      const value = t.what === 'probe' ? ctx.probeNames[Number(n)] ?? String(n) : username(n);
+      const value = t.what === 'probe' ? ctx.probeNames[Number(n)] ?? String(n)
+        : t.what === 'ksym' ? ksymName(n)
+          : t.what === 'usym' ? usymName(Number(n >> 47n), n & ((1n << 47n) - 1n))
+          : t.what === 'timestamp' ? strftime(t.format ?? '', n + bootToRealtimeNs())
+            : username(n);
       return { kind: 'text', value, quoteInJson: true };
+    }
+    case 'stack': {
+      const raw = buf.readBigUInt64LE(offset);
+      const id = t.user ? BigInt.asIntN(32, raw & 0xffffffffn) : BigInt.asIntN(64, raw);
+      const pid = Number(raw >> 32n);
+      const ips = id < 0n || !ctx.stackFrames ? [] : ctx.stackFrames(t.user, t.limit, Number(id));
+      const perf = t.mode === 'perf';
+      const frames = ips.map((ip) => (t.user ? userFrame(pid, ip, perf) : perf ? `${ip.toString(16)} ${kernelFrame(ip)}` : kernelFrame(ip)));
+      return { kind: 'stack', frames, mode: t.mode };
     }
     case 'array':
     case 'struct':

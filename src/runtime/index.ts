@@ -4,11 +4,12 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_JOIN, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_WORDS } from '../codegen/plan';
 import { providers } from '../probes';
 import { FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { decodeValue, snapshotMap, DecodeContext } from './decode';
+import { strftime } from '../output/strftime';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
 import { formatMapsAtExit, formatMapText, formatPrintValue } from '../output/text';
 import { formatMapsAtExitJson, formatMapJson, jsonAttachedProbes, jsonMessage, jsonPrintf, jsonValue } from '../output/json';
@@ -59,7 +60,7 @@ class Session {
   readonly numCpus = native.numPossibleCpus();
 
   constructor(readonly plan: CompiledPlan, readonly options: RunOptions) {
-    this.decodeCtx = { probeNames: plan.probeNames };
+    this.decodeCtx = { probeNames: plan.probeNames, stackFrames: (user, limit, id) => this.stackFrames(user, limit, id) };
     for (const p of plan.printfs) {
       let at = 8;
       const offsets = p.argTypes.map((t) => {
@@ -69,6 +70,26 @@ class Session {
       });
       this.printfs.set(p.id, { plan: p, format: compilePrintf(p.format), offsets });
     }
+  }
+
+  /** Frames of a stack id from the stack-trace map (up to the first 0 ip). */
+  private stackFrames(user: boolean, limit: number, id: number): bigint[] {
+    const name = `${user ? 'stack_user' : 'stack_kernel'}_${limit}`;
+    const index = this.plan.maps.findIndex((m) => m.role === 'stack' && m.name === name);
+    const fd = this.mapFds[index];
+    if (index < 0 || fd === undefined) return [];
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(id >>> 0);
+    const m = this.plan.maps[index];
+    const v = native.mapLookup(fd, key, m.valueSize);
+    const out: bigint[] = [];
+    if (!v) return out;
+    for (let at = 0; at + 8 <= v.length; at += 8) {
+      const ip = v.readBigUInt64LE(at);
+      if (ip === 0n) break;
+      out.push(ip);
+    }
+    return out;
   }
 
   createMaps(): void {
@@ -114,6 +135,12 @@ class Session {
       if (kind === EVENT_EXIT) {
         this.exitCode = Number(rec.readBigInt64LE(8));
         this.requestExit();
+        return;
+      }
+      if (kind === EVENT_TIME) {
+        const fmt = this.plan.timeFormats?.[Number(rec.readBigUInt64LE(8))] ?? '%H:%M:%S\n';
+        const text = strftime(fmt, BigInt(Date.now()) * 1_000_000n);
+        out += this.options.format === 'json' ? jsonMessage('time', text) + '\n' : text;
         return;
       }
       if (kind === EVENT_JOIN) {

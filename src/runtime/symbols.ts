@@ -1,0 +1,206 @@
+// Address → symbol resolution in user space, for kstack/ustack/ksym.
+// Kernel symbols come from /proc/kallsyms (loaded once, sorted, binary
+// searched); user symbols from /proc/PID/maps and the ELF symbol tables of the
+// mapped files (cached per file).
+import * as fs from 'fs';
+import { ElfFile } from '../probes/elf';
+
+interface SymTable {
+  addrs: bigint[];
+  names: string[];
+  /** Symbol sizes when known (ELF); kallsyms has none (-1n). */
+  sizes: bigint[];
+}
+
+function lookup(t: SymTable, addr: bigint): { name: string; offset: bigint } | undefined {
+  let lo = 0;
+  let hi = t.addrs.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (t.addrs[mid] <= addr) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (found < 0) return undefined;
+  const offset = addr - t.addrs[found];
+  const size = t.sizes[found];
+  if (size >= 0n && offset >= (size === 0n ? 1n : size)) return undefined;
+  return { name: t.names[found], offset };
+}
+
+function sortTable(entries: { addr: bigint; name: string; size: bigint }[]): SymTable {
+  entries.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+  return { addrs: entries.map((e) => e.addr), names: entries.map((e) => e.name), sizes: entries.map((e) => e.size) };
+}
+
+let kernel: SymTable | undefined;
+
+function kernelTable(): SymTable {
+  if (kernel) return kernel;
+  const entries: { addr: bigint; name: string; size: bigint }[] = [];
+  try {
+    for (const line of fs.readFileSync('/proc/kallsyms', 'latin1').split('\n')) {
+      const f = line.split(/\s+/);
+      if (f.length < 3) continue;
+      const type = f[1].toLowerCase();
+      if (type !== 't' && type !== 'w') continue;
+      const addr = BigInt('0x' + f[0]);
+      if (addr === 0n) continue;
+      entries.push({ addr, name: f[2], size: -1n });
+    }
+  } catch {
+    // No kallsyms: every frame prints as an address.
+  }
+  kernel = sortTable(entries);
+  return kernel;
+}
+
+/** `sym+off` (offset decimal), or `0x…` when unknown. */
+export function kernelFrame(addr: bigint): string {
+  const s = lookup(kernelTable(), addr);
+  return s ? `${s.name}+${s.offset}` : '0x' + addr.toString(16);
+}
+
+/** ksym(): the name without offset; 0 prints `0`, unknown `0x…`. */
+export function ksymName(addr: bigint): string {
+  if (addr === 0n) return '0';
+  const s = lookup(kernelTable(), addr);
+  return s ? s.name : '0x' + addr.toString(16);
+}
+
+// ---- user space ------------------------------------------------------------
+
+/** Symbols of one file by virtual address, and its PT_LOAD segments to map file offsets. */
+interface FileSyms {
+  table: SymTable;
+  loads: { offset: bigint; vaddr: bigint; filesz: bigint }[];
+}
+
+const fileTables = new Map<string, FileSyms | null>();
+
+/** PT_LOAD segments and the GNU build id, from the program headers. */
+function programHeaders(path: string): { loads: FileSyms['loads']; buildId?: string } {
+  // Program headers and notes sit at the start of the file: read 64 KiB, not the whole binary.
+  const fd = fs.openSync(path, 'r');
+  let data: Buffer;
+  try {
+    data = Buffer.alloc(65536);
+    data = data.subarray(0, fs.readSync(fd, data, 0, data.length, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+  const loads: FileSyms['loads'] = [];
+  let buildId: string | undefined;
+  const phoff = Number(data.readBigUInt64LE(32));
+  const phentsize = data.readUInt16LE(54);
+  const phnum = data.readUInt16LE(56);
+  for (let i = 0; i < phnum && phoff + (i + 1) * phentsize <= data.length; i++) {
+    const at = phoff + i * phentsize;
+    const type = data.readUInt32LE(at);
+    const offset = data.readBigUInt64LE(at + 8);
+    const vaddr = data.readBigUInt64LE(at + 16);
+    const filesz = data.readBigUInt64LE(at + 32);
+    if (type === 1) loads.push({ offset, vaddr, filesz });
+    if (type === 4 && !buildId && offset + filesz <= BigInt(data.length)) {
+      // Notes: namesz, descsz, type, name (4-aligned), desc (4-aligned).
+      let n = Number(offset);
+      const end = n + Number(filesz);
+      while (n + 12 <= end) {
+        const namesz = data.readUInt32LE(n);
+        if (namesz === 0 && data.readUInt32LE(n + 4) === 0) break;
+        const descsz = data.readUInt32LE(n + 4);
+        const ntype = data.readUInt32LE(n + 8);
+        const name = data.toString('latin1', n + 12, n + 12 + namesz - 1);
+        const desc = n + 12 + ((namesz + 3) & ~3);
+        if (ntype === 3 && name === 'GNU') buildId = data.toString('hex', desc, desc + descsz);
+        n = desc + ((descsz + 3) & ~3);
+      }
+    }
+  }
+  return { loads, buildId };
+}
+
+function elfFunctions(path: string): { addr: bigint; name: string; size: bigint }[] {
+  return ElfFile.with(path, (elf) => [...elf.functions().values()].map((s) => ({ addr: BigInt(s.value), name: s.name, size: BigInt(s.size) })));
+}
+
+function fileTable(path: string): FileSyms | null {
+  let t = fileTables.get(path);
+  if (t !== undefined) return t;
+  try {
+    const { loads, buildId } = programHeaders(path);
+    const syms = elfFunctions(path);
+    // Separate debug symbols (Debian's *-dbg packages) hold the local functions.
+    const debug = buildId && `/usr/lib/debug/.build-id/${buildId.slice(0, 2)}/${buildId.slice(2)}.debug`;
+    if (debug && fs.existsSync(debug)) {
+      try {
+        const seen = new Set(syms.map((x) => x.addr));
+        for (const x of elfFunctions(debug)) if (!seen.has(x.addr)) syms.push(x);
+      } catch {
+        // Unreadable debug file: the file's own symbols only.
+      }
+    }
+    t = { table: sortTable(syms), loads };
+  } catch {
+    t = null;
+  }
+  fileTables.set(path, t);
+  return t;
+}
+
+function fileLookup(f: FileSyms, fileOffset: bigint): { name: string; offset: bigint } | undefined {
+  const seg = f.loads.find((l) => l.offset <= fileOffset && fileOffset < l.offset + l.filesz);
+  return seg ? lookup(f.table, fileOffset - seg.offset + seg.vaddr) : undefined;
+}
+
+interface Mapping {
+  start: bigint;
+  end: bigint;
+  offset: bigint;
+  path: string;
+}
+
+const procMaps = new Map<number, Mapping[]>();
+
+function mappings(pid: number): Mapping[] {
+  let m = procMaps.get(pid);
+  if (m) return m;
+  m = [];
+  try {
+    for (const line of fs.readFileSync(`/proc/${pid}/maps`, 'latin1').split('\n')) {
+      const f = /^([0-9a-f]+)-([0-9a-f]+) \S+ ([0-9a-f]+) \S+ \S+\s+(\/.*)$/.exec(line);
+      if (f) m.push({ start: BigInt('0x' + f[1]), end: BigInt('0x' + f[2]), offset: BigInt('0x' + f[3]), path: f[4] });
+    }
+  } catch {
+    // The process is gone: frames print as addresses.
+  }
+  procMaps.set(pid, m);
+  return m;
+}
+
+/** Resolves a user address of `pid`: symbol, offset and the mapped file. */
+function userSymbol(pid: number, addr: bigint): { name?: string; offset: bigint; path?: string } {
+  for (const m of mappings(pid)) {
+    if (addr < m.start || addr >= m.end) continue;
+    const table = fileTable(m.path);
+    const s = table ? fileLookup(table, addr - m.start + m.offset) : undefined;
+    return s ? { name: s.name, offset: s.offset, path: m.path } : { offset: 0n, path: m.path };
+  }
+  return { offset: 0n };
+}
+
+export function userFrame(pid: number, addr: bigint, perf: boolean): string {
+  const s = userSymbol(pid, addr);
+  if (perf) return `${addr.toString(16)} ${s.name ? `${s.name}+${s.offset}` : '[unknown]'} (${s.path ?? '[unknown]'})`;
+  return s.name ? `${s.name}+${s.offset}` : '0x' + addr.toString(16);
+}
+
+/** usym(): the name without offset; 0 prints `0`, unknown `0x…`. */
+export function usymName(pid: number, addr: bigint): string {
+  if (addr === 0n) return '0';
+  return userSymbol(pid, addr).name ?? '0x' + addr.toString(16);
+}
