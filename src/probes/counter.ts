@@ -2,11 +2,10 @@
 // type on every online CPU, running the program every COUNT events. The two
 // differ only in their event tables and in what a missing counter means.
 import { FeatureUnavailableError, ProbeError, Provider } from './provider';
-import { openOnEveryCpu } from './perf';
+import { openOnEveryCpu, BPF_PROG_TYPE_PERF_EVENT } from './perf';
 import { parseCount } from './units';
 import { hasWildcard } from './wildcard';
 
-const BPF_PROG_TYPE_PERF_EVENT = 7;
 
 export interface CounterEvent {
   /** perf `config` (PERF_COUNT_SW_* / PERF_COUNT_HW_*). */

@@ -1,11 +1,8 @@
 // interval:UNIT:N — a timer on one CPU (perf cpu-clock software event).
 import { ProbeError, Provider } from './provider';
-import { openPerfEventWithProgram } from './perf';
+import { openPerfEventWithProgram, BPF_PROG_TYPE_PERF_EVENT, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK } from './perf';
 import { periodNs } from './units';
 
-const BPF_PROG_TYPE_PERF_EVENT = 7;
-const PERF_TYPE_SOFTWARE = 1;
-const PERF_COUNT_SW_CPU_CLOCK = 0;
 
 export const intervalProvider: Provider = {
   name: 'interval',

@@ -2,6 +2,10 @@
 // program, and close it again if that fails.
 import * as fs from 'fs';
 import type { AttachContext } from './provider';
+
+export const BPF_PROG_TYPE_PERF_EVENT = 7;
+export const PERF_TYPE_SOFTWARE = 1;
+export const PERF_COUNT_SW_CPU_CLOCK = 0;
 import type { PerfEventAttr } from '../runtime/native';
 
 export function openPerfEventWithProgram(ctx: AttachContext, attr: PerfEventAttr, cpu: number, progFd: number, pid = -1): number {

@@ -2,12 +2,9 @@
 // online CPU, all running the same program). `hz` asks the kernel for a
 // frequency, the other units for a period, as bpftrace does.
 import { ProbeError, Provider } from './provider';
-import { openOnEveryCpu } from './perf';
+import { openOnEveryCpu, BPF_PROG_TYPE_PERF_EVENT, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK } from './perf';
 import { parseTimer } from './units';
 
-const BPF_PROG_TYPE_PERF_EVENT = 7;
-const PERF_TYPE_SOFTWARE = 1;
-const PERF_COUNT_SW_CPU_CLOCK = 0;
 
 export const profileProvider: Provider = {
   name: 'profile',

@@ -1,8 +1,7 @@
 // software:EVENT[:COUNT] (alias s) — perf software events on every CPU, with
 // bpftrace 0.17's names, aliases and default counts (SW_PROBE_LIST).
 import { counterProvider, CounterEvent } from './counter';
-
-const PERF_TYPE_SOFTWARE = 1;
+import { PERF_TYPE_SOFTWARE } from './perf';
 
 const ev = (config: number, defaultCount: number): CounterEvent => ({ config, defaultCount });
 const cpuClock = ev(0, 1000000);
