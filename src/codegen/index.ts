@@ -30,7 +30,7 @@ function sectionFor(provider: string, detail: Record<string, string | number>): 
     case 'tracepoint': return `tracepoint/${detail.category}/${detail.event}`;
     case 'interval': case 'profile': case 'software': case 'hardware': return 'perf_event';
     case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
-    case 'uprobe': case 'uretprobe': return provider;
+    case 'uprobe': case 'uretprobe': case 'usdt': return provider;
     default: return `raw_tp/${provider}`;
   }
 }

@@ -3,6 +3,7 @@
 // extended (sign or zero) from its declared width; strings and tuples live in
 // 8-aligned stack buffers and are passed around as i8* pointers.
 import type * as LLVM from 'llvm-bindings';
+import { lowerArgOperand } from './operand';
 import type { Block, CallExpr, Expr, Stmt, MapExpr } from '../ast/nodes';
 import type { CheckedProgram, MapInfo } from '../checker';
 import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../checker/types';
@@ -702,6 +703,7 @@ export class ProbeCodegen {
       const offset = argN ? slots?.args[Number(argN[1])] : slots?.retval;
       // Wildcards can expand to functions with fewer arguments than the first match has.
       if (offset === undefined) throw new CodegenError(`${name} does not exist in ${this.match.name}`);
+      if (typeof offset === 'object') return int(lowerArgOperand(this, offset));
       return int(b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, offset)));
     }
     throw new CodegenError(`builtin ${name} (${t.kind}) is not supported yet`);

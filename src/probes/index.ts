@@ -10,10 +10,12 @@ import { hardwareProvider } from './hardware';
 import { kprobeProvider, kretprobeProvider } from './kprobe';
 import { fentryProvider, fexitProvider } from './fentry';
 import { uprobeProvider, uretprobeProvider } from './uprobe';
+import { usdtProvider } from './usdt';
 
 export const providers: Provider[] = [
   beginProvider, endProvider, tracepointProvider, intervalProvider, profileProvider, softwareProvider, hardwareProvider,
   kprobeProvider, kretprobeProvider, fentryProvider, fexitProvider, uprobeProvider, uretprobeProvider,
+  usdtProvider,
 ];
 
 const byName = new Map<string, Provider>();

@@ -70,8 +70,9 @@ function uprobeLike(ret: boolean): Provider {
         type: pmu.type, config: retprobeConfig(pmu, ret),
         config1: String(m.detail.path), config2: locate(m), samplePeriod: 1, wakeupEvents: 1,
       };
-      // Every process that maps the file (pid -1); the event is opened once, on CPU 0, as libbpf does.
-      return { fds: [openPerfEventWithProgram(ctx, attr, 0, progFd)] };
+      // The -p/-c process, or every process that maps the file (pid -1, opened once on CPU 0 as libbpf does).
+      const pid = ctx.pid ?? -1;
+      return { fds: [openPerfEventWithProgram(ctx, attr, pid >= 0 ? -1 : 0, progFd, pid)] };
     },
   };
   return provider;
