@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import { Command, CommanderError } from 'commander';
 import { CompileError, Diagnostic, formatDiagnostic } from '../diagnostics';
 import type { RuntimeError as RuntimeErrorT } from '../runtime';
+import { setTargetPid } from '../probes/target';
 
 const VERSION = 'tstrace v0.1.0 (bpftrace 0.17 compatible)';
 
@@ -16,6 +17,8 @@ interface CliOptions {
   emitLlvm?: string;
   emitElf?: string;
   cache: boolean;
+  p?: string;
+  c?: string;
 }
 
 function usageError(message: string): never {
@@ -43,6 +46,17 @@ function writeOutput(fd: number, text: string): void {
   }
 }
 
+/** -p PID / -c CMD, checked as bpftrace checks them; -p also sets where probe targets are resolved. */
+function parseTarget(opts: CliOptions): { pid?: number } {
+  if (opts.p !== undefined && opts.c !== undefined) usageError('USAGE: Cannot use both -c and -p.');
+  if (opts.p === undefined) return {};
+  if (!/^[0-9]+$/.test(opts.p)) usageError(`pid '${opts.p}' is not a valid decimal number`);
+  const pid = Number(opts.p);
+  if (!fs.existsSync(`/proc/${pid}`)) usageError(`pid ${pid}: No such process`);
+  setTargetPid(pid);
+  return { pid };
+}
+
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = new Command()
     .name('tstrace')
@@ -52,6 +66,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('-v, --verbose', 'verbose messages')
     .option('-f, --format <format>', 'output format (text, json)', 'text')
     .option('-o, --output <file>', 'redirect bpftrace output to file')
+    .option('-p <pid>', 'trace this process: uprobes/USDT attach to it, probes fire only in it')
+    .option('-c <cmd>', 'run CMD, trace it (cpid), exit when it exits')
     .option('--dry-run', 'compile everything, load nothing')
     .option('--emit-llvm <file>', 'write LLVM IR to FILE')
     .option('--emit-elf <file>', 'write the BPF ELF object to FILE')
@@ -91,6 +107,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   if (opts.format !== 'text' && opts.format !== 'json') usageError(`Invalid output format "${opts.format}"\nValid formats: 'text', 'json'`);
   const params = args;
+  const target = parseTarget(opts);
   const isRoot = process.getuid?.() === 0;
   if (!isRoot && !opts.dryRun) {
     process.stderr.write('ERROR: tstrace must run as root (it loads BPF programs into the kernel).\n');
@@ -102,8 +119,10 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   try {
     compiled = compileSource(source, {
       file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined,
-      // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have.
-      cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !process.env.TSTRACE_NO_CACHE,
+      pidFilter: target.pid !== undefined || opts.c !== undefined, childCommand: opts.c !== undefined,
+      // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have;
+      // with -p, probe targets are resolved inside that process.
+      cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !process.env.TSTRACE_NO_CACHE && target.pid === undefined,
     });
   } catch (e) {
     if (e instanceof CompileError) {
@@ -119,6 +138,17 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 
   const out = opts.output ? fs.openSync(opts.output, 'w') : 1;
   const { run, RuntimeError } = await import('../runtime');
+  let child;
+  if (opts.c !== undefined) {
+    const { HeldChild, ChildError } = await import('../runtime/child');
+    try {
+      child = new HeldChild(opts.c);
+    } catch (e) {
+      if (!(e instanceof ChildError)) throw e;
+      process.stderr.write(`ERROR: Failed to fork child: ${e.message}\n`);
+      return 255;
+    }
+  }
   try {
     return await run(compiled.plan, {
       format: opts.format as 'text' | 'json',
@@ -126,6 +156,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       verbose: !!opts.verbose,
       write: (text) => writeOutput(out, text),
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
+      targetPid: target.pid, child,
     });
   } catch (e) {
     if (e instanceof RuntimeError) {

@@ -18,6 +18,8 @@ export interface CodegenOptions {
   mapKeysMax?: number;
   /** Ring buffer size in bytes (power of two, page multiple). */
   ringbufBytes?: number;
+  /** -p/-c: probes other than BEGIN/END fire only in that process. */
+  pidFilter?: boolean;
 }
 
 export interface GeneratedModule {
@@ -69,7 +71,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   }
 
   const mctx: ModuleContext = {
-    llvm, ctx, module, checked, ringbuf, config, probeIds, joins: [], timeFormats: [], params: options.params ?? [],
+    llvm, ctx, module, checked, ringbuf, config, probeIds, joins: [], timeFormats: [], params: options.params ?? [], pidFilter: options.pidFilter,
     maps: new Map(maps.filter((m) => m.role === 'user').map((m) => [m.name, m])),
     stackMap(user, limit) {
       const name = `${user ? 'stack_user' : 'stack_kernel'}_${limit}`;
