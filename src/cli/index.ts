@@ -19,6 +19,7 @@ interface CliOptions {
   cache: boolean;
   p?: string;
   c?: string;
+  list?: boolean;
 }
 
 function usageError(message: string): never {
@@ -66,6 +67,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('-v, --verbose', 'verbose messages')
     .option('-f, --format <format>', 'output format (text, json)', 'text')
     .option('-o, --output <file>', 'redirect bpftrace output to file')
+    .option('-l, --list', 'list probes matching the search (first argument); -lv adds their arguments')
     .option('-p <pid>', 'trace this process: uprobes/USDT attach to it, probes fire only in it')
     .option('-c <cmd>', 'run CMD, trace it (cpid), exit when it exits')
     .option('--dry-run', 'compile everything, load nothing')
@@ -85,6 +87,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   const opts = program.opts<CliOptions>();
   let args = program.args.slice();
+  if (opts.list) {
+    if (opts.p !== undefined) setTargetPid(parseTarget(opts).pid);
+    const { listProbes } = await import('../probes/list');
+    writeOutput(1, listProbes(args[0], !!opts.verbose));
+    return 0;
+  }
   let source: string;
   let file = 'stdin';
   if (opts.e !== undefined) {

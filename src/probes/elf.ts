@@ -162,6 +162,16 @@ export class ElfFile {
     return { addr: s.addr, data: s.type === SHT_NOBITS ? Buffer.alloc(0) : this.read(s.offset, s.size) };
   }
 
+  /** The GNU build id (hex), or undefined. */
+  buildId(): string | undefined {
+    const note = this.section('.note.gnu.build-id');
+    if (!note || note.data.length < 16) return undefined;
+    const namesz = note.data.readUInt32LE(0);
+    const descsz = note.data.readUInt32LE(4);
+    const desc = 12 + ((namesz + 3) & ~3);
+    return note.data.subarray(desc, desc + descsz).toString('hex');
+  }
+
   /** File offset of virtual address `vaddr` (through the PT_LOAD segments), or undefined. */
   fileOffset(vaddr: number): number | undefined {
     for (const seg of this.segments) {

@@ -46,6 +46,21 @@ export interface Provider {
   /** One line explaining a load failure caused by a kernel that lacks the feature, or undefined. */
   explainLoadError?(m: ProbeMatch, err: Error & { errno?: number; code?: string }): string | undefined;
   attach(m: ProbeMatch, progFd: number, ctx: AttachContext): Attachment;
+  /**
+   * Probes for `-l`, full names. `search` is the search split on `:`, the
+   * provider removed (uprobe/usdt take their file from it); `all` is true for
+   * a search that does not name this provider (providers with huge lists,
+   * like fentry, then list nothing).
+   */
+  list?(search: string[], all: boolean): ListedProbe[];
+}
+
+/** One line of `-l`; `args` are the lines `-lv` prints under it (without the indent). */
+export interface ListedProbe {
+  name: string;
+  /** The name as a search spells it, when it differs (`uprobe:libc:malloc` for a resolved library path). */
+  searchName?: string;
+  args?: () => string[];
 }
 
 /**

@@ -7,7 +7,7 @@
 // arg0… are the note's operands (see usdt-args.ts). With -p/-c the probes
 // are attached for that process only, and `*` as TARGET means every file it maps.
 import * as fs from 'fs';
-import { ArgOperand, FeatureUnavailableError, ProbeError, Provider, ProbeMatch } from './provider';
+import { ArgOperand, FeatureUnavailableError, ListedProbe, ProbeError, Provider, ProbeMatch } from './provider';
 import { openPerfEventWithProgram } from './perf';
 import { dynamicPmu } from './pmu';
 import { ElfError, ElfFile } from './elf';
@@ -64,6 +64,13 @@ function matchNotes(notes: UsdtNote[], provider: string | undefined, name: strin
   const p = provider === undefined ? undefined : wildcardToRegExp(provider);
   const n = wildcardToRegExp(name);
   return notes.filter((x) => (!p || p.test(x.provider)) && n.test(x.name));
+}
+
+/** `-lv` type of an operand from its size: `int32` for `-4@…`, `uint64` for `8@…`. */
+function operandTypeName(spec: string): string {
+  const at = spec.indexOf('@');
+  const n = at < 0 ? 8 : Number(spec.slice(0, at));
+  return `${n < 0 ? 'int' : 'uint'}${Math.abs(n) * 8}`;
 }
 
 function operands(m: ProbeMatch): ArgOperand[] {
@@ -126,6 +133,34 @@ export const usdtProvider: Provider = {
       args,
       argError: (n) => `${m.name} has ${args.length} argument${args.length === 1 ? '' : 's'}: arg${n} does not exist`,
     };
+  },
+
+  list(search) {
+    const [target] = search;
+    if (target === undefined) return [];
+    let files: string[];
+    try {
+      files = targetFiles(target);
+    } catch {
+      return [];
+    }
+    const out: ListedProbe[] = [];
+    for (const path of files) {
+      let notes: UsdtNote[];
+      try {
+        notes = usdtFile(path).notes;
+      } catch {
+        continue;
+      }
+      for (const n of notes) {
+        out.push({
+          name: `usdt:${path}:${n.provider}:${n.name}`,
+          // `usdt:FILE:NAME` searches names in every provider, as in a probe.
+          searchName: `usdt:${hasWildcard(target) ? path : target}:${search.length === 2 ? '' : `${n.provider}:`}${n.name}`,
+          args: () => splitUsdtArgs(n.args).map((a, i) => `${operandTypeName(a)} arg${i}`) });
+      }
+    }
+    return out;
   },
 
   attach(m, progFd, ctx) {
