@@ -30,6 +30,7 @@ export interface GeneratedModule {
 function sectionFor(provider: string, detail: Record<string, string | number>): string {
   switch (provider) {
     case 'tracepoint': return `tracepoint/${detail.category}/${detail.event}`;
+    case 'rawtracepoint': return `raw_tp/${detail.event}`;
     case 'interval': case 'profile': case 'software': case 'hardware': return 'perf_event';
     case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
     case 'uprobe': case 'uretprobe': case 'usdt': return provider;

@@ -11,11 +11,12 @@ import { kprobeProvider, kretprobeProvider } from './kprobe';
 import { fentryProvider, fexitProvider } from './fentry';
 import { uprobeProvider, uretprobeProvider } from './uprobe';
 import { usdtProvider } from './usdt';
+import { rawtracepointProvider } from './rawtracepoint';
 
 export const providers: Provider[] = [
   beginProvider, endProvider, tracepointProvider, intervalProvider, profileProvider, softwareProvider, hardwareProvider,
   kprobeProvider, kretprobeProvider, fentryProvider, fexitProvider, uprobeProvider, uretprobeProvider,
-  usdtProvider,
+  usdtProvider, rawtracepointProvider,
 ];
 
 const byName = new Map<string, Provider>();
