@@ -31,7 +31,7 @@ function sectionFor(provider: string, detail: Record<string, string | number>): 
   switch (provider) {
     case 'tracepoint': return `tracepoint/${detail.category}/${detail.event}`;
     case 'rawtracepoint': return `raw_tp/${detail.event}`;
-    case 'interval': case 'profile': case 'software': case 'hardware': return 'perf_event';
+    case 'interval': case 'profile': case 'software': case 'hardware': case 'watchpoint': return 'perf_event';
     case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
     case 'uprobe': case 'uretprobe': case 'usdt': return provider;
     default: return `raw_tp/${provider}`;

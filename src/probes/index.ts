@@ -12,11 +12,12 @@ import { fentryProvider, fexitProvider } from './fentry';
 import { uprobeProvider, uretprobeProvider } from './uprobe';
 import { usdtProvider } from './usdt';
 import { rawtracepointProvider } from './rawtracepoint';
+import { watchpointProvider } from './watchpoint';
 
 export const providers: Provider[] = [
   beginProvider, endProvider, tracepointProvider, intervalProvider, profileProvider, softwareProvider, hardwareProvider,
   kprobeProvider, kretprobeProvider, fentryProvider, fexitProvider, uprobeProvider, uretprobeProvider,
-  usdtProvider, rawtracepointProvider,
+  usdtProvider, rawtracepointProvider, watchpointProvider,
 ];
 
 const byName = new Map<string, Provider>();
