@@ -1,6 +1,7 @@
 // The probe-type registry: attach-point text → provider → concrete probes.
 import type { AttachPoint } from '../ast/nodes';
 import { ProbeError, Provider, ProbeMatch } from './provider';
+import { hasWildcard } from './wildcard';
 import { beginProvider, endProvider } from './special';
 import { tracepointProvider } from './tracepoint';
 import { intervalProvider } from './interval';
@@ -46,7 +47,10 @@ export function matchAttachPoint(ap: AttachPoint, params: string[] = []): ProbeM
   const [head, ...rest] = splitAttachPoint(text);
   const provider = byName.get(head);
   if (!provider) throw new ProbeError(`Invalid probe type: ${head}`);
-  return provider.match(rest, ap);
+  const matches = provider.match(rest, ap);
+  // A probe of a wildcard set that fails to attach is skipped with a warning (runtime).
+  if (rest.some(hasWildcard)) for (const m of matches) m.detail.fromWildcard = 1;
+  return matches;
 }
 
 export { ProbeError };

@@ -26,7 +26,7 @@ export const tracepointProvider: Provider = {
       if (eventExists(category, event)) matches.push(makeMatch(category, event));
     } else {
       for (const c of matchAll(category, listCategories())) {
-        for (const e of matchAll(event, listEvents(c))) matches.push(makeMatch(c, e));
+        for (const e of matchAll(event, listEvents(c))) if (traceable(c, e)) matches.push(makeMatch(c, e));
       }
     }
     if (matches.length === 0) throw new ProbeError(`tracepoint not found: ${category}:${event}`);
@@ -51,8 +51,7 @@ export const tracepointProvider: Provider = {
     const out: ListedProbe[] = [];
     for (const c of listCategories()) {
       for (const e of listEvents(c)) {
-        // Events without an `enable` file (the ftrace category) can't be traced; bpftrace doesn't list them.
-        if (!fs.existsSync(`${tracefs()}/events/${c}/${e}/enable`)) continue;
+        if (!traceable(c, e)) continue;
         out.push({ name: `tracepoint:${c}:${e}`, args: () => readFormat(c, e).filter((f) => !f.common).map((f) => f.decl) });
       }
     }
@@ -67,6 +66,15 @@ export const tracepointProvider: Provider = {
     return { fds: [fd] };
   },
 };
+
+/**
+ * Events without an `enable` file (the ftrace category) can't be attached;
+ * bpftrace neither lists them nor expands wildcards to them. Naming one
+ * exactly still tries, and fails at attach time.
+ */
+function traceable(category: string, event: string): boolean {
+  return fs.existsSync(`${tracefs()}/events/${category}/${event}/enable`);
+}
 
 function makeMatch(category: string, event: string): ProbeMatch {
   return { provider: tracepointProvider, name: `tracepoint:${category}:${event}`, detail: { category, event } };

@@ -32,7 +32,11 @@ export interface RunOptions {
   targetPid?: number;
   /** -c CMD: held until attached, `cpid`, the run ends when it exits. */
   child?: HeldChild;
+  /** Writes a warning line (default: stderr). */
+  warn?: (line: string) => void;
 }
+
+const RESOURCE_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOMEM']);
 
 /** A runtime failure with a one-line message and bpftrace's exit code. */
 export class RuntimeError extends Error {
@@ -235,6 +239,12 @@ class Session {
         this.attachedFds.push(...fds);
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
+        // One probe of a wildcard set the kernel refuses (an unprobeable function) is skipped, as
+        // bpftrace does; running out of descriptors or memory is not about that probe.
+        if (p.match.detail.fromWildcard && !RESOURCE_ERRORS.has((e as NodeJS.ErrnoException).code ?? '')) {
+          (this.options.warn ?? ((l) => process.stderr.write(l)))(`WARNING: could not attach probe ${p.match.name}, skipping: ${(e as Error).message}\n`);
+          continue;
+        }
         throw new RuntimeError(`Error attaching probe: '${p.match.name}': ${(e as Error).message}`, 255, undefined, this.plan.programs.find((x) => x.probeName === p.match.name)?.loc);
       }
     }
