@@ -32,7 +32,9 @@ function sectionFor(provider: string, detail: Record<string, string | number>): 
     case 'tracepoint': return `tracepoint/${detail.category}/${detail.event}`;
     case 'rawtracepoint': return `raw_tp/${detail.event}`;
     case 'interval': case 'profile': case 'software': case 'hardware': case 'watchpoint': return 'perf_event';
-    case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
+    // libbpf's section names: `kprobe/FUNC+OFFSET` for a probe inside a function.
+    case 'kprobe': return `kprobe/${detail.func}${Number(detail.offset) ? `+${detail.offset}` : ''}`;
+    case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
     case 'uprobe': case 'uretprobe': case 'usdt': return provider;
     default: return `raw_tp/${provider}`;
   }
