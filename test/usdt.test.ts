@@ -123,6 +123,40 @@ describe('usdt without -c', () => {
   });
 });
 
+describe('-p/-c more', () => {
+  it('-p with a wildcard target: every file the process maps', async () => {
+    const w = new GatedWorkload(O2, ['gate', '3']);
+    try {
+      await w.ready();
+      const r = await runTracer('tstrace', ['-p', String(w.pid), '-e', 'usdt:*:tstest:six { @[probe, arg4] = count(); }'], { onAttached: () => w.go().then(() => undefined) });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`Attaching 1 probe...\n\n\n@[usdt:${O2}:tstest:six, 0]: 1\n@[usdt:${O2}:tstest:six, 1]: 1\n@[usdt:${O2}:tstest:six, 2]: 1\n`);
+    } finally {
+      w.kill();
+    }
+  });
+
+  it('-c: END runs and maps print when the child exits; a child still running when tstrace stops gets SIGTERM', async () => {
+    const done = await runTracer('tstrace', ['-c', `${O2} 2`, '-e', `usdt:${O2}:tstest:start { @ = count(); } END { printf("end\\n"); }`], { notify: false });
+    expect(done.stdout).toBe('Attaching 2 probes...\nend\n\n\n@: 2\n');
+    const r = await runTracer('tstrace', ['-c', '/bin/sleep 1000', '-e', 'BEGIN { printf("child %d\\n", cpid); }'], { signalAfterAttach: 'SIGINT' });
+    expect(r.code).toBe(0);
+    const child = Number(/^child (\d+)$/m.exec(r.stdout)?.[1]);
+    expect(child).toBeGreaterThan(0);
+    // The child is gone (SIGTERM), not left running (polls: its exit is asynchronous).
+    const running = () => {
+      try {
+        return !/^\S+ \(.*\) Z/.test(fs.readFileSync(`/proc/${child}/stat`, 'latin1'));
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 5000;
+    while (running() && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(running()).toBe(false);
+  });
+});
+
 describe('usdt and -p/-c errors', () => {
   const err = async (args: string[]) => {
     const r = await runTracer('tstrace', args, { notify: false });
