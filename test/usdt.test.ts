@@ -64,6 +64,14 @@ describe('usdt arguments, -c', () => {
     }
   });
 
+  it('operand forms compilers seldom emit: index and scale, %ah, displacements, constants (0.17\'s bcc cannot parse %ah)', async () => {
+    const bin = path.join(tempDir(), 'usdtforms');
+    execFileSync('cc', ['-O2', '-o', bin, path.join(__dirname, 'fixtures/usdt-forms.c')], { stdio: 'pipe' });
+    const r = await runTracer('tstrace', ['-c', bin, '-e', `usdt:${bin}:tstasm:forms { printf("%d %d %d %d %d\\n", arg0, arg1, arg2, arg3, arg4); }`], { notify: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\n33 18 22 42 22\n33 18 22 42 22\n\n\n');
+  });
+
   it('cpid is the child pid; probes fire only in the child; no BPF program or map is left after it exits', async () => {
     const before = snapshot();
     const watch = watchBpfIds();
