@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
-import { ensureTracefs, removeTempDir, runTracer, stripMemlockWarning, tempDir } from './helpers/run';
+import { ensureTracefs, GatedWorkload, removeTempDir, runTracer, stripMemlockWarning, tempDir } from './helpers/run';
 
 let USDT = '';
 beforeAll(() => {
@@ -72,6 +72,22 @@ describe('-l', () => {
     expect((await runTracer('tstrace', ['-l', `usdt:${USDT}:*`], { notify: false })).stdout).toBe(
       ['tstest:global', 'tstest:six', 'tstest:start', 'tstest:tick', 'tstother:start'].map((n) => `usdt:${USDT}:${n}\n`).join(''),
     );
+  });
+});
+
+describe('-l -p PID', () => {
+  it("the uprobes and USDT probes of the process's executable, through /proc/PID/root, as bpftrace 0.17", async () => {
+    const w = new GatedWorkload(USDT, ['gate', '1']);
+    try {
+      await w.ready();
+      for (const search of [[], ['usdt:*'], ['uprobe:*'], ['usdt:*:tstest:s*']]) {
+        const { ours, theirs } = await both(['-l', ...search, '-p', String(w.pid)]);
+        expect(ours).toBe(theirs);
+        expect(ours).toContain(`:/proc/${w.pid}/root${USDT}:`);
+      }
+    } finally {
+      w.kill();
+    }
   });
 });
 

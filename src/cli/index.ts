@@ -88,9 +88,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const opts = program.opts<CliOptions>();
   let args = program.args.slice();
   if (opts.list) {
-    if (opts.p !== undefined) setTargetPid(parseTarget(opts).pid);
+    const { pid } = parseTarget(opts);
     const { listProbes } = await import('../probes/list');
-    writeOutput(1, listProbes(args[0], !!opts.verbose));
+    writeOutput(1, listProbes(args[0], !!opts.verbose, pid));
     return 0;
   }
   let source: string;
