@@ -5,7 +5,7 @@
 // the context is `struct pt_regs`. TARGET is a path, a program in $PATH or a
 // library short name (`libc`); symbols come from the ELF symbol tables.
 import { FeatureUnavailableError, ProbeError, Provider, ProbeMatch } from './provider';
-import { openPerfEventWithProgram } from './perf';
+import { openForTarget } from './perf';
 import { dynamicPmu, retprobeConfig } from './pmu';
 import { parseAddress, ptRegsArgs, splitOffset } from './regs';
 import { hasWildcard, wildcardToRegExp } from './wildcard';
@@ -102,10 +102,8 @@ function uprobeLike(ret: boolean): Provider {
         type: pmu.type, config: retprobeConfig(pmu, ret),
         config1: String(m.detail.path), config2: locate(m), samplePeriod: 1, wakeupEvents: 1,
       };
-      // The -p/-c process, or every process that maps the file (pid -1, opened once on CPU 0 as libbpf does).
-      const pid = ctx.pid ?? -1;
       try {
-        return { fds: [openPerfEventWithProgram(ctx, attr, pid >= 0 ? -1 : 0, progFd, pid)] };
+        return { fds: [openForTarget(ctx, attr, progFd)] };
       } catch (e) {
         // ENOTSUPP (kernel-internal 524, no libc name): x86 uprobes can't single-step that instruction.
         if ((e as { errno?: number }).errno === 524) throw new Error(`the kernel can't place a uprobe on the instruction there (ENOTSUPP)`);

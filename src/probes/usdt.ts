@@ -8,7 +8,7 @@
 // are attached for that process only, and `*` as TARGET means every file it maps.
 import * as fs from 'fs';
 import { ArgOperand, FeatureUnavailableError, ListedProbe, ProbeError, Provider, ProbeMatch } from './provider';
-import { openPerfEventWithProgram } from './perf';
+import { openForTarget } from './perf';
 import { dynamicPmu } from './pmu';
 import { ElfError, ElfFile } from './elf';
 import { readUsdtNotes, UsdtNote } from './usdt-notes';
@@ -181,8 +181,6 @@ export const usdtProvider: Provider = {
       config = BigInt(sem) << REF_CTR_SHIFT;
     }
     const attr = { type: pmu.type, config, config1: path, config2: offset, samplePeriod: 1, wakeupEvents: 1 };
-    // A process (-p/-c) or every process mapping the file (pid -1, opened on CPU 0 as libbpf does).
-    const pid = ctx.pid ?? -1;
-    return { fds: [openPerfEventWithProgram(ctx, attr, pid >= 0 ? -1 : 0, progFd, pid)] };
+    return { fds: [openForTarget(ctx, attr, progFd)] };
   },
 };
