@@ -160,3 +160,21 @@ describe('wildcard sets and probes that match nothing', () => {
     expect(ours.stdout).toBe('Attaching 7 probes...\n\n\n@[tracepoint:syscalls:sys_enter_getpid]: 5\n');
   });
 });
+
+describe('software events', () => {
+  it('every name and alias bpftrace 0.17 accepts attaches here, as in bpftrace', async () => {
+    const events = ['alignment-faults', 'context-switches', 'cs', 'cpu-clock:1000000', 'cpu:1000000', 'cpu-migrations', 'dummy',
+      'emulation-faults', 'major-faults', 'minor-faults', 'page-faults', 'faults', 'task-clock'];
+    const script = `${events.map((e) => `software:${e}`).join(', ')} { } interval:ms:100 { exit(); }`;
+    const ours = await runTracer('tstrace', ['-e', script], { notify: false });
+    const theirs = await runTracer('bpftrace', ['-e', script], { notify: false });
+    expect(stripMemlockWarning(theirs.stderr)).toBe('');
+    expect(ours.stderr).toBe('');
+    expect(ours.stdout).toBe(theirs.stdout);
+    expect(ours.stdout).toBe('Attaching 14 probes...\n\n\n');
+    // bpf-output too (bpftrace 0.17's bcc refuses it: "Invalid perf event type 1 config 10").
+    const bpfOutput = await runTracer('tstrace', ['-e', 'software:bpf-output { } interval:ms:100 { exit(); }'], { notify: false });
+    expect(bpfOutput.stderr).toBe('');
+    expect(bpfOutput.stdout).toBe('Attaching 2 probes...\n\n\n');
+  });
+});
