@@ -70,6 +70,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('-l, --list', 'list probes matching the search (first argument); -lv adds their arguments')
     .option('-p <pid>', 'trace this process: uprobes/USDT attach to it, probes fire only in it')
     .option('-c <cmd>', 'run CMD, trace it (cpid), exit when it exits')
+    // Always in effect: the kernel (uprobe ref_ctr_offset) sets semaphores in every process mapping the file.
+    .option('--usdt-file-activation', 'activate usdt semaphores based on file path (always on)')
     .option('--dry-run', 'compile everything, load nothing')
     .option('--emit-llvm <file>', 'write LLVM IR to FILE')
     .option('--emit-elf <file>', 'write the BPF ELF object to FILE')
