@@ -81,20 +81,22 @@ describe('uprobe targets', () => {
     expect(r.stdout).toBe(`Attaching 1 probe...\n21\n\n\n@[uprobe:${cpp}:_ZN2Ns5twiceEi]: 3\n`);
   });
 
-  it('-p resolves a library short name in the process and counts only its calls', async () => {
+  it('-p resolves a library short name in the process, and every probe counts only its calls', async () => {
     const w = new GatedWorkload(workload, ['getpid', '6']);
     const other = new GatedWorkload(workload, ['getpid', '4']);
     try {
       await Promise.all([w.ready(), other.ready()]);
       const libc = fs.readFileSync(`/proc/${w.pid}/maps`, 'latin1').split('\n').map((l) => l.split(/\s+/)[5]).find((p) => p && /\/libc\.so/.test(p));
-      const r = await runTracer('tstrace', ['-p', String(w.pid), '-e', 'uprobe:libc:syscall { @[probe, pid] = count(); }'], {
+      // The tracepoint sees both processes' getpid() calls; -p filters it to PID (current bpftrace).
+      const script = 'uprobe:libc:syscall { @[probe, pid] = count(); } tracepoint:syscalls:sys_enter_getpid { @tp[pid] = count(); }';
+      const r = await runTracer('tstrace', ['-p', String(w.pid), '-e', script], {
         onAttached: async () => {
           await other.go();
           await w.go();
         },
       });
       expect(r.code).toBe(0);
-      expect(r.stdout).toBe(`Attaching 1 probe...\n\n\n@[uprobe:${libc}:syscall, ${w.pid}]: 6\n`);
+      expect(r.stdout).toBe(`Attaching 2 probes...\n\n\n@[uprobe:${libc}:syscall, ${w.pid}]: 6\n@tp[${w.pid}]: 6\n`);
     } finally {
       w.kill();
       other.kill();
