@@ -199,6 +199,16 @@ describe('usdt and -p/-c errors', () => {
       `ERROR: usdt:${O2}:tstest:six has 6 arguments: arg6 does not exist\n`,
     );
   });
+  it('an operand tstrace cannot read is an error where that argument is used, not for the others', async () => {
+    const bin = path.join(tempDir(), 'usdtxmm');
+    fs.writeFileSync(`${bin}.c`, '#include <sys/sdt.h>\nint main(void) { __asm__ volatile(STAP_PROBE_ASM(tsbad, x, 8@%%xmm0 -4@$3)); return 0; }\n');
+    execFileSync('cc', ['-O2', '-o', bin, `${bin}.c`], { stdio: 'pipe' });
+    const ok = await runTracer('tstrace', ['-c', bin, '-e', `usdt:${bin}:tsbad:x { printf("%d\\n", arg1); }`], { notify: false });
+    expect(ok.stdout).toBe('Attaching 1 probe...\n3\n\n\n');
+    const r = await err(['--dry-run', '-e', `usdt:${bin}:tsbad:x { @ = arg0; }`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^stdin:1:\\d+-\\d+: ERROR: usdt:${bin}:tsbad:x: arg0 can't be read: unknown register in '8@%%xmm0'$`));
+  });
   it('cpid without -c, -p checks, -c with -p, -c with a missing program', async () => {
     expect((await err(['--dry-run', '-e', 'BEGIN { @ = cpid; }'])).stderr).toContain('ERROR: cpid cannot be used without child command\n');
     expect(await err(['-p', 'abc', '-e', 'BEGIN {}'])).toEqual({ code: 1, stderr: "ERROR: pid 'abc' is not a valid decimal number\n" });

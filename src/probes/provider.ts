@@ -73,7 +73,9 @@ export type ArgOperand =
   | { kind: 'const'; value: string; size: number; signed: boolean }
   /** `byte`: the value starts that many bytes into the register (`%ah`). */
   | { kind: 'reg'; reg: number; byte?: number; size: number; signed: boolean }
-  | { kind: 'mem'; base?: number; index?: number; scale: number; disp: number; size: number; signed: boolean };
+  | { kind: 'mem'; base?: number; index?: number; scale: number; disp: number; size: number; signed: boolean }
+  /** An operand tstrace can't read (a float register, …): using the argument is a compile error. */
+  | { kind: 'unsupported'; reason: string };
 
 /** Where the register-style builtins of a probe come from: u64 slots of the context. */
 export interface ContextArgs {

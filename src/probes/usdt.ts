@@ -73,16 +73,19 @@ function operandTypeName(spec: string): string {
   return `${n < 0 ? 'int' : 'uint'}${Math.abs(n) * 8}`;
 }
 
+/** Each argument's operand; one tstrace can't read is an error only where it is used. */
 function operands(m: ProbeMatch): ArgOperand[] {
   const path = String(m.detail.path);
   const pc = Number(m.detail.pc);
   const file = usdtFile(path);
-  try {
-    return splitUsdtArgs(String(m.detail.args)).map((a) => parseUsdtArg(a, pc, (s) => file.objects.get(s)));
-  } catch (e) {
-    if (e instanceof UsdtArgError) throw new ProbeError(`${m.name}: can't read its arguments: ${e.message}`);
-    throw e;
-  }
+  return splitUsdtArgs(String(m.detail.args)).map((a, i) => {
+    try {
+      return parseUsdtArg(a, pc, (s) => file.objects.get(s));
+    } catch (e) {
+      if (!(e instanceof UsdtArgError)) throw e;
+      return { kind: 'unsupported', reason: `${m.name}: arg${i} can't be read: ${e.message}` };
+    }
+  });
 }
 
 export const usdtProvider: Provider = {
