@@ -103,6 +103,14 @@ describe('-lv', () => {
     expect((await runTracer('tstrace', ['-l', '-v', 'tracepoint:syscalls:sys_enter_openat'], { notify: false })).stdout).toBe(ours);
   });
 
+  it('fentry/fexit prototypes from BTF (0.17 lists kfunc only where trampolines load, so not here)', async () => {
+    const r = await runTracer('tstrace', ['-lv', 'fentry:vfs_read'], { notify: false });
+    expect(r.stdout).toBe('fentry:vfs_read\n    struct file * file\n    char * buf\n    size_t count\n    loff_t * pos\n    ssize_t retval\n');
+    expect((await runTracer('tstrace', ['-l', 'fexit:vfs_read*'], { notify: false })).stdout).toMatch(/^fexit:vfs_read\n(fexit:vfs_read\w+\n)*$/);
+    // A bare -l doesn't list the thousands of BTF functions.
+    expect((await runTracer('tstrace', ['-l', '*vfs_read'], { notify: false })).stdout).toBe('');
+  });
+
   it('usdt arguments typed from their note operands (tstrace addition: 0.17 prints none)', async () => {
     const r = await runTracer('tstrace', ['-lv', `usdt:${USDT}:tstest:six`], { notify: false });
     expect(r.stdout).toBe(`usdt:${USDT}:tstest:six\n    int32 arg0\n    int64 arg1\n    int16 arg2\n    uint8 arg3\n    int64 arg4\n    uint64 arg5\n`);
