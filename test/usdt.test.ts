@@ -48,6 +48,18 @@ describe('usdt arguments, -c', () => {
     });
   }
 
+  it('a probe inlined at several places: one probe per location, each with its own operands, as bpftrace 0.17', async () => {
+    const bin = path.join(tempDir(), 'usdtmulti');
+    fs.writeFileSync(`${bin}.c`, '#include <sys/sdt.h>\nstatic inline __attribute__((always_inline)) void hit(int v) { STAP_PROBE1(tsmulti, hit, v); }\n' +
+      'int main(int argc, char **argv) { hit(argc); hit(argc + 10); hit(argc + 20); return 0; }\n');
+    execFileSync('cc', ['-O2', '-o', bin, `${bin}.c`], { stdio: 'pipe' });
+    const args = ['-c', bin, '-e', `usdt:${bin}:tsmulti:hit { printf("%s %d\\n", probe, arg0); }`];
+    const ours = await runTracer('tstrace', args, { notify: false });
+    const theirs = await runTracer('bpftrace', args, { notify: false });
+    expect(ours.stdout).toBe(theirs.stdout);
+    expect(ours.stdout).toBe(`Attaching 3 probes...\nusdt:${bin}:tsmulti:hit 1\nusdt:${bin}:tsmulti:hit 11\nusdt:${bin}:tsmulti:hit 21\n\n\n`);
+  });
+
   it('a semaphore is set while its probe is attached (ref_ctr_offset), and only then', async () => {
     const script = `usdt:${O2}:tstest:tick { @[arg0] = count(); }`;
     const ours = await runTracer('tstrace', ['-c', `${O2} 3`, '-e', script], { notify: false });
