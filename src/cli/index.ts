@@ -126,6 +126,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       verbose: !!opts.verbose,
       write: (text) => writeOutput(out, text),
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
+      warn: (message, loc) => process.stderr.write(formatDiagnostic({ level: 'WARNING', message, loc }, source)),
     });
   } catch (e) {
     if (e instanceof RuntimeError) {

@@ -11,6 +11,8 @@ import type { CgValue, ProbeCodegen } from './irgen';
 interface MapTarget {
   map: MapExpr;
   info: MapInfo;
+  /** The aggregation call, where a map-full warning points. */
+  call?: CallExpr;
 }
 
 type Lowering = (g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined) => CgValue | undefined;
@@ -21,6 +23,7 @@ type Lowering = (g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined) =>
  * no atomics, and the common (present) path makes no update call.
  */
 function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: (buf: LLVM.Value) => void, bucket?: LLVM.Value): void {
+  const loc = target.call?.loc ?? target.map.loc;
   const plan = g.mapPlan(target.map.name);
   const key = g.mapKey(target.map, bucket);
   const slot = g.helper(Helper.map_lookup_elem, g.i8p, [g.mapRef(plan), key]);
@@ -37,7 +40,7 @@ function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value
   } else {
     const val = g.stackBuffer(plan.valueSize, 'agginit');
     initial(val);
-    g.helper(Helper.map_update_elem, g.i64, [g.mapRef(plan), key, val, g.b.getInt64(0)]);
+    g.updateMap(plan, key, val, loc);
     g.b.CreateBr(done);
   }
   g.b.SetInsertPoint(done);
@@ -185,8 +188,12 @@ const LOWERINGS: Record<string, Lowering> = {
     const size = 24 + JOIN_MAX_ARGS * JOIN_ARG_SIZE;
     const rec = g.helper(Helper.ringbuf_reserve, g.i8p, [g.mapRef(g.m.ringbuf), b.getInt64(size), b.getInt64(0)]);
     const ok = g.newBlock('join_ok');
+    const lost = g.newBlock('join_lost');
     const done = g.newBlock('join_done');
-    b.CreateCondBr(b.CreateIsNull(rec), done, ok);
+    b.CreateCondBr(b.CreateIsNull(rec), lost, ok);
+    b.SetInsertPoint(lost);
+    g.countLostEvent();
+    b.CreateBr(done);
     b.SetInsertPoint(ok);
     b.CreateStore(b.getInt64(EVENT_JOIN), g.wordPtr(rec, 0));
     b.CreateStore(b.getInt64(site), g.wordPtr(rec, 8));
@@ -281,5 +288,5 @@ const LOWERINGS: Record<string, Lowering> = {
 export function emitCall(g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined): CgValue | undefined {
   const lower = LOWERINGS[e.name];
   if (!lower) throw new CodegenError(`${e.name}() is not supported by codegen yet`, e.loc);
-  return lower(g, e, target);
+  return lower(g, e, target && { ...target, call: e });
 }

@@ -9,7 +9,7 @@ import { CodegenError } from './errors';
 import { native } from '../runtime/native';
 import { ModuleContext, ProbeCodegen } from './irgen';
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
 } from './plan';
 
 export interface CodegenOptions {
@@ -56,6 +56,13 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
     keySize: 4, valueSize: CONFIG_WORDS * 8, maxEntries: 1, percpu: false, keyTypes: [],
   };
   maps.push(config);
+  const userMapCount = checked.maps.length;
+  const counters: MapPlan = {
+    index: maps.length, name: 'counters', role: 'counters', bpfType: BPF_MAP_TYPE_PERCPU_ARRAY,
+    keySize: 4, valueSize: (COUNTER_MAP_FULL + userMapCount) * 8, maxEntries: 1, percpu: true, keyTypes: [],
+  };
+  maps.push(counters);
+  const mapUpdateSites: MapUpdateSite[] = [];
 
   const probeNames: string[] = [];
   const probeIds = new Map<string, number>();
@@ -69,7 +76,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   }
 
   const mctx: ModuleContext = {
-    llvm, ctx, module, checked, ringbuf, config, probeIds, joins: [], timeFormats: [], params: options.params ?? [],
+    llvm, ctx, module, checked, ringbuf, config, counters, mapUpdateSites, probeIds, joins: [], timeFormats: [], params: options.params ?? [],
     maps: new Map(maps.filter((m) => m.role === 'user').map((m) => [m.name, m])),
     stackMap(user, limit) {
       const name = `${user ? 'stack_user' : 'stack_kernel'}_${limit}`;
@@ -117,7 +124,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   }
   const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
-  return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount } };
+  return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount, mapUpdateSites } };
 }
 
 /** Typed AST → plan with BPF instructions for every program. */

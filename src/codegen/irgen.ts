@@ -9,7 +9,8 @@ import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../ch
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, CONFIG_START_NS, MapPlan, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import type { Loc } from '../ast/nodes';
 import { emitCall } from './calls';
 
 type Llvm = typeof LLVM;
@@ -29,6 +30,10 @@ export interface ModuleContext {
   maps: Map<string, MapPlan>;
   ringbuf: MapPlan;
   config: MapPlan;
+  /** Per-CPU counts of lost ring-buffer records and failed map inserts (plan.ts COUNTER_*). */
+  counters: MapPlan;
+  /** Source locations of map inserts, by the site id a map-full event carries. */
+  mapUpdateSites: MapUpdateSite[];
   /** join() separators; a join event carries its index. */
   joins: string[];
   /** time() formats; a time event carries its index. */
@@ -291,7 +296,7 @@ export class ProbeCodegen {
       return;
     }
     const v = this.expr(value);
-    this.mapStore(map, v);
+    this.mapStore(map, v, s.loc);
   }
 
   variable(name: string, t: Type): { ptr: LLVM.Value; type: Type } {
@@ -361,13 +366,60 @@ export class ProbeCodegen {
     return key;
   }
 
-  mapStore(map: MapExpr, v: CgValue): void {
+  mapStore(map: MapExpr, v: CgValue, loc: Loc = map.loc): void {
     const info = this.mapInfo(map.name);
     const plan = this.mapPlan(map.name);
     const key = this.mapKey(map);
     const val = this.stackBuffer(plan.valueSize, 'mapval');
     this.storeValue(val, v, info.valueType);
-    this.helper(Helper.map_update_elem, this.i64, [this.mapRef(plan), key, val, this.b.getInt64(0)]);
+    this.updateMap(plan, key, val, loc);
+  }
+
+  /**
+   * bpf_map_update_elem that reports a full map: failures are counted per map
+   * in the counters map, and the first one on each CPU sends a map-full event
+   * naming the source location, so user space can warn once per map.
+   */
+  updateMap(plan: MapPlan, key: LLVM.Value, val: LLVM.Value, loc: Loc): void {
+    const rc = this.helper(Helper.map_update_elem, this.i64, [this.mapRef(plan), key, val, this.b.getInt64(0)]);
+    const full = this.newBlock('map_full');
+    const done = this.newBlock('map_updated');
+    this.b.CreateCondBr(this.b.CreateICmpEQ(rc, this.const64(-7n /* -E2BIG */)), full, done);
+    this.b.SetInsertPoint(full);
+    const first = this.bumpCounter(COUNTER_MAP_FULL + plan.index);
+    const report = this.newBlock('map_full_first');
+    this.b.CreateCondBr(first, report, done);
+    this.b.SetInsertPoint(report);
+    const site = this.m.mapUpdateSites.push({ map: plan.name, loc }) - 1;
+    this.emitEvent(EVENT_MAP_FULL, [{ v: { kind: 'int', v: this.b.getInt64(site) }, t: { kind: 'int', bits: 64, signed: true } }]);
+    this.b.CreateBr(done);
+    this.b.SetInsertPoint(done);
+  }
+
+  /** Adds one to word `word` of this CPU's counters; true when it was 0 before. */
+  bumpCounter(word: number): LLVM.Value {
+    const key = this.stackBuffer(4, 'ctrkey');
+    const slot = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.counters), key]);
+    const found = this.newBlock('ctr_found');
+    const done = this.newBlock('ctr_done');
+    const entry = this.b.GetInsertBlock()!;
+    this.b.CreateCondBr(this.b.CreateIsNull(slot), done, found);
+    this.b.SetInsertPoint(found);
+    const p = this.wordPtr(slot, word * 8);
+    const old = this.b.CreateLoad(this.i64, p);
+    this.b.CreateStore(this.b.CreateAdd(old, this.b.getInt64(1)), p);
+    const wasZero = this.b.CreateICmpEQ(old, this.b.getInt64(0));
+    this.b.CreateBr(done);
+    this.b.SetInsertPoint(done);
+    const phi = this.b.CreatePHI(this.b.getInt1Ty(), 2);
+    phi.addIncoming(this.b.getFalse(), entry);
+    phi.addIncoming(wasZero, found);
+    return phi;
+  }
+
+  /** The null branch of a ring-buffer reserve: count the record as lost. */
+  countLostEvent(): void {
+    this.bumpCounter(COUNTER_LOST_EVENTS);
   }
 
   /** Reads `@map[keys]`; a missing key reads as zero / empty. */
@@ -410,8 +462,12 @@ export class ProbeCodegen {
     const ringbuf = this.mapRef(this.m.ringbuf);
     const rec = this.helper(Helper.ringbuf_reserve, this.i8p, [ringbuf, this.b.getInt64(size), this.b.getInt64(0)]);
     const ok = this.newBlock('event_ok');
+    const lost = this.newBlock('event_lost');
     const done = this.newBlock('event_done');
-    this.b.CreateCondBr(this.b.CreateIsNull(rec), done, ok);
+    this.b.CreateCondBr(this.b.CreateIsNull(rec), lost, ok);
+    this.b.SetInsertPoint(lost);
+    this.countLostEvent();
+    this.b.CreateBr(done);
     this.b.SetInsertPoint(ok);
     this.b.CreateStore(this.b.getInt64(header), this.wordPtr(rec, 0));
     values.forEach(({ v, t }, i) => {
@@ -484,7 +540,7 @@ export class ProbeCodegen {
         const old = this.intValue(e.target);
         const updated = this.normalize(this.b.CreateAdd(old, delta), e.type!);
         if (e.target.kind === 'Variable') this.b.CreateStore(updated, this.wordPtr(this.variable(e.target.slot ?? e.target.name, e.target.type!).ptr, 0));
-        else this.mapStore(e.target as MapExpr, int(updated));
+        else this.mapStore(e.target as MapExpr, int(updated), e.loc);
         return int(e.prefix ? updated : old);
       }
       case 'Ternary': {

@@ -477,6 +477,11 @@ export function formatAttachedProbes(n: number): string {
   return n === 1 ? 'Attaching 1 probe...\n' : 'Attaching ' + n + ' probes...\n';
 }
 
+/** Warning for an insert into a full map (bpftrace HEAD's text), shown once per map. */
+export const MAP_FULL_WARNING = "Map full; can't update element.\n" +
+  'Try increasing max_map_keys config or BPFTRACE_MAP_KEYS_MAX\n' +
+  'Additional Info - helper: map_update_elem, retcode: -7';
+
 /** Lost-events notice. */
 export function formatLostEvents(n: number | bigint): string {
   return 'Lost ' + n.toString() + ' events\n';
