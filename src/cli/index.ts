@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import { Command, CommanderError } from 'commander';
 import { CompileError, Diagnostic, formatDiagnostic } from '../diagnostics';
 import type { RuntimeError as RuntimeErrorT } from '../runtime';
+import { BUFFER_MODES, BufferMode, createOutputStream } from '../output/stream';
 
 const VERSION = 'tstrace v0.1.0 (bpftrace 0.17 compatible)';
 
@@ -16,6 +17,7 @@ interface CliOptions {
   emitLlvm?: string;
   emitElf?: string;
   cache: boolean;
+  B?: string;
 }
 
 function usageError(message: string): never {
@@ -33,15 +35,6 @@ function printDiagnostics(diags: Diagnostic[], source: string): void {
   process.stderr.write(diags.map((d) => formatDiagnostic(d, source)).join(''));
 }
 
-/** Writes program output; a reader that went away (`| head`) ends the run quietly, as SIGPIPE would. */
-function writeOutput(fd: number, text: string): void {
-  try {
-    fs.writeSync(fd, text, null, 'latin1');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
-    throw e;
-  }
-}
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = new Command()
@@ -52,6 +45,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('-v, --verbose', 'verbose messages')
     .option('-f, --format <format>', 'output format (text, json)', 'text')
     .option('-o, --output <file>', 'redirect bpftrace output to file')
+    .option('-B <mode>', "output buffering mode ('line', 'full', 'none')")
     .option('--dry-run', 'compile everything, load nothing')
     .option('--emit-llvm <file>', 'write LLVM IR to FILE')
     .option('--emit-elf <file>', 'write the BPF ELF object to FILE')
@@ -90,6 +84,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     return 1;
   }
   if (opts.format !== 'text' && opts.format !== 'json') usageError(`Invalid output format "${opts.format}"\nValid formats: 'text', 'json'`);
+  const bufferMode = (opts.B ?? 'line') as BufferMode;
+  if (!BUFFER_MODES.includes(bufferMode)) usageError("USAGE: -B must be either 'line', 'full', or 'none'.");
   const params = args;
   const isRoot = process.getuid?.() === 0;
   if (!isRoot && !opts.dryRun) {
@@ -117,14 +113,15 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   if (opts.emitElf && compiled.object) fs.writeFileSync(opts.emitElf, compiled.object);
   if (opts.dryRun) return 0;
 
-  const out = opts.output ? fs.openSync(opts.output, 'w') : 1;
+  const out = createOutputStream(opts.output ? fs.openSync(opts.output, 'w') : 1, bufferMode);
   const { run, RuntimeError } = await import('../runtime');
   try {
     return await run(compiled.plan, {
       format: opts.format as 'text' | 'json',
       quiet: !!opts.quiet,
       verbose: !!opts.verbose,
-      write: (text) => writeOutput(out, text),
+      write: (text) => out.write(text),
+      flush: () => out.flush(),
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
       warn: (message, loc) => process.stderr.write(formatDiagnostic({ level: 'WARNING', message, loc }, source)),
     });
@@ -135,6 +132,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return e.exitCode;
     }
     throw e;
+  } finally {
+    out.flush();
   }
 }
 

@@ -27,6 +27,8 @@ export interface RunOptions {
   write: (text: string) => void;
   /** Print `__BPFTRACE_NOTIFY_PROBES_ATTACHED` once attached (test-harness protocol). */
   notifyAttached: boolean;
+  /** Writes out output held back by the -B mode. */
+  flush?: () => void;
   /** Reports a runtime warning (stderr); the default prints it without a source excerpt. */
   warn?: (message: string, loc?: import('../ast/nodes').Loc) => void;
 }
@@ -373,7 +375,10 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     mark('BEGIN run');
     if (!session.exiting) session.attach();
     mark('attached');
-    if (options.notifyAttached) options.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+    if (options.notifyAttached) {
+      options.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+      options.flush?.(); // the harness waits for it, whatever the -B mode
+    }
 
     await session.waitForExit();
     // Signals during detach and END are absorbed (we are already stopping).
