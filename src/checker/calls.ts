@@ -153,15 +153,27 @@ const RULES: Record<string, Rule> = {
   avg: aggregation('avg', 1),
   stats: aggregation('stats', 1),
 
+  /** hist(x) and HEAD's hist(x, k): k (0..5) splits each power of two into 2^k buckets. */
   hist(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);
-    arity(e, ctx, 1);
+    if (e.args.length === 0) arity(e, ctx, 1);
+    else arity(e, ctx, 1, 2);
     if (!ctx.directMapValue) {
       ctx.checker.error(`hist() should be directly assigned to a map`, e.loc);
       return NONE;
     }
     if (types[0] && types[0].kind !== 'int' && types[0].kind !== 'none') ctx.checker.error(`hist() only supports integer arguments (${printfTypeName(types[0])} provided)`, e.loc);
-    return { kind: 'agg', agg: 'hist', signed: types[0]?.kind === 'int' && types[0].signed };
+    let bits = 0;
+    if (e.args.length === 2) {
+      const k = literalInt(e, 1, ctx, 'bits');
+      if (k !== undefined && k > 5n) ctx.checker.error(`hist: bits ${k} must be 0..5`, e.args[1].loc);
+      else if (k !== undefined) bits = Number(k);
+    }
+    const existing = ctx.map && ctx.checker.maps.get(ctx.map.name)?.valueType;
+    if (existing?.kind === 'agg' && existing.agg === 'hist' && (existing.histBits ?? 0) !== bits) {
+      ctx.checker.error('Different bits in a single hist unsupported', e.loc);
+    }
+    return { kind: 'agg', agg: 'hist', signed: types[0]?.kind === 'int' && types[0].signed, ...(bits ? { histBits: bits } : {}) };
   },
 
   lhist(e, scope, ctx) {

@@ -22,7 +22,7 @@ export type Type =
   | { kind: 'pointer'; to: Type; addrSpace: AddrSpace }
   | { kind: 'struct'; name: string; size: number; fields: StructField[]; isCtx?: boolean }
   | { kind: 'array'; elem: Type; length: number }
-  | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint } }
+  | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint }; histBits?: number }
   /** Values resolved to text in user space: `probe`, `username`, … */
   | { kind: 'text'; what: 'probe' | 'username' | 'ksym' | 'usym' | 'timestamp'; /** strftime() format */ format?: string }
   /**

@@ -83,17 +83,28 @@ function extreme(kind: 'min' | 'max'): Lowering {
   };
 }
 
-/** Bucket of hist(): 0 for x < 0, 1 for 0, 2 + floor(log2 x) above (branch-free). */
-function log2Bucket(g: ProbeCodegen, x: LLVM.Value, signed: boolean): LLVM.Value {
+/**
+ * Bucket of hist(x, k) (branch-free): 0 for x < 0; x + 1 for x < 2^(k+1);
+ * above, with p = floor(log2 x): ((p - k + 1) << k) + (x >> (p - k)) - 2^k + 1,
+ * so each power of two has 2^k buckets. k = 0 is bpftrace's classic
+ * 0 / 1 / 2 + floor(log2 x), over all 64 bits (DIV-08).
+ */
+function log2Bucket(g: ProbeCodegen, x: LLVM.Value, signed: boolean, bits: number): LLVM.Value {
   const b = g.b;
   let v = x;
-  let r: LLVM.Value = b.getInt64(0);
+  let p: LLVM.Value = b.getInt64(0);
   for (const shift of [32, 16, 8, 4, 2, 1]) {
     const big = b.CreateICmpUGE(v, g.const64(1n << BigInt(shift)));
     v = b.CreateSelect(big, b.CreateLShr(v, b.getInt64(shift)), v);
-    r = b.CreateSelect(big, b.CreateAdd(r, b.getInt64(shift)), r);
+    p = b.CreateSelect(big, b.CreateAdd(p, b.getInt64(shift)), p);
   }
-  let index = b.CreateSelect(b.CreateICmpEQ(x, b.getInt64(0)), b.getInt64(1), b.CreateAdd(r, b.getInt64(2)));
+  const n = 1 << bits;
+  const shift = b.CreateSub(p, b.getInt64(bits));
+  const coarse = b.CreateAdd(
+    b.CreateAdd(b.CreateShl(b.CreateAdd(shift, b.getInt64(1)), b.getInt64(bits)), b.CreateLShr(x, shift)),
+    g.const64(BigInt(1 - n)),
+  );
+  let index = b.CreateSelect(b.CreateICmpULT(x, b.getInt64(2 * n)), b.CreateAdd(x, b.getInt64(1)), coarse);
   if (signed) index = b.CreateSelect(b.CreateICmpSLT(x, b.getInt64(0)), b.getInt64(0), index);
   return index;
 }
@@ -141,7 +152,8 @@ const LOWERINGS: Record<string, Lowering> = {
   hist(g, e, target) {
     const t = requireTarget(e, target);
     const signed = t.info.valueType.kind === 'agg' && t.info.valueType.signed;
-    countInBucket(g, t, log2Bucket(g, g.intValue(e.args[0]), signed));
+    const bits = t.info.valueType.kind === 'agg' ? t.info.valueType.histBits ?? 0 : 0;
+    countInBucket(g, t, log2Bucket(g, g.intValue(e.args[0]), signed, bits));
     return undefined;
   },
   lhist(g, e, target) {
