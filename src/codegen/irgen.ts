@@ -398,7 +398,7 @@ export class ProbeCodegen {
 
   /** Adds one to word `word` of this CPU's counters; true when it was 0 before. */
   bumpCounter(word: number): LLVM.Value {
-    const key = this.stackBuffer(4, 'ctrkey');
+    const key = this.counterKey();
     const slot = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.counters), key]);
     const found = this.newBlock('ctr_found');
     const done = this.newBlock('ctr_done');
@@ -416,6 +416,17 @@ export class ProbeCodegen {
     phi.addIncoming(wasZero, found);
     return phi;
   }
+
+  /** Key 0 of the counters map: one zeroed slot per probe, shared by every counter update. */
+  private counterKey(): LLVM.Value {
+    if (!this.counterKeyPtr) {
+      const arr = this.allocas.CreateAlloca(this.i64, null, 'ctrkey');
+      this.allocas.CreateStore(this.allocas.getInt64(0), arr);
+      this.counterKeyPtr = this.allocas.CreateBitCast(arr, this.i8p);
+    }
+    return this.counterKeyPtr;
+  }
+  private counterKeyPtr?: LLVM.Value;
 
   /** The null branch of a ring-buffer reserve: count the record as lost. */
   countLostEvent(): void {
