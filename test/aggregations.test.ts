@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildWorkload,
+  GatedWorkload,
   ensureTracefs,
   removeTempDir,
   runTracer,
@@ -125,6 +126,42 @@ describe('aggregations over a controlled workload', () => {
     expect(ts.stdout, ts.stderr).toBe(bt.stdout);
     expect(parseJsonLines(ts.stdout)).toEqual(parseJsonLines(bt.stdout));
   }, 120_000);
+
+  it('per-CPU slots combined: one workload pinned to each CPU, every aggregation exact', async () => {
+    const low = ['1', '2', '3'];
+    const high = ['1000', '2000', '3000', '4000'];
+    const all = [...low, ...high].map(Number);
+    const s = `tracepoint:syscalls:sys_enter_read /comm == "${comm}"/ { @c = count(); @s = sum(args->count); @mn = min(args->count); @mx = max(args->count); ` +
+      '@a = avg(args->count); @st = stats(args->count); @h = hist(args->count); @k[1] = max(args->count); @m[1] = min(args->count); }';
+    // Started (and past the dynamic loader's reads) before the tracer attaches.
+    const workloads = [new GatedWorkload('taskset', ['-c', '0', bin, 'read', ...low]), new GatedWorkload('taskset', ['-c', '1', bin, 'read', ...high])];
+    let ts;
+    try {
+      await Promise.all(workloads.map((w) => w.ready()));
+      ts = await runTracer('tstrace', ['-f', 'json', '-e', s], {
+        timeoutMs: 60_000,
+        onAttached: async () => {
+          await Promise.all(workloads.map((w) => w.go()));
+        },
+        signalAfterAttach: 'SIGINT',
+      });
+    } finally {
+      for (const w of workloads) w.kill();
+    }
+    expect(ts.stderr).toBe('');
+    const data = Object.assign({}, ...(parseJsonLines(ts.stdout) as { type: string; data: object }[]).filter((r) => r.type !== 'attached_probes').map((r) => r.data));
+    const total = all.reduce((x, y) => x + y, 0);
+    expect(data['@c']).toBe(all.length);
+    expect(data['@s']).toBe(total);
+    expect(data['@mn']).toBe(1);
+    expect(data['@mx']).toBe(4000);
+    expect(data['@k']).toEqual({ 1: 4000 });
+    expect(data['@m']).toEqual({ 1: 1 });
+    expect(data['@a']).toBe(Math.trunc(total / all.length));
+    expect(data['@st']).toEqual({ count: all.length, average: Math.trunc(total / all.length), total });
+    const h = data['@h'] as { count: number }[];
+    expect(h.reduce((x, b) => x + b.count, 0)).toBe(all.length);
+  });
 
   it('exact values computed from the workload', async () => {
     const ts = await traceWorkload('tstrace', ['-f', 'json', '-e', script()], bin, ['read', ...READ_SIZES.map(String)]);

@@ -6,6 +6,7 @@
 //   * a full map: bpftrace HEAD's `Map full; can't update element.` warning,
 //     once per map, pointing at the insert that failed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'child_process';
 import { buildWorkload, ensureTracefs, removeTempDir, runTracer, traceWorkload, uniqueComm } from './helpers/run';
 
 // getppid() in a tight loop, N times, released by one byte on stdin (the
@@ -66,6 +67,26 @@ describe('printf flood', () => {
     const lostLines = r.stdout.split('\n').filter((l) => l.startsWith('Lost '));
     const a = account(r.stdout, lostLines);
     expect(a.emitted).toBe(50000 * 20);
+    expect(a.delivered + a.lost).toBe(a.emitted);
+  });
+
+  it('both CPUs flooding at once (one workload pinned to each): delivered + reported lost = emitted', async () => {
+    const r = await runTracer('tstrace', ['-e', floodScript()], {
+      timeoutMs: 120_000,
+      env: { BPFTRACE_PERF_RB_PAGES: '16' },
+      onAttached: async () => {
+        const runs = ['0', '1'].map((cpu) => new Promise<void>((resolve, reject) => {
+          const w = spawn('taskset', ['-c', cpu, bin, '30000'], { stdio: ['pipe', 'ignore', 'pipe'] });
+          w.stdin.end('g');
+          w.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`workload on CPU ${cpu} failed: ${code}`))));
+        }));
+        await Promise.all(runs);
+      },
+      signalAfterAttach: 'SIGINT',
+    });
+    expect(r.stderr).toBe('');
+    const a = account(r.stdout, r.stdout.split('\n').filter((l) => l.startsWith('Lost ')));
+    expect(a.emitted).toBe(2 * 30000 * 20);
     expect(a.delivered + a.lost).toBe(a.emitted);
   });
 
