@@ -57,6 +57,8 @@ export interface CheckOptions {
   params?: string[];
   /** Capacity of `str()` results (BPFTRACE_STRLEN). */
   strlen?: number;
+  /** A -c command was given (`cpid` is allowed). */
+  childCommand?: boolean;
 }
 
 interface Scope {
@@ -304,7 +306,7 @@ class Checker {
       case 'String':
         return str(Buffer.byteLength(e.value, 'latin1') + 1);
       case 'Identifier': {
-        const t = builtinType(e.name, scope.match);
+        const t = builtinType(e.name, scope.match, this.options.childCommand);
         if (t === undefined) {
           const hint = suggest(e.name, [...BUILTIN_NAMES, ...FUNCTION_NAMES]);
           this.error(`Unknown identifier: '${e.name}'${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);
@@ -550,7 +552,7 @@ export type { Checker, Scope };
 
 /** Typed AST for a parsed program. Throws CompileError listing every error. */
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
-  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64 });
+  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false });
   const probes: CheckedProbe[] = [];
   let begins = 0;
   let ends = 0;

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { CompileError, Diagnostic, formatDiagnostic } from '../diagnostics';
 import type { RuntimeError as RuntimeErrorT } from '../runtime';
 import { BUFFER_MODES, BufferMode, createOutputStream } from '../output/stream';
+import { setTargetPid } from '../probes/target';
 
 const VERSION = 'tstrace v0.1.0 (bpftrace 0.17 compatible)';
 
@@ -18,6 +19,9 @@ interface CliOptions {
   emitElf?: string;
   cache: boolean;
   B?: string;
+  p?: string;
+  c?: string;
+  list?: boolean;
 }
 
 function usageError(message: string): never {
@@ -36,6 +40,17 @@ function printDiagnostics(diags: Diagnostic[], source: string): void {
 }
 
 
+/** -p PID / -c CMD, checked as bpftrace checks them; -p also sets where probe targets are resolved. */
+function parseTarget(opts: CliOptions): { pid?: number } {
+  if (opts.p !== undefined && opts.c !== undefined) usageError('USAGE: Cannot use both -c and -p.');
+  if (opts.p === undefined) return {};
+  if (!/^[0-9]+$/.test(opts.p)) usageError(`pid '${opts.p}' is not a valid decimal number`);
+  const pid = Number(opts.p);
+  if (!fs.existsSync(`/proc/${pid}`)) usageError(`pid ${pid}: No such process`);
+  setTargetPid(pid);
+  return { pid };
+}
+
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = new Command()
     .name('tstrace')
@@ -46,6 +61,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('-f, --format <format>', 'output format (text, json)', 'text')
     .option('-o, --output <file>', 'redirect bpftrace output to file')
     .option('-B <mode>', "output buffering mode ('line', 'full', 'none')")
+    .option('-l, --list', 'list probes matching the search (first argument); -lv adds their arguments')
+    .option('-p <pid>', 'trace this process: uprobes/USDT attach to it, probes fire only in it')
+    .option('-c <cmd>', 'run CMD, trace it (cpid), exit when it exits')
     .option('--dry-run', 'compile everything, load nothing')
     .option('--emit-llvm <file>', 'write LLVM IR to FILE')
     .option('--emit-elf <file>', 'write the BPF ELF object to FILE')
@@ -63,6 +81,14 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   const opts = program.opts<CliOptions>();
   let args = program.args.slice();
+  if (opts.list) {
+    if (opts.p !== undefined) setTargetPid(parseTarget(opts).pid);
+    const { listProbes } = await import('../probes/list');
+    const listing = createOutputStream(1, 'full');
+    listing.write(listProbes(args[0], !!opts.verbose));
+    listing.flush();
+    return 0;
+  }
   let source: string;
   let file = 'stdin';
   if (opts.e !== undefined) {
@@ -87,6 +113,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const bufferMode = (opts.B ?? 'line') as BufferMode;
   if (!BUFFER_MODES.includes(bufferMode)) usageError("USAGE: -B must be either 'line', 'full', or 'none'.");
   const params = args;
+  const target = parseTarget(opts);
   const isRoot = process.getuid?.() === 0;
   if (!isRoot && !opts.dryRun) {
     process.stderr.write('ERROR: tstrace must run as root (it loads BPF programs into the kernel).\n');
@@ -98,8 +125,10 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   try {
     compiled = compileSource(source, {
       file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined,
-      // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have.
-      cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !process.env.TSTRACE_NO_CACHE,
+      pidFilter: target.pid !== undefined || opts.c !== undefined, childCommand: opts.c !== undefined,
+      // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have;
+      // with -p, probe targets are resolved inside that process.
+      cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !process.env.TSTRACE_NO_CACHE && target.pid === undefined,
     });
   } catch (e) {
     if (e instanceof CompileError) {
@@ -115,6 +144,17 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 
   const out = createOutputStream(opts.output ? fs.openSync(opts.output, 'w') : 1, bufferMode);
   const { run, RuntimeError } = await import('../runtime');
+  let child;
+  if (opts.c !== undefined) {
+    const { HeldChild, ChildError } = await import('../runtime/child');
+    try {
+      child = new HeldChild(opts.c);
+    } catch (e) {
+      if (!(e instanceof ChildError)) throw e;
+      process.stderr.write(`ERROR: Failed to fork child: ${e.message}\n`);
+      return 255;
+    }
+  }
   try {
     return await run(compiled.plan, {
       format: opts.format as 'text' | 'json',
@@ -124,6 +164,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       flush: () => out.flush(),
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
       warn: (message, loc) => process.stderr.write(formatDiagnostic({ level: 'WARNING', message, loc }, source)),
+      targetPid: target.pid, child,
     });
   } catch (e) {
     if (e instanceof RuntimeError) {

@@ -18,6 +18,8 @@ export interface CodegenOptions {
   mapKeysMax?: number;
   /** Ring buffer size in bytes (power of two, page multiple). */
   ringbufBytes?: number;
+  /** -p/-c: probes other than BEGIN/END fire only in that process. */
+  pidFilter?: boolean;
 }
 
 export interface GeneratedModule {
@@ -28,9 +30,10 @@ export interface GeneratedModule {
 function sectionFor(provider: string, detail: Record<string, string | number>): string {
   switch (provider) {
     case 'tracepoint': return `tracepoint/${detail.category}/${detail.event}`;
-    case 'interval': case 'profile': case 'software': case 'hardware': return 'perf_event';
+    case 'rawtracepoint': return `raw_tp/${detail.event}`;
+    case 'interval': case 'profile': case 'software': case 'hardware': case 'watchpoint': return 'perf_event';
     case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
-    case 'uprobe': case 'uretprobe': return provider;
+    case 'uprobe': case 'uretprobe': case 'usdt': return provider;
     default: return `raw_tp/${provider}`;
   }
 }
@@ -76,7 +79,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   }
 
   const mctx: ModuleContext = {
-    llvm, ctx, module, checked, ringbuf, config, counters, mapUpdateSites, probeIds, joins: [], timeFormats: [], params: options.params ?? [],
+    llvm, ctx, module, checked, ringbuf, config, counters, mapUpdateSites, probeIds, joins: [], timeFormats: [], params: options.params ?? [], pidFilter: options.pidFilter,
     maps: new Map(maps.filter((m) => m.role === 'user').map((m) => [m.name, m])),
     stackMap(user, limit) {
       const name = `${user ? 'stack_user' : 'stack_kernel'}_${limit}`;

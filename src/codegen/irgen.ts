@@ -3,13 +3,14 @@
 // extended (sign or zero) from its declared width; strings and tuples live in
 // 8-aligned stack buffers and are passed around as i8* pointers.
 import type * as LLVM from 'llvm-bindings';
+import { lowerArgOperand } from './operand';
 import type { Block, CallExpr, Expr, Stmt, MapExpr } from '../ast/nodes';
 import type { CheckedProgram, MapInfo } from '../checker';
 import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../checker/types';
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import type { Loc } from '../ast/nodes';
 import { emitCall } from './calls';
 
@@ -42,6 +43,8 @@ export interface ModuleContext {
   /** The stack-trace map of kstack (user=false) or ustack with `limit` frames, created on first use. */
   stackMap(user: boolean, limit: number): MapPlan;
   params: string[];
+  /** Probes (not BEGIN/END) run only in the -p/-c process, as in current bpftrace. */
+  pidFilter?: boolean;
 }
 
 export class ProbeCodegen {
@@ -161,6 +164,7 @@ export class ProbeCodegen {
   // ---- probe body ----------------------------------------------------------
 
   generate(predicate: Expr | undefined, body: Block): void {
+    if (this.m.pidFilter && !this.match.provider.special) this.returnUnlessTargetPid();
     if (predicate) {
       const cond = this.intValue(predicate);
       const pass = this.newBlock('pred_true');
@@ -710,6 +714,37 @@ export class ProbeCodegen {
     return { kind: 'buf', ptr: buf, size };
   }
 
+  /** The implicit `pid == PID` filter of -p/-c. */
+  private returnUnlessTargetPid(): void {
+    const b = this.b;
+    const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    const pass = this.newBlock('pid_match');
+    const fail = this.newBlock('pid_other');
+    b.CreateCondBr(b.CreateICmpEQ(pid, this.configWord(CONFIG_TARGET_PID)), pass, fail);
+    b.SetInsertPoint(fail);
+    b.CreateRet(b.getInt64(0));
+    b.SetInsertPoint(pass);
+  }
+
+  /** A word of the config map that user space wrote before BEGIN (0 if the lookup fails). */
+  configWord(index: number): LLVM.Value {
+    const b = this.b;
+    const key = this.stackBuffer(4, 'cfgkey');
+    const cfg = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.config), key]);
+    const found = this.newBlock('cfg_found');
+    const done = this.newBlock('cfg_done');
+    const entry = b.GetInsertBlock()!;
+    b.CreateCondBr(b.CreateIsNull(cfg), done, found);
+    b.SetInsertPoint(found);
+    const word = b.CreateLoad(this.i64, this.wordPtr(cfg, index * 8));
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    const phi = b.CreatePHI(this.i64, 2);
+    phi.addIncoming(b.getInt64(0), entry);
+    phi.addIncoming(word, found);
+    return phi;
+  }
+
   /** kstack/ustack value: the stack id (ustack: (pid << 32) | id); see checker/types. */
   stackId(t: Type): LLVM.Value {
     const b = this.b;
@@ -742,6 +777,8 @@ export class ProbeCodegen {
       }
       case 'args':
         return int(b.CreatePtrToInt(this.ctxArg, this.i64));
+      case 'cpid':
+        return int(this.configWord(CONFIG_CPID));
       case 'elapsed': {
         // Start time lives in the config array map, written by user space before BEGIN.
         const key = this.stackBuffer(4, 'cfgkey');
@@ -769,6 +806,7 @@ export class ProbeCodegen {
       const offset = argN ? slots?.args[Number(argN[1])] : slots?.retval;
       // Wildcards can expand to functions with fewer arguments than the first match has.
       if (offset === undefined) throw new CodegenError(`${name} does not exist in ${this.match.name}`);
+      if (typeof offset === 'object') return int(lowerArgOperand(this, offset));
       return int(b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, offset)));
     }
     throw new CodegenError(`builtin ${name} (${t.kind}) is not supported yet`);

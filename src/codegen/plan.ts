@@ -112,7 +112,11 @@ export const COUNTER_MAP_FULL = 1;
 
 /** Word offsets in the config array map that user space fills before BEGIN. */
 export const CONFIG_START_NS = 0;
-export const CONFIG_WORDS = 1;
+/** The pid of the -c child (`cpid`). */
+export const CONFIG_CPID = 1;
+/** The pid of -p/-c: with CodegenOptions.pidFilter, probes other than BEGIN/END fire for it only. */
+export const CONFIG_TARGET_PID = 2;
+export const CONFIG_WORDS = 3;
 
 /** Size of one map key with the given part types (each part 8-aligned). */
 export function keyLayout(keyTypes: Type[]): { size: number; offsets: number[] } {
