@@ -2,6 +2,11 @@
 // fuzz run. Prints progress to stderr, writes each distinct finding (input +
 // error) to DIR, and keeps DIR/status.json current so an interrupted run
 // still says how far it got. Exits 1 when anything was found.
+//
+// llvm-bindings never frees an LLVMContext, so one process grows by ~30 kB
+// per compiled input: long runs go through worker processes of --chunk
+// inputs each (one at a time), and this process adds up their results.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fuzzInput, fuzzOne, loadSeedScripts, newStats, FuzzStats } from './index';
@@ -17,12 +22,48 @@ function writeStatus(out: string, stats: FuzzStats, seed: number, start: number,
   fs.writeFileSync(path.join(out, 'status.json'), JSON.stringify(status, null, 2) + '\n');
 }
 
+interface Status {
+  inputs: number;
+  ok: number;
+  rejected: number;
+  findings: { signature: string; count: number; index: number }[];
+}
+
+/** Runs [start, start+count) in workers of `chunk` inputs; findings of each worker land in its own subdirectory. */
+function supervise(count: number, seed: number, start: number, chunk: number, out: string): number {
+  const total: Status = { inputs: 0, ok: 0, rejected: 0, findings: [] };
+  for (let at = start; at < start + count; at += chunk) {
+    const n = Math.min(chunk, start + count - at);
+    const dir = path.join(out, `chunk-${at}`);
+    const r = spawnSync(process.execPath, [__filename, '--worker', '--seed', String(seed), '--start', String(at), '--count', String(n), '--out', dir], { stdio: 'inherit' });
+    let st: Status;
+    try {
+      st = JSON.parse(fs.readFileSync(path.join(dir, 'status.json'), 'utf8')) as Status;
+    } catch {
+      st = { inputs: 0, ok: 0, rejected: 0, findings: [{ signature: `worker for ${at}.. died (${r.signal ?? r.status})`, count: 1, index: at }] };
+    }
+    total.inputs += st.inputs;
+    total.ok += st.ok;
+    total.rejected += st.rejected;
+    for (const f of st.findings) {
+      const known = total.findings.find((x) => x.signature === f.signature);
+      if (known) known.count += f.count;
+      else total.findings.push({ ...f });
+    }
+    fs.writeFileSync(path.join(out, 'status.json'), JSON.stringify({ seed, start, ...total, done: at + n >= start + count, at: new Date().toISOString() }, null, 2) + '\n');
+    process.stderr.write(`fuzz: total ${total.inputs} inputs (${total.ok} compiled, ${total.rejected} rejected, ${total.findings.length} distinct findings)\n`);
+  }
+  return total.findings.length ? 1 : 0;
+}
+
 function main(): number {
   const count = Number(flag('count', '1000000'));
   const seed = Number(flag('seed', '1'));
   const start = Number(flag('start', '0'));
+  const chunk = Number(flag('chunk', '20000'));
   const out = path.resolve(flag('out', 'fuzz-out'));
   fs.mkdirSync(out, { recursive: true });
+  if (!process.argv.includes('--worker') && count > chunk) return supervise(count, seed, start, chunk, out);
   const seeds = loadSeedScripts(path.resolve(__dirname, '../..'));
   const stats = newStats();
   const began = Date.now();
