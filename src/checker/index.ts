@@ -3,6 +3,7 @@
 // Sets `type` on every expression, fixes the key and value types of every map
 // across all probes, expands attach points into concrete probes, and reports
 // every error of the pass at once (bpftrace's messages and locations).
+import { checkLiterals } from './literals';
 import type {
   AssignStmt, Block, CallExpr, Expr, LetStmt, Loc, MapExpr, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
@@ -580,6 +581,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     checker.prints.clear();
     for (const p of probes) checker.probe(p.ast, p.matches);
   }
+  checkLiterals(program, { strlen: options.strlen ?? 64, params: options.params ?? [], diags: checker.diags });
   checker.diags.throwIfErrors();
   return {
     ast: program,
