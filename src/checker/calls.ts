@@ -246,6 +246,10 @@ const RULES: Record<string, Rule> = {
     }
     if (e.args.length === 2) {
       // HEAD form: delete(@m, key) — same as delete(@m[key]).
+      if (m.keys.length > 0) {
+        ctx.checker.error('delete() expects a map with no keys for the first argument', m.loc);
+        return NONE;
+      }
       const key = e.args[1];
       e.args = [{ ...m, keys: key.kind === 'Tuple' ? key.elems : [key], loc: m.loc }];
     }
