@@ -353,7 +353,8 @@ class Checker {
         if (t.kind === 'none') return NONE;
         if (e.op === '!' || e.op === '~' || e.op === '-') {
           if (t.kind !== 'int' && t.kind !== 'bool' && !(e.op === '!' && t.kind === 'pointer')) {
-            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
+            // bpftrace marks the operator alone.
+            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, { ...e.loc, endLine: e.loc.line, endCol: e.loc.col + 1 });
             return NONE;
           }
           return e.op === '!' ? INT64 : t.kind === 'int' ? int(64, e.op === '-' ? true : t.signed) : INT64;
