@@ -17,15 +17,16 @@ export interface CallContext {
 
 type Rule = (e: CallExpr, scope: Scope, ctx: CallContext) => Type;
 
-const ARITY_WORDS = ['no arguments', 'one argument', 'two arguments', 'three arguments', 'four arguments'];
+// bpftrace 0.17 spells out only zero and one: `requires one argument`, `requires 4 arguments`.
+const ARITY_WORDS = ['no arguments', 'one argument'];
 
 function arity(e: CallExpr, ctx: CallContext, min: number, max = min): boolean {
   const n = e.args.length;
   if (n >= min && n <= max) return true;
   let msg: string;
   if (min === max) msg = `${e.name}() requires ${ARITY_WORDS[min] ?? `${min} arguments`} (${n} provided)`;
-  else if (n < min) msg = `${e.name}() requires at least ${ARITY_WORDS[min] ?? `${min} arguments`}`;
-  else msg = `${e.name}() takes up to ${max} arguments (${n} provided)`;
+  else if (n < min) msg = `${e.name}() requires at least ${ARITY_WORDS[min] ?? `${min} arguments`} (${n} provided)`;
+  else msg = `${e.name}() takes up to ${ARITY_WORDS[max] ?? `${max} arguments`} (${n} provided)`;
   ctx.checker.error(msg, e.loc);
   return false;
 }
@@ -80,7 +81,7 @@ function literalInt(e: CallExpr, i: number, ctx: CallContext, what: string): big
     const v = ctx.checker.options.params[a.index - 1] ?? '0';
     if (/^[0-9]+$/.test(v)) return BigInt(v);
   }
-  ctx.checker.error(`${e.name}() expects a integer literal (${what})`, e.loc);
+  ctx.checker.error(`${e.name}() expects a integer literal (${a ? literalTypeWord(a) : 'none'} provided)`, e.loc);
   return undefined;
 }
 
@@ -113,7 +114,7 @@ const RULES: Record<string, Rule> = {
   time(e, scope, ctx) {
     argTypes(e, scope, ctx);
     if (!arity(e, ctx, 0, 1)) return NONE;
-    if (e.args[0] && e.args[0].kind !== 'String') ctx.checker.error('time() expects a string literal as the format', e.args[0].loc);
+    if (e.args[0] && e.args[0].kind !== 'String') ctx.checker.error(`time() expects a string literal (${literalTypeWord(e.args[0])} provided)`, e.loc);
     return NONE;
   },
 
@@ -122,7 +123,7 @@ const RULES: Record<string, Rule> = {
     if (!arity(e, ctx, 2)) return NONE;
     const fmt = e.args[0];
     if (fmt.kind !== 'String') {
-      ctx.checker.error('strftime() expects a string literal as the first argument', fmt.loc);
+      ctx.checker.error(`strftime() expects a string literal (${literalTypeWord(fmt)} provided)`, e.loc);
       return NONE;
     }
     if (types[1].kind !== 'int' && types[1].kind !== 'none') ctx.checker.error(`strftime() expects an integer as the second argument (${typeName(types[1])} provided)`, e.loc);
@@ -258,6 +259,10 @@ const RULES: Record<string, Rule> = {
     }
     if (e.args.length === 2) {
       // HEAD form: delete(@m, key) — same as delete(@m[key]).
+      if (m.keys.length > 0) {
+        ctx.checker.error('delete() expects a map with no keys for the first argument', m.loc);
+        return NONE;
+      }
       const key = e.args[1];
       e.args = [{ ...m, keys: key.kind === 'Tuple' ? key.elems : [key], loc: m.loc }];
     }
@@ -274,7 +279,7 @@ const RULES: Record<string, Rule> = {
     if (e.args.length > 129) ctx.checker.error(`printf() takes up to 128 arguments (${e.args.length - 1} provided)`, e.loc);
     const fmt = e.args[0];
     if (fmt.kind !== 'String') {
-      ctx.checker.error('printf() expects a string literal as the first argument', fmt.loc);
+      ctx.checker.error(`printf() expects a string literal (${literalTypeWord(fmt)} provided)`, e.loc);
       return NONE;
     }
     const values = types.slice(1);
@@ -341,6 +346,12 @@ function printfKind(t: Type): 'integer' | 'string' | 'buffer' | 'other' {
   if (t.kind === 'string' || t.kind === 'text' || t.kind === 'stack') return 'string';
   if (t.kind === 'array' || t.kind === 'struct') return 'buffer';
   return 'other';
+}
+
+/** The type word of `expects a … literal (X provided)`: the argument's type, `string` for an untyped string literal. */
+function literalTypeWord(a: CallExpr['args'][number]): string {
+  if (a.type) return printfTypeName(a.type);
+  return a.kind === 'String' ? 'string' : 'integer';
 }
 
 /** The type word bpftrace's printf messages use: `(string supplied)`, `(tuple supplied)`. */

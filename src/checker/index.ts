@@ -3,6 +3,7 @@
 // Sets `type` on every expression, fixes the key and value types of every map
 // across all probes, expands attach points into concrete probes, and reports
 // every error of the pass at once (bpftrace's messages and locations).
+import { checkLiterals } from './literals';
 import type {
   AssignStmt, Block, CallExpr, Expr, LetStmt, Loc, MapExpr, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
@@ -354,7 +355,8 @@ class Checker {
         if (t.kind === 'none') return NONE;
         if (e.op === '!' || e.op === '~' || e.op === '-') {
           if (t.kind !== 'int' && t.kind !== 'bool' && !(e.op === '!' && t.kind === 'pointer')) {
-            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
+            // bpftrace marks the operator alone.
+            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, { ...e.loc, endLine: e.loc.line, endCol: e.loc.col + 1 });
             return NONE;
           }
           return e.op === '!' ? INT64 : t.kind === 'int' ? int(64, e.op === '-' ? true : t.signed) : INT64;
@@ -582,6 +584,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     checker.prints.clear();
     for (const p of probes) checker.probe(p.ast, p.matches);
   }
+  checkLiterals(program, { strlen: options.strlen ?? 64, params: options.params ?? [], diags: checker.diags });
   checker.diags.throwIfErrors();
   return {
     ast: program,
