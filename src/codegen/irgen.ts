@@ -11,6 +11,7 @@ import { CodegenError } from './errors';
 import { Helper } from './helpers';
 import { EVENT_EXIT, CONFIG_START_NS, MapPlan, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import { emitCall } from './calls';
+import { emitAccess, pointerStride } from './memory';
 
 type Llvm = typeof LLVM;
 
@@ -459,6 +460,7 @@ export class ProbeCodegen {
       case 'Param':
         return int(this.const64(e.count ? BigInt(this.m.params.length) : BigInt(/^[0-9]+$/.test(this.paramText(e)) ? this.paramText(e) : '0')));
       case 'Identifier':
+        if (e.value !== undefined) return int(this.const64(e.value));
         return this.builtin(e.name, e.type!);
       case 'Variable': {
         const slot = this.variable(e.slot ?? e.name, e.type!);
@@ -471,6 +473,7 @@ export class ProbeCodegen {
       case 'Binary':
         return this.binary(e);
       case 'Unary': {
+        if (e.op === '*') return emitAccess(this, e);
         const v = this.intValue(e.operand);
         switch (e.op) {
           case '-': return int(this.b.CreateNeg(v));
@@ -526,13 +529,15 @@ export class ProbeCodegen {
       }
       case 'Sizeof':
         return int(this.b.getInt64(e.size ?? 0));
+      case 'Offsetof':
+        return int(this.b.getInt64(e.offset ?? 0));
       case 'Cast': {
         const v = this.intValue(e.expr);
         return int(this.normalize(v, e.type!));
       }
       case 'Index':
         if (e.tupleIndex !== undefined) return this.expr({ kind: 'TupleIndex', object: e.object, index: e.tupleIndex, loc: e.loc, type: e.type });
-        throw new CodegenError('array indexing is not supported yet', e.loc);
+        return emitAccess(this, e);
     }
   }
 
@@ -545,8 +550,13 @@ export class ProbeCodegen {
       const eq = this.stringsEqual(this.expr(e.left), this.expr(e.right));
       return int(this.boolToI64(e.op === '==' ? eq : this.b.CreateNot(eq)));
     }
-    const l = this.intValue(e.left);
-    const r = this.intValue(e.right);
+    let l = this.intValue(e.left);
+    let r = this.intValue(e.right);
+    if ((e.op === '+' || e.op === '-') && (lt.kind === 'pointer') !== (rt.kind === 'pointer')) {
+      // Pointer arithmetic moves by whole elements.
+      if (lt.kind === 'pointer') r = this.b.CreateMul(r, this.b.getInt64(pointerStride(lt)));
+      else l = this.b.CreateMul(l, this.b.getInt64(pointerStride(rt)));
+    }
     const signed = lt.kind === 'int' && rt.kind === 'int' && lt.signed && rt.signed;
     const b = this.b;
     switch (e.op) {
@@ -623,24 +633,7 @@ export class ProbeCodegen {
   }
 
   field(e: Extract<Expr, { kind: 'Field' }>): CgValue {
-    const objType = e.object.type!;
-    const struct = objType.kind === 'struct' ? objType : objType.kind === 'pointer' && objType.to.kind === 'struct' ? objType.to : undefined;
-    if (!struct?.isCtx || e.object.kind !== 'Identifier') throw new CodegenError('field access is only supported on args for now', e.loc);
-    // Each concrete probe of a wildcard has its own record layout.
-    const own = this.match.provider.argsType?.(this.match) ?? struct;
-    const field = own.fields.find((f) => f.name === e.field);
-    if (!field) throw new CodegenError(`Struct/union of type '${own.name}' does not contain a field named '${e.field}'`, e.loc);
-    const t = field.type;
-    if (t.kind === 'int') {
-      const raw = this.b.CreateLoad(this.b.getIntNTy(t.bits), this.wordPtr(this.ctxArg, field.offset, t.bits));
-      return { kind: 'int', v: t.bits === 64 ? raw : t.signed ? this.b.CreateSExt(raw, this.i64) : this.b.CreateZExt(raw, this.i64) };
-    }
-    if (t.kind === 'pointer') return { kind: 'int', v: this.b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, field.offset)) };
-    // Arrays and strings inside the record are copied out with probe_read_kernel.
-    const size = storageSize(t);
-    const buf = this.stackBuffer(size, 'field');
-    this.helper(Helper.probe_read_kernel, this.i64, [buf, this.b.getInt64(size), this.bytePtr(this.ctxArg, field.offset)]);
-    return { kind: 'buf', ptr: buf, size };
+    return emitAccess(this, e);
   }
 
   /** kstack/ustack value: the stack id (ustack: (pid << 32) | id); see checker/types. */
