@@ -8,7 +8,7 @@ import type {
 } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
 import { Diagnostic, DiagnosticBag } from '../diagnostics';
-import { matchAttachPoint, ProbeError, ProbeMatch } from '../probes';
+import { matchAttachPoint, MissingTargetError, ProbeError, ProbeMatch } from '../probes';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
@@ -59,6 +59,11 @@ export interface CheckOptions {
   params?: string[];
   /** Capacity of `str()` results (BPFTRACE_STRLEN). */
   strlen?: number;
+  /**
+   * --dry-run: kernel functions, library symbols and kernel symbols this
+   * machine lacks are warnings (the object is still built), not errors.
+   */
+  dryRun?: boolean;
 }
 
 interface Scope {
@@ -504,7 +509,8 @@ class Checker {
 }
 
 function isNonNegativeLiteral(e: Expr): boolean {
-  return e.kind === 'Int' && e.value >= 0n;
+  // Enum and header constants are literals after expansion, as in bpftrace.
+  return (e.kind === 'Int' || (e.kind === 'Identifier' && e.value !== undefined)) && e.value! >= 0n;
 }
 
 export function isAggregation(name: string): boolean {
@@ -517,7 +523,7 @@ export type { Checker, Scope };
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
   const includes = program.preamble.map((p) => /^#\s*include\s*[<"]([^>"]+)[>"]/.exec(p.text)?.[1]).filter((x): x is string => !!x);
   const types = new TypeRegistry(program.cDefinitions ?? [], includes);
-  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64 }, types);
+  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, dryRun: options.dryRun ?? false }, types);
   for (const err of types.errors) checker.diags.error(err.message, err.loc);
   const probes: CheckedProbe[] = [];
   let begins = 0;
@@ -529,6 +535,11 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
         matches.push(...matchAttachPoint(ap, options.params));
       } catch (err) {
         if (!(err instanceof ProbeError)) throw err;
+        if (err instanceof MissingTargetError && options.dryRun) {
+          checker.diags.warning(`${err.message}; --dry-run compiles the probe anyway`, ap.loc);
+          matches.push(...err.matches);
+          continue;
+        }
         checker.diags.error(err.message, ap.loc);
       }
     }

@@ -148,7 +148,8 @@ export function checkDeref(c: Checker, e: Expr, t: Type): Type {
 export function sizeofType(c: Checker, name: string, e: Expr): number {
   const t = c.types.resolve(name);
   if (!t) {
-    c.error(/^(struct|union) /.test(name) ? `Unknown struct/union: '${name}'` : `Unknown type: '${name}'`, e.loc);
+    // bpftrace 0.17's message for sizeof of an unknown type.
+    c.error(`Unknown identifier: '${name}'`, e.loc);
     return 0;
   }
   return c.types.sizeOf(t);

@@ -101,9 +101,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   let compiled;
   try {
     compiled = compileSource(source, {
-      file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined,
+      file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun,
       // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have.
-      cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !process.env.TSTRACE_NO_CACHE,
+      cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !opts.dryRun && !process.env.TSTRACE_NO_CACHE,
     });
   } catch (e) {
     if (e instanceof CompileError) {

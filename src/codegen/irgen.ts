@@ -647,6 +647,21 @@ export class ProbeCodegen {
     return b.CreateOr(b.CreateShl(pid, b.getInt64(32)), b.CreateAnd(id, b.getInt64(0xffffffff)));
   }
 
+  /**
+   * `func`: the probed function's address, symbolised in user space. Kernel
+   * probes ask bpf_get_func_ip (the function's entry even in return probes);
+   * uprobes take the instruction pointer, tagged with the pid as usym does.
+   */
+  funcAddress(): LLVM.Value {
+    const b = this.b;
+    const p = this.match.provider.name;
+    if (p !== 'uprobe' && p !== 'uretprobe' && p !== 'usdt') return this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]);
+    const PT_REGS_IP = 128;
+    const ip = p === 'uretprobe' ? this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]) : b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_IP));
+    const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    return b.CreateOr(b.CreateShl(pid, b.getInt64(47)), b.CreateAnd(ip, this.const64((1n << 47n) - 1n)));
+  }
+
   builtin(name: string, t: Type): CgValue {
     const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
     const b = this.b;
@@ -668,6 +683,7 @@ export class ProbeCodegen {
       }
       case 'args':
         return int(b.CreatePtrToInt(this.ctxArg, this.i64));
+      case 'func': return int(this.funcAddress());
       case 'elapsed': {
         // Start time lives in the config array map, written by user space before BEGIN.
         const key = this.stackBuffer(4, 'cfgkey');

@@ -94,7 +94,7 @@ class CParser {
     if (kw === 'enum') return this.enumDef();
     if (kw === 'struct' || kw === 'union') {
       const rec = this.record();
-      this.expect(';');
+      if (this.peek() === ';') this.take();
       return rec;
     }
     throw new CDeclError(`expected struct, union or enum definition, found '${kw}'`, this.at());
@@ -128,7 +128,7 @@ class CParser {
       else break;
     }
     this.expect('}');
-    this.expect(';');
+    if (this.peek() === ';') this.take();
     return { kind: 'enum', name, values };
   }
 

@@ -86,7 +86,7 @@ function ifCondition(text: string, defined: Map<string, string>): boolean {
   return logical.some(Boolean);
 }
 
-/** Removes top-level `struct|union|enum [name] { … };` from the tokens, keeping their text. */
+/** Removes top-level `struct|union|enum [name] { … }[;]` from the tokens, keeping their text. */
 function cutDefinitions(tokens: IToken[], source: string, loc: (t: IToken) => Loc): Preamble {
   const out: IToken[] = [];
   const cDefinitions: CDefinition[] = [];
@@ -102,15 +102,16 @@ function cutDefinitions(tokens: IToken[], source: string, loc: (t: IToken) => Lo
         if (tokens[j].tokenType === T.LCurly) d++;
         else if (tokens[j].tokenType === T.RCurly && --d === 0) break;
       }
-      if (tokens[j + 1]?.tokenType === T.Semicolon) {
-        const last = tokens[j + 1];
+      if (j < tokens.length) {
+        // The trailing `;` is optional, as in bpftrace.
+        const last = tokens[j + 1]?.tokenType === T.Semicolon ? tokens[j + 1] : tokens[j];
         const start = loc(t);
         const end = loc(last);
         cDefinitions.push({
           kind: 'CDefinition', text: source.slice(t.startOffset, (last.endOffset ?? last.startOffset) + 1),
           loc: { file: start.file, line: start.line, col: start.col, endLine: end.endLine, endCol: end.endCol },
         });
-        i = j + 1;
+        i = last === tokens[j] ? j : j + 1;
         continue;
       }
     }
