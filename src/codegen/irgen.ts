@@ -79,13 +79,34 @@ export class ProbeCodegen {
     return this.b.CreateOr(this.b.CreateShl(this.b.getInt64(hi), this.b.getInt64(32)), this.b.getInt64(lo));
   }
 
-  /** An 8-aligned, zeroed stack buffer (allocated in the entry block: BPF can't grow the stack). */
+  /**
+   * An 8-aligned, zeroed stack buffer (allocated in the entry block: BPF can't
+   * grow the stack). Temporaries die with their statement: `stmt` returns the
+   * buffers a statement took to a pool the next statements reuse, so a probe
+   * of many statements (capable.bt's 41 map assignments) fits in 512 bytes.
+   */
   stackBuffer(size: number, name = 'buf'): LLVM.Value {
     const words = Math.max(1, align8(size) / 8);
-    const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name);
-    const ptr = this.b.CreateBitCast(arr, this.i8p);
+    let ptr = this.freeBuffers.get(words)?.pop();
+    if (!ptr) {
+      const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name);
+      ptr = this.allocas.CreateBitCast(arr, this.i8p);
+    }
+    this.liveBuffers.push({ words, ptr });
     this.zero(ptr, size);
     return ptr;
+  }
+
+  private readonly freeBuffers = new Map<number, LLVM.Value[]>();
+  private readonly liveBuffers: { words: number; ptr: LLVM.Value }[] = [];
+
+  /** Returns the buffers taken since `mark` to the pool. */
+  private releaseBuffers(mark: number): void {
+    for (const { words, ptr } of this.liveBuffers.splice(mark)) {
+      let pool = this.freeBuffers.get(words);
+      if (!pool) this.freeBuffers.set(words, (pool = []));
+      pool.push(ptr);
+    }
   }
 
   zero(ptr: LLVM.Value, size: number): void {
@@ -158,7 +179,9 @@ export class ProbeCodegen {
 
   generate(predicate: Expr | undefined, body: Block): void {
     if (predicate) {
+      const mark = this.liveBuffers.length;
       const cond = this.intValue(predicate);
+      this.releaseBuffers(mark);
       const pass = this.newBlock('pred_true');
       const fail = this.newBlock('pred_false');
       this.b.CreateCondBr(this.isTrue(cond), pass, fail);
@@ -176,6 +199,13 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
+    // No value outlives its statement (variables have their own slots).
+    const mark = this.liveBuffers.length;
+    this.statement(s);
+    this.releaseBuffers(mark);
+  }
+
+  private statement(s: Stmt): void {
     switch (s.kind) {
       case 'ExprStmt':
         this.expr(s.expr);
