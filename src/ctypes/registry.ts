@@ -127,7 +127,8 @@ export class TypeRegistry {
       const named = this.resolve(m.spec.name);
       if (!named) {
         if (m.pointerDepth === 0) throw new CDeclError(`Unknown type: '${m.spec.name}' (field '${m.name}')`, 0);
-        t = { kind: 'int', bits: 8, signed: false };
+        // A pointer to a record defined later (or to the record being defined): resolved by name on use.
+        t = /^(struct|union) /.test(m.spec.name) ? { kind: 'struct', name: m.spec.name, size: 0, fields: [], lazy: true } : { kind: 'int', bits: 8, signed: false };
       } else t = named;
     }
     for (let i = 0; i < m.pointerDepth; i++) t = { kind: 'pointer', to: t, addrSpace: 'kernel' };
