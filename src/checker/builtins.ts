@@ -23,7 +23,7 @@ const BUILTINS: Record<string, Type> = {
   ustack: { kind: 'stack', user: true, mode: 'bpftrace', limit: 127 },
 };
 
-export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval', 'cpid');
+export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval', 'cpid', 'func');
 
 /** The builtin's type in this probe, or an error message. `hasChild`: a -c command was given. */
 export function builtinType(name: string, match: ProbeMatch, hasChild = false): Type | { error: string } | undefined {
@@ -33,9 +33,18 @@ export function builtinType(name: string, match: ProbeMatch, hasChild = false): 
     if (!t) return { error: `The args builtin can only be used with tracepoint/kfunc/uprobeprobes (${match.provider.name} used here)` };
     return t;
   }
+  if (name === 'func') return funcType(match);
   const argN = /^arg([0-9]+)$/.exec(name);
   if (argN || name === 'retval') return contextArgType(argN ? Number(argN[1]) : undefined, match);
   return BUILTINS[name];
+}
+
+/** `func`: the probed function, symbolised in user space from its address (kernel or user). */
+function funcType(match: ProbeMatch): Type | { error: string } {
+  const p = match.provider.name;
+  if (p === 'kprobe' || p === 'kretprobe' || p === 'fentry' || p === 'fexit') return { kind: 'text', what: 'ksym' };
+  if (p === 'uprobe' || p === 'uretprobe' || p === 'usdt') return { kind: 'text', what: 'usym' };
+  return { error: `The func builtin can not be used with '${p}' probes` };
 }
 
 /** `argN` (n given) or `retval`: u64 slots of the probe's context (registers, trampoline args). */

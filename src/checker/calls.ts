@@ -1,5 +1,6 @@
 // Type rules of builtin functions (spec §5, §6.1): arity, argument types,
 // placement of aggregations. Codegen's src/codegen/calls.ts mirrors this file.
+import { checkKaddr } from './kaddr';
 import type { CallExpr, MapExpr } from '../ast/nodes';
 import { checkPrintfArgs } from '../output/printf';
 import type { Checker, Scope } from './index';
@@ -108,6 +109,7 @@ function stackRule(user: boolean): Rule {
 }
 
 const RULES: Record<string, Rule> = {
+  kaddr: checkKaddr,
   kstack: stackRule(false),
   ustack: stackRule(true),
 

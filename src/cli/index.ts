@@ -124,11 +124,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   let compiled;
   try {
     compiled = compileSource(source, {
-      file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined,
+      file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun,
       pidFilter: target.pid !== undefined || opts.c !== undefined, childCommand: opts.c !== undefined,
       // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have;
       // with -p, probe targets are resolved inside that process.
-      cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !process.env.TSTRACE_NO_CACHE && target.pid === undefined,
+      cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !opts.dryRun && !process.env.TSTRACE_NO_CACHE && target.pid === undefined,
     });
   } catch (e) {
     if (e instanceof CompileError) {

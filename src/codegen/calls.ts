@@ -4,6 +4,7 @@ import type { CallExpr, MapExpr } from '../ast/nodes';
 import type { MapInfo } from '../checker';
 import { str as strType } from '../checker/types';
 import { CodegenError } from './errors';
+import { kernelSymbolAddress } from '../checker/kaddr';
 import { Helper } from './helpers';
 import { EVENT_CLEAR_MAP, EVENT_JOIN, EVENT_TIME, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP, JOIN_ARG_SIZE, JOIN_MAX_ARGS } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
@@ -130,6 +131,8 @@ function mapIndexOf(g: ProbeCodegen, e: CallExpr): CgValue {
 const I64 = { kind: 'int', bits: 64, signed: true } as const;
 
 const LOWERINGS: Record<string, Lowering> = {
+  /** Resolved at compile time (the checker reported a missing symbol; --dry-run compiles 0). */
+  kaddr: (g, e) => ({ kind: 'int', v: g.const64(e.args[0]?.kind === 'String' ? kernelSymbolAddress(e.args[0].value) ?? 0n : 0n) }),
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),

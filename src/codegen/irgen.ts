@@ -13,6 +13,7 @@ import { Helper } from './helpers';
 import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import type { Loc } from '../ast/nodes';
 import { emitCall } from './calls';
+import { emitAccess, pointerStride } from './memory';
 
 type Llvm = typeof LLVM;
 
@@ -86,13 +87,34 @@ export class ProbeCodegen {
     return this.b.CreateOr(this.b.CreateShl(this.b.getInt64(hi), this.b.getInt64(32)), this.b.getInt64(lo));
   }
 
-  /** An 8-aligned, zeroed stack buffer (allocated in the entry block: BPF can't grow the stack). */
+  /**
+   * An 8-aligned, zeroed stack buffer (allocated in the entry block: BPF can't
+   * grow the stack). Temporaries die with their statement: `stmt` returns the
+   * buffers a statement took to a pool the next statements reuse, so a probe
+   * of many statements (capable.bt's 41 map assignments) fits in 512 bytes.
+   */
   stackBuffer(size: number, name = 'buf'): LLVM.Value {
     const words = Math.max(1, align8(size) / 8);
-    const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name);
-    const ptr = this.b.CreateBitCast(arr, this.i8p);
+    let ptr = this.freeBuffers.get(words)?.pop();
+    if (!ptr) {
+      const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name);
+      ptr = this.allocas.CreateBitCast(arr, this.i8p);
+    }
+    this.liveBuffers.push({ words, ptr });
     this.zero(ptr, size);
     return ptr;
+  }
+
+  private readonly freeBuffers = new Map<number, LLVM.Value[]>();
+  private readonly liveBuffers: { words: number; ptr: LLVM.Value }[] = [];
+
+  /** Returns the buffers taken since `mark` to the pool. */
+  private releaseBuffers(mark: number): void {
+    for (const { words, ptr } of this.liveBuffers.splice(mark)) {
+      let pool = this.freeBuffers.get(words);
+      if (!pool) this.freeBuffers.set(words, (pool = []));
+      pool.push(ptr);
+    }
   }
 
   zero(ptr: LLVM.Value, size: number): void {
@@ -166,7 +188,9 @@ export class ProbeCodegen {
   generate(predicate: Expr | undefined, body: Block): void {
     if (this.m.pidFilter && !this.match.provider.special) this.returnUnlessTargetPid();
     if (predicate) {
+      const mark = this.liveBuffers.length;
       const cond = this.intValue(predicate);
+      this.releaseBuffers(mark);
       const pass = this.newBlock('pred_true');
       const fail = this.newBlock('pred_false');
       this.b.CreateCondBr(this.isTrue(cond), pass, fail);
@@ -184,6 +208,13 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
+    // No value outlives its statement (variables have their own slots).
+    const mark = this.liveBuffers.length;
+    this.statement(s);
+    this.releaseBuffers(mark);
+  }
+
+  private statement(s: Stmt): void {
     switch (s.kind) {
       case 'ExprStmt':
         this.expr(s.expr);
@@ -530,6 +561,7 @@ export class ProbeCodegen {
       case 'Param':
         return int(this.const64(e.count ? BigInt(this.m.params.length) : BigInt(/^[0-9]+$/.test(this.paramText(e)) ? this.paramText(e) : '0')));
       case 'Identifier':
+        if (e.value !== undefined) return int(this.const64(e.value));
         return this.builtin(e.name, e.type!);
       case 'Variable': {
         const slot = this.variable(e.slot ?? e.name, e.type!);
@@ -542,6 +574,7 @@ export class ProbeCodegen {
       case 'Binary':
         return this.binary(e);
       case 'Unary': {
+        if (e.op === '*') return emitAccess(this, e);
         const v = this.intValue(e.operand);
         switch (e.op) {
           case '-': return int(this.b.CreateNeg(v));
@@ -597,13 +630,15 @@ export class ProbeCodegen {
       }
       case 'Sizeof':
         return int(this.b.getInt64(e.size ?? 0));
+      case 'Offsetof':
+        return int(this.b.getInt64(e.offset ?? 0));
       case 'Cast': {
         const v = this.intValue(e.expr);
         return int(this.normalize(v, e.type!));
       }
       case 'Index':
         if (e.tupleIndex !== undefined) return this.expr({ kind: 'TupleIndex', object: e.object, index: e.tupleIndex, loc: e.loc, type: e.type });
-        throw new CodegenError('array indexing is not supported yet', e.loc);
+        return emitAccess(this, e);
     }
   }
 
@@ -616,8 +651,13 @@ export class ProbeCodegen {
       const eq = this.stringsEqual(this.expr(e.left), this.expr(e.right));
       return int(this.boolToI64(e.op === '==' ? eq : this.b.CreateNot(eq)));
     }
-    const l = this.intValue(e.left);
-    const r = this.intValue(e.right);
+    let l = this.intValue(e.left);
+    let r = this.intValue(e.right);
+    if ((e.op === '+' || e.op === '-') && (lt.kind === 'pointer') !== (rt.kind === 'pointer')) {
+      // Pointer arithmetic moves by whole elements.
+      if (lt.kind === 'pointer') r = this.b.CreateMul(r, this.b.getInt64(pointerStride(lt)));
+      else l = this.b.CreateMul(l, this.b.getInt64(pointerStride(rt)));
+    }
     const signed = lt.kind === 'int' && rt.kind === 'int' && lt.signed && rt.signed;
     const b = this.b;
     switch (e.op) {
@@ -694,24 +734,7 @@ export class ProbeCodegen {
   }
 
   field(e: Extract<Expr, { kind: 'Field' }>): CgValue {
-    const objType = e.object.type!;
-    const struct = objType.kind === 'struct' ? objType : objType.kind === 'pointer' && objType.to.kind === 'struct' ? objType.to : undefined;
-    if (!struct?.isCtx || e.object.kind !== 'Identifier') throw new CodegenError('field access is only supported on args for now', e.loc);
-    // Each concrete probe of a wildcard has its own record layout.
-    const own = this.match.provider.argsType?.(this.match) ?? struct;
-    const field = own.fields.find((f) => f.name === e.field);
-    if (!field) throw new CodegenError(`Struct/union of type '${own.name}' does not contain a field named '${e.field}'`, e.loc);
-    const t = field.type;
-    if (t.kind === 'int') {
-      const raw = this.b.CreateLoad(this.b.getIntNTy(t.bits), this.wordPtr(this.ctxArg, field.offset, t.bits));
-      return { kind: 'int', v: t.bits === 64 ? raw : t.signed ? this.b.CreateSExt(raw, this.i64) : this.b.CreateZExt(raw, this.i64) };
-    }
-    if (t.kind === 'pointer') return { kind: 'int', v: this.b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, field.offset)) };
-    // Arrays and strings inside the record are copied out with probe_read_kernel.
-    const size = storageSize(t);
-    const buf = this.stackBuffer(size, 'field');
-    this.helper(Helper.probe_read_kernel, this.i64, [buf, this.b.getInt64(size), this.bytePtr(this.ctxArg, field.offset)]);
-    return { kind: 'buf', ptr: buf, size };
+    return emitAccess(this, e);
   }
 
   /** The implicit `pid == PID` filter of -p/-c. */
@@ -756,6 +779,21 @@ export class ProbeCodegen {
     return b.CreateOr(b.CreateShl(pid, b.getInt64(32)), b.CreateAnd(id, b.getInt64(0xffffffff)));
   }
 
+  /**
+   * `func`: the probed function's address, symbolised in user space. Kernel
+   * probes ask bpf_get_func_ip (the function's entry even in return probes);
+   * uprobes take the instruction pointer, tagged with the pid as usym does.
+   */
+  funcAddress(): LLVM.Value {
+    const b = this.b;
+    const p = this.match.provider.name;
+    if (p !== 'uprobe' && p !== 'uretprobe' && p !== 'usdt') return this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]);
+    const PT_REGS_IP = 128;
+    const ip = p === 'uretprobe' ? this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]) : b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_IP));
+    const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    return b.CreateOr(b.CreateShl(pid, b.getInt64(47)), b.CreateAnd(ip, this.const64((1n << 47n) - 1n)));
+  }
+
   builtin(name: string, t: Type): CgValue {
     const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
     const b = this.b;
@@ -779,6 +817,7 @@ export class ProbeCodegen {
         return int(b.CreatePtrToInt(this.ctxArg, this.i64));
       case 'cpid':
         return int(this.configWord(CONFIG_CPID));
+      case 'func': return int(this.funcAddress());
       case 'elapsed': {
         // Start time lives in the config array map, written by user space before BEGIN.
         const key = this.stackBuffer(4, 'cfgkey');

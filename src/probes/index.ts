@@ -50,4 +50,5 @@ export function matchAttachPoint(ap: AttachPoint, params: string[] = []): ProbeM
 }
 
 export { ProbeError };
+export { MissingTargetError } from './provider';
 export type { Provider, ProbeMatch };

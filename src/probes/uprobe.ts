@@ -4,7 +4,7 @@
 // config2 = file offset, the retprobe bit in config). Program type KPROBE;
 // the context is `struct pt_regs`. TARGET is a path, a program in $PATH or a
 // library short name (`libc`); symbols come from the ELF symbol tables.
-import { FeatureUnavailableError, ProbeError, Provider, ProbeMatch } from './provider';
+import { FeatureUnavailableError, MissingTargetError, ProbeError, Provider, ProbeMatch } from './provider';
 import { openPerfEventWithProgram } from './perf';
 import { dynamicPmu, retprobeConfig } from './pmu';
 import { parseAddress, ptRegsArgs, splitOffset } from './regs';
@@ -156,7 +156,7 @@ function locate(m: ProbeMatch): number {
     offset = address - sym.value;
   } else {
     sym = elf.symbols.get(String(m.detail.func));
-    if (!sym) throw new ProbeError(`Could not resolve symbol: ${path}:${m.detail.func}`);
+    if (!sym) throw new MissingTargetError(`Could not resolve symbol: ${path}:${m.detail.func}`, [m]);
     offset = Number(m.detail.offset);
   }
   if (offset !== 0) {
