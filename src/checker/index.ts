@@ -29,6 +29,8 @@ export interface PrintfSite {
   format: string;
   argTypes: Type[];
   loc: Loc;
+  /** system()/cat(): the formatted text is a command to run / a file to print. */
+  action?: 'system' | 'cat';
 }
 
 /** A print() of a non-map value. */
@@ -50,6 +52,8 @@ export interface CheckedProgram {
   printfs: Map<CallExpr, PrintfSite>;
   prints: Map<CallExpr, PrintSite>;
   warnings: Diagnostic[];
+  /** The program embeds facts of this machine read at compile time (cgroupid): don't cache it. */
+  uncacheable?: boolean;
 }
 
 export interface CheckOptions {
@@ -57,6 +61,8 @@ export interface CheckOptions {
   params?: string[];
   /** Capacity of `str()` results (BPFTRACE_STRLEN). */
   strlen?: number;
+  /** --unsafe: allow system(), signal(), override(). */
+  unsafe?: boolean;
 }
 
 interface Scope {
@@ -77,10 +83,11 @@ class Checker {
   readonly prints = new Map<CallExpr, PrintSite>();
   /** First pass: learn map types from assignments only; report nothing. */
   collecting = true;
+  uncacheable = false;
 
   constructor(readonly options: Required<CheckOptions>) {}
 
-  error(message: string, loc: Loc): void {
+  error(message: string, loc?: Loc): void {
     if (!this.collecting) this.diags.error(message, loc);
   }
   warning(message: string, loc: Loc): void {
@@ -550,7 +557,7 @@ export type { Checker, Scope };
 
 /** Typed AST for a parsed program. Throws CompileError listing every error. */
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
-  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64 });
+  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, unsafe: options.unsafe ?? false });
   const probes: CheckedProbe[] = [];
   let begins = 0;
   let ends = 0;
@@ -588,6 +595,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     printfs: checker.printfs,
     prints: checker.prints,
     warnings: checker.diags.warnings(),
+    ...(checker.uncacheable ? { uncacheable: true } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { CodegenError } from './errors';
 import { Helper } from './helpers';
 import { EVENT_EXIT, CONFIG_START_NS, MapPlan, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import { emitCall } from './calls';
+import { PT_REGS_OFFSETS } from '../probes/regs';
 
 type Llvm = typeof LLVM;
 
@@ -666,6 +667,9 @@ export class ProbeCodegen {
       case 'cpu': return int(b.CreateZExt(this.helper(Helper.get_smp_processor_id, b.getInt32Ty(), []), this.i64));
       case 'cgroup': return int(this.helper(Helper.get_current_cgroup_id, this.i64, []));
       case 'rand': return int(b.CreateZExt(this.helper(Helper.get_prandom_u32, b.getInt32Ty(), []), this.i64));
+      case 'numaid': return int(this.helper(Helper.get_numa_node_id, this.i64, []));
+      case 'jiffies': return int(this.helper(Helper.jiffies64, this.i64, []));
+      case 'curtask': return int(this.helper(Helper.get_current_task, this.i64, []));
       case 'probe': return int(b.getInt64(this.m.probeIds.get(this.match.name) ?? 0));
       case 'kstack': case 'ustack': return int(this.stackId(t));
       case 'comm': {
@@ -694,6 +698,16 @@ export class ProbeCodegen {
         phi.addIncoming(elapsed, found);
         return int(phi);
       }
+    }
+    const sargN = /^sarg([0-9])$/.exec(name);
+    if (sargN) {
+      // Stack arguments: above the return address at the probed function's entry (x86_64).
+      const sp = b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_OFFSETS.sp));
+      const slot = this.stackBuffer(8, 'sarg');
+      const helper = this.match.provider.name === 'uprobe' ? Helper.probe_read_user : Helper.probe_read_kernel;
+      const addr = b.CreateAdd(sp, b.getInt64(8 * (Number(sargN[1]) + 1)));
+      this.helper(helper, this.i64, [slot, b.getInt32(8), b.CreateIntToPtr(addr, this.i8p)]);
+      return int(b.CreateLoad(this.i64, this.wordPtr(slot, 0)));
     }
     const argN = /^arg([0-9]+)$/.exec(name);
     if (argN || name === 'retval') {
