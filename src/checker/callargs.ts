@@ -21,11 +21,15 @@ function argumentWords(n: number): string {
   return n === 0 ? 'no arguments' : n === 1 ? 'one argument' : `${n} arguments`;
 }
 
-export function arity(e: CallExpr, ctx: CallContext, min: number, max = min): boolean {
+/**
+ * bpftrace's check_nargs (exact count) or, with `varargs`, check_varargs
+ * (a range; its messages even when min === max: `takes up to one argument`).
+ */
+export function arity(e: CallExpr, ctx: CallContext, min: number, max = min, varargs = false): boolean {
   const n = e.args.length;
   if (n >= min && n <= max) return true;
   let msg: string;
-  if (min === max) msg = `${e.name}() requires ${argumentWords(min)} (${n} provided)`;
+  if (min === max && !varargs) msg = `${e.name}() requires ${argumentWords(min)} (${n} provided)`;
   else if (n < min) msg = `${e.name}() requires at least ${argumentWords(min)} (${n} provided)`;
   else msg = `${e.name}() takes up to ${argumentWords(max)} (${n} provided)`;
   ctx.checker.error(msg, e.loc);

@@ -239,7 +239,7 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     checkUnsafe(e, ctx);
     const types = argTypes(e, scope, ctx);
     checkAvailable(e, scope, ctx);
-    if (!arity(e, ctx, 1)) return NONE;
+    if (!arity(e, ctx, 1, 1, true)) return NONE;
     const a = e.args[0];
     if (a.kind === 'String') {
       if (signalNumber(a.value) === undefined) ctx.checker.error(`${a.value} is not a valid signal`, e.loc);
@@ -254,7 +254,7 @@ export const FUNCTION_RULES: Record<string, Rule> = {
   override(e, scope, ctx) {
     checkUnsafe(e, ctx);
     const types = argTypes(e, scope, ctx);
-    if (arity(e, ctx, 1)) onlyIntegers(e, types[0], ctx);
+    if (arity(e, ctx, 1, 1, true)) onlyIntegers(e, types[0], ctx);
     if (scope.match.provider.name !== 'kprobe') ctx.checker.error('override can only be used with kprobes.', e.loc);
     return NONE;
   },
@@ -275,7 +275,7 @@ export const FUNCTION_RULES: Record<string, Rule> = {
 
   path(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);
-    if (arity(e, ctx, 1)) {
+    if (arity(e, ctx, 1, 1, true)) {
       const t = types[0];
       if (t.kind !== 'none' && t.kind !== 'pointer' && t.kind !== 'struct') {
         ctx.checker.error(`path() only supports pointer or record argument (${printfTypeName(t)} provided)`, e.loc);

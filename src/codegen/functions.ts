@@ -19,9 +19,15 @@ function asBuf(g: ProbeCodegen, v: CgValue, what: string): Extract<CgValue, { ki
   return v;
 }
 
+/** Where an integer used as an address points: user memory in user-space probes, kernel memory elsewhere. */
+function defaultAddrSpace(g: ProbeCodegen): 'user' | 'kernel' {
+  const p = g.match.provider.name;
+  return p === 'uprobe' || p === 'uretprobe' || p === 'usdt' ? 'user' : 'kernel';
+}
+
 /** Reads `size` bytes at address `src` (a u64) into `dst`, with the helper for the pointer's address space. */
 function probeRead(g: ProbeCodegen, dst: LLVM.Value, size: number | LLVM.Value, src: LLVM.Value, t: Type | undefined): void {
-  const as = t?.kind === 'pointer' ? t.addrSpace : 'kernel';
+  const as = t?.kind === 'pointer' && t.addrSpace !== 'none' ? t.addrSpace : defaultAddrSpace(g);
   const helper = as === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
   const n = typeof size === 'number' ? g.b.getInt32(size) : g.b.CreateTrunc(size, g.b.getInt32Ty());
   g.helper(helper, g.i64, [dst, n, g.b.CreateIntToPtr(src, g.i8p)]);

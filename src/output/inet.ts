@@ -104,8 +104,9 @@ function pton6(s: string): number[] | undefined {
 
 /** pton(): the address bytes (4 for IPv4, 16 for IPv6; chosen by `.` / `:` as bpftrace does), or undefined. */
 export function parseInetAddress(s: string): number[] | undefined {
-  if (s.includes(':')) return pton6(s);
+  // bpftrace tries IPv4 whenever there is a dot, so `::ffff:1.2.3.4` is invalid there too.
   if (s.includes('.')) return pton4(s);
+  if (s.includes(':')) return pton6(s);
   return undefined;
 }
 
