@@ -22,6 +22,7 @@ interface CliOptions {
   p?: string;
   c?: string;
   list?: boolean;
+  unsafe?: boolean;
 }
 
 function usageError(message: string): never {
@@ -65,6 +66,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('-p <pid>', 'trace this process: uprobes/USDT attach to it, probes fire only in it')
     .option('-c <cmd>', 'run CMD, trace it (cpid), exit when it exits')
     .option('--dry-run', 'compile everything, load nothing')
+    .option('--unsafe', 'allow unsafe builtin functions (system, signal, override)')
     .option('--emit-llvm <file>', 'write LLVM IR to FILE')
     .option('--emit-elf <file>', 'write the BPF ELF object to FILE')
     .option('--no-cache', 'do not use or fill the compile cache (TSTRACE_CACHE_DIR, default /var/cache/tstrace)')
@@ -124,7 +126,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   let compiled;
   try {
     compiled = compileSource(source, {
-      file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun,
+      file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun, unsafe: !!opts.unsafe,
       pidFilter: target.pid !== undefined || opts.c !== undefined, childCommand: opts.c !== undefined,
       // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have;
       // with -p, probe targets are resolved inside that process.

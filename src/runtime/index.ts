@@ -20,6 +20,7 @@ import type { MapSnapshot } from '../output/value';
 import { mark } from '../timing';
 import type { HeldChild } from './child';
 import { watchProcessExit } from './watch';
+import { runCat, runSystem } from './actions';
 
 export interface RunOptions {
   format: 'text' | 'json';
@@ -203,6 +204,12 @@ class Session {
       if (!site) return;
       const args: Value[] = site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx));
       const text = site.format(args);
+      if (site.plan.action) {
+        // Output so far goes first: the command's or file's text follows it.
+        if (out) this.options.write(out);
+        out = site.plan.action === 'system' ? runSystem(text, this.options.format) : runCat(text, this.options.format);
+        return;
+      }
       out += this.options.format === 'json' ? jsonPrintf(text) + '\n' : text;
     });
     if (out) this.options.write(out);
