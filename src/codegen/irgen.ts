@@ -11,6 +11,8 @@ import { CodegenError } from './errors';
 import { Helper } from './helpers';
 import { EVENT_EXIT, CONFIG_START_NS, MapPlan, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import { emitCall } from './calls';
+import type { DebugInfo } from './debuginfo';
+import type { Loc } from '../ast/nodes';
 
 type Llvm = typeof LLVM;
 
@@ -37,7 +39,19 @@ export interface ModuleContext {
   /** The stack-trace map of kstack (user=false) or ustack with `limit` frames, created on first use. */
   stackMap(user: boolean, limit: number): MapPlan;
   params: string[];
+  /** Source locations for the IR (absent when debug info is off). */
+  debug?: DebugInfo;
+  /** Test-only: leave out one safety step so the verifier rejects the program (test/verifier.test.ts). */
+  unsafe?: UnsafeCodegen;
 }
+
+/**
+ * Deliberately wrong code, to provoke real verifier rejections in tests
+ * (TSTRACE_TEST_UNSAFE_CODEGEN): `no-null-check` reads map values without
+ * testing the lookup result; `no-probe-read` loads through a pointer field
+ * of `args` directly instead of with probe_read_kernel.
+ */
+export type UnsafeCodegen = 'no-null-check' | 'no-probe-read';
 
 export class ProbeCodegen {
   readonly b: LLVM.IRBuilder;
@@ -50,7 +64,9 @@ export class ProbeCodegen {
   private readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
   private readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
 
-  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string) {
+  private readonly scope?: LLVM.DISubprogram;
+
+  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string, loc?: Loc) {
     const { llvm, ctx, module } = m;
     this.b = new llvm.IRBuilder(ctx);
     this.allocas = new llvm.IRBuilder(ctx);
@@ -65,6 +81,27 @@ export class ProbeCodegen {
     const body = llvm.BasicBlock.Create(ctx, 'body', this.fn);
     this.b.SetInsertPoint(body);
     this.bodyBB = body;
+    if (m.debug && loc) {
+      this.scope = m.debug.subprogram(this.fn, name, loc.line);
+      this.currentLoc = loc;
+      this.b.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
+    }
+  }
+  private currentLoc?: Loc;
+
+  /** Runs `emit` with `loc` as the debug location of the instructions it creates. */
+  private at<T>(loc: Loc, emit: () => T): T {
+    const debug = this.m.debug;
+    if (!debug || !this.scope) return emit();
+    const outer = this.currentLoc;
+    this.currentLoc = loc;
+    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc));
+    try {
+      return emit();
+    } finally {
+      this.currentLoc = outer;
+      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer));
+    }
   }
   private readonly bodyBB: LLVM.BasicBlock;
 
@@ -168,6 +205,7 @@ export class ProbeCodegen {
     this.block(body);
     if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
     this.allocas.CreateBr(this.bodyBB);
+    if (this.scope) this.m.debug!.finishFunction(this.scope);
   }
 
   block(b: Block): void {
@@ -175,6 +213,10 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
+    this.at(s.loc, () => this.stmtHere(s));
+  }
+
+  private stmtHere(s: Stmt): void {
     switch (s.kind) {
       case 'ExprStmt':
         this.expr(s.expr);
@@ -382,7 +424,8 @@ export class ProbeCodegen {
     const t = info.valueType;
     const scalar = t.kind === 'int' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'bool' || t.kind === 'agg' || t.kind === 'stack';
     const result = scalar ? undefined : this.stackBuffer(storageSize(t), 'mapread');
-    this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
+    if (this.m.unsafe === 'no-null-check') this.b.CreateBr(found);
+    else this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
     this.b.SetInsertPoint(found);
     let loaded: LLVM.Value | undefined;
     if (result) this.copy(result, ptr, storageSize(t));
@@ -438,6 +481,10 @@ export class ProbeCodegen {
   }
 
   expr(e: Expr): CgValue {
+    return this.at(e.loc, () => this.exprHere(e));
+  }
+
+  private exprHere(e: Expr): CgValue {
     const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
     switch (e.kind) {
       case 'Int':

@@ -44,6 +44,8 @@ export interface ProgramPlan {
   progType: number;
   /** Filled after object emission: the instructions, base64 so the plan stays JSON. */
   insns?: string;
+  /** From the object's .BTF.ext line info: [instruction index, line, column], by instruction. */
+  lines?: [number, number, number][];
 }
 
 /** A print() of a non-map value: the value's type, to decode the event. */
@@ -71,6 +73,8 @@ export interface CompiledPlan {
   probeNames: string[];
   /** Number of attach points, for "Attaching N probes...". */
   attachPointCount: number;
+  /** `line:col` → [endLine, endCol] of the construct starting there (codegen/debuginfo), to underline a whole expression. */
+  ranges?: Record<string, [number, number]>;
 }
 
 /**
