@@ -23,6 +23,8 @@ interface CliOptions {
   c?: string;
   list?: boolean;
   unsafe?: boolean;
+  d?: string | true;
+  explain?: string | true;
 }
 
 function usageError(message: string): never {
@@ -69,6 +71,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('--unsafe', 'allow unsafe builtin functions (system, signal, override)')
     .option('--emit-llvm <file>', 'write LLVM IR to FILE')
     .option('--emit-elf <file>', 'write the BPF ELF object to FILE')
+    .option('-d [stages]', 'debug info: bare -d (or -dd) dry-runs every stage; -d STAGE[,STAGE] prints them, then runs')
+    .option('--explain [stages]', 'print what each compiler stage produces, linked to source lines, and stop (default: all)')
     .option('--no-cache', 'do not use or fill the compile cache (TSTRACE_CACHE_DIR, default /var/cache/tstrace)')
     .version(VERSION, '-V, --version')
     .argument('[args...]', 'script file and positional parameters')
@@ -91,6 +95,18 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     listing.flush();
     return 0;
   }
+  const { parseStages, printExplanation, STAGE_HELP } = await import('../explain/cli');
+  // `-d script.bt` (0.17's bare -d before the file): the value is the script, not a stage.
+  let debugStages = typeof opts.d === 'string' ? parseStages(opts.d) : undefined;
+  if (typeof opts.d === 'string' && !debugStages) {
+    if (opts.d !== '' && opts.e === undefined && args.length === 0 || /[./]/.test(opts.d)) args.unshift(opts.d);
+    else usageError(`unknown -d stage '${opts.d}'; ${STAGE_HELP}`);
+    opts.d = true;
+  }
+  if (opts.d === true || opts.d === 'd') opts.dryRun = true;
+  if (opts.d === true) debugStages = parseStages('all');
+  const explainStages = opts.explain === undefined ? undefined : opts.explain === true ? parseStages('all') : parseStages(opts.explain);
+  if (opts.explain !== undefined && !explainStages) usageError(`unknown --explain stage '${opts.explain}'; ${STAGE_HELP}`);
   let source: string;
   let file = 'stdin';
   if (opts.e !== undefined) {
@@ -116,6 +132,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   if (!BUFFER_MODES.includes(bufferMode)) usageError("USAGE: -B must be either 'line', 'full', or 'none'.");
   const params = args;
   const target = parseTarget(opts);
+  const stages = explainStages ?? debugStages;
+  if (stages) {
+    if (!printExplanation(source, file, params, stages)) return 1;
+    if (explainStages || opts.dryRun && !opts.emitElf && !opts.emitLlvm) return 0;
+  }
   const isRoot = process.getuid?.() === 0;
   if (!isRoot && !opts.dryRun) {
     process.stderr.write('ERROR: tstrace must run as root (it loads BPF programs into the kernel).\n');

@@ -292,6 +292,11 @@ const LOWERINGS: Record<string, Lowering> = {
       const n = g.b.CreateAdd(g.intValue(e.args[1]), g.b.getInt64(1));
       limit = g.b.CreateSelect(g.b.CreateICmpULT(n, limit), n, limit);
     }
+    if (g.m.unsafe === 'no-probe-read') {
+      // Test-only (see UnsafeCodegen): a plain load through the pointer, which the verifier refuses.
+      g.b.CreateStore(g.b.CreateLoad(g.i64, g.b.CreateIntToPtr(src, g.m.llvm.PointerType.get(g.i64, 0))), g.wordPtr(buf, 0));
+      return { kind: 'buf', ptr: buf, size };
+    }
     const at = retaggedAddrSpace(arg) ?? (arg.type?.kind === 'pointer' ? arg.type.addrSpace : 'none');
     const helper = at === 'user' ? Helper.probe_read_user_str : at === 'kernel' ? Helper.probe_read_kernel_str : Helper.probe_read_str;
     g.helper(helper, g.i64, [buf, g.b.CreateTrunc(limit, g.b.getInt32Ty()), g.b.CreateIntToPtr(src, g.i8p)]);

@@ -15,6 +15,7 @@ import type { Loc } from '../ast/nodes';
 import { emitCall } from './calls';
 import { emitAccess, pointerStride } from './memory';
 import { PT_REGS_OFFSETS } from '../probes/regs';
+import type { DebugInfo } from './debuginfo';
 
 type Llvm = typeof LLVM;
 
@@ -47,7 +48,19 @@ export interface ModuleContext {
   params: string[];
   /** Probes (not BEGIN/END) run only in the -p/-c process, as in current bpftrace. */
   pidFilter?: boolean;
+  /** Source locations for the IR (absent when debug info is off). */
+  debug?: DebugInfo;
+  /** Test-only: leave out one safety step so the verifier rejects the program (test/verifier.test.ts). */
+  unsafe?: UnsafeCodegen;
 }
+
+/**
+ * Deliberately wrong code, to provoke real verifier rejections in tests
+ * (TSTRACE_TEST_UNSAFE_CODEGEN): `no-null-check` reads map values without
+ * testing the lookup result; `no-probe-read` loads through a pointer field
+ * of `args` directly instead of with probe_read_kernel.
+ */
+export type UnsafeCodegen = 'no-null-check' | 'no-probe-read';
 
 export class ProbeCodegen {
   readonly b: LLVM.IRBuilder;
@@ -60,7 +73,9 @@ export class ProbeCodegen {
   private readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
   private readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
 
-  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string) {
+  private readonly scope?: LLVM.DISubprogram;
+
+  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string, loc?: Loc) {
     const { llvm, ctx, module } = m;
     this.b = new llvm.IRBuilder(ctx);
     this.allocas = new llvm.IRBuilder(ctx);
@@ -75,6 +90,27 @@ export class ProbeCodegen {
     const body = llvm.BasicBlock.Create(ctx, 'body', this.fn);
     this.b.SetInsertPoint(body);
     this.bodyBB = body;
+    if (m.debug && loc) {
+      this.scope = m.debug.subprogram(this.fn, name, loc.line);
+      this.currentLoc = loc;
+      this.b.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
+    }
+  }
+  private currentLoc?: Loc;
+
+  /** Runs `emit` with `loc` as the debug location of the instructions it creates. */
+  private at<T>(loc: Loc, emit: () => T): T {
+    const debug = this.m.debug;
+    if (!debug || !this.scope) return emit();
+    const outer = this.currentLoc;
+    this.currentLoc = loc;
+    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc));
+    try {
+      return emit();
+    } finally {
+      this.currentLoc = outer;
+      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer));
+    }
   }
   private readonly bodyBB: LLVM.BasicBlock;
 
@@ -202,6 +238,7 @@ export class ProbeCodegen {
     this.block(body);
     if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
     this.allocas.CreateBr(this.bodyBB);
+    if (this.scope) this.m.debug!.finishFunction(this.scope);
   }
 
   block(b: Block): void {
@@ -209,13 +246,15 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
-    // No value outlives its statement (variables have their own slots).
-    const mark = this.liveBuffers.length;
-    this.statement(s);
-    this.releaseBuffers(mark);
+    this.at(s.loc, () => {
+      // No value outlives its statement (variables have their own slots).
+      const mark = this.liveBuffers.length;
+      this.stmtHere(s);
+      this.releaseBuffers(mark);
+    });
   }
 
-  private statement(s: Stmt): void {
+  private stmtHere(s: Stmt): void {
     switch (s.kind) {
       case 'ExprStmt':
         this.expr(s.expr);
@@ -481,7 +520,8 @@ export class ProbeCodegen {
     const t = info.valueType;
     const scalar = t.kind === 'int' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'bool' || t.kind === 'agg' || t.kind === 'stack';
     const result = scalar ? undefined : this.stackBuffer(storageSize(t), 'mapread');
-    this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
+    if (this.m.unsafe === 'no-null-check') this.b.CreateBr(found);
+    else this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
     this.b.SetInsertPoint(found);
     let loaded: LLVM.Value | undefined;
     if (result) this.copy(result, ptr, storageSize(t));
@@ -541,6 +581,10 @@ export class ProbeCodegen {
   }
 
   expr(e: Expr): CgValue {
+    return this.at(e.loc, () => this.exprHere(e));
+  }
+
+  private exprHere(e: Expr): CgValue {
     const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
     switch (e.kind) {
       case 'Int':

@@ -44,6 +44,8 @@ export interface ProgramPlan {
   progType: number;
   /** Filled after object emission: the instructions, base64 so the plan stays JSON. */
   insns?: string;
+  /** From the object's .BTF.ext line info: [instruction index, line, column], by instruction. */
+  lines?: [number, number, number][];
 }
 
 /** A print() of a non-map value: the value's type, to decode the event. */
@@ -75,6 +77,8 @@ export interface CompiledPlan {
   attachPointCount: number;
   /** Map updates that can fail when the map is full, by site id (EVENT_MAP_FULL payload). */
   mapUpdateSites?: MapUpdateSite[];
+  /** `line:col` → [endLine, endCol] of the construct starting there (codegen/debuginfo), to underline a whole expression. */
+  ranges?: Record<string, [number, number]>;
 }
 
 /** One place in the source that inserts into a map: where a "Map full" warning points. */
