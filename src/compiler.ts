@@ -25,12 +25,14 @@ export interface CompileResult {
   ir?: string;
   object?: Buffer;
   cacheHit?: boolean;
+  /** Not to be cached (see CheckedProgram.uncacheable). */
+  uncacheable?: boolean;
 }
 
 /** Throws CompileError with diagnostics for any error in any phase. */
 export function compileSource(source: string, options: CompileOptions = {}): CompileResult {
   const key = options.cache
-    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax, pidFilter: options.pidFilter, childCommand: options.childCommand })
+    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax, pidFilter: options.pidFilter, childCommand: options.childCommand, unsafe: options.unsafe })
     : undefined;
   if (key) {
     const hit = readCache(key);
@@ -38,7 +40,7 @@ export function compileSource(source: string, options: CompileOptions = {}): Com
     if (hit) return { ...hit, cacheHit: true };
   }
   const result = compileUncached(source, options);
-  if (key) writeCache(key, { plan: result.plan, warnings: result.warnings });
+  if (key && !result.uncacheable) writeCache(key, { plan: result.plan, warnings: result.warnings });
   return result;
 }
 
@@ -55,5 +57,5 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   mark('llvm ir');
   const object = codegen.emitPlan(ir, plan);
   mark('bpf object');
-  return { plan, warnings: checked.warnings, ir, object };
+  return { plan, warnings: checked.warnings, ir, object, uncacheable: checked.uncacheable };
 }

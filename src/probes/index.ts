@@ -54,4 +54,5 @@ export function matchAttachPoint(ap: AttachPoint, params: string[] = []): ProbeM
 }
 
 export { ProbeError };
+export { MissingTargetError } from './provider';
 export type { Provider, ProbeMatch };

@@ -4,7 +4,7 @@
 // Program type KPROBE; the context is `struct pt_regs`. Function names come
 // from /proc/kallsyms (available_filter_functions is often unreadable).
 import * as fs from 'fs';
-import { FeatureUnavailableError, ProbeError, Provider, ProbeMatch } from './provider';
+import { FeatureUnavailableError, MissingTargetError, ProbeError, Provider, ProbeMatch } from './provider';
 import { openPerfEventWithProgram } from './perf';
 import { dynamicPmu, retprobeConfig } from './pmu';
 import { ptRegsArgs, splitOffset } from './regs';
@@ -79,9 +79,9 @@ function kprobeLike(ret: boolean): Provider {
       if (hasWildcard(func)) {
         if (offset) throw new ProbeError('Offsets cannot be combined with wildcards');
         for (const f of matchAll(func, listKernelFunctions().list)) matches.push(make(f));
-        if (matches.length === 0) throw new ProbeError(`No kernel functions match ${func} (searched /proc/kallsyms)`);
+        if (matches.length === 0) throw new MissingTargetError(`No kernel functions match ${func} (searched /proc/kallsyms)`, []);
       } else {
-        if (!listKernelFunctions().set.has(func)) throw new ProbeError(`No kernel function named ${func} (not in /proc/kallsyms)`);
+        if (!listKernelFunctions().set.has(func)) throw new MissingTargetError(`No kernel function named ${func} (not in /proc/kallsyms)`, [make(func)]);
         matches.push(make(func));
       }
       return matches;

@@ -91,6 +91,17 @@ export interface ContextArgs {
 export class ProbeError extends Error {}
 
 /**
+ * The function or symbol an attach point names is absent from this kernel or
+ * binary. `matches` are the probes it would be (none for a wildcard): with
+ * --dry-run they are compiled anyway and the error is a warning.
+ */
+export class MissingTargetError extends ProbeError {
+  constructor(message: string, readonly matches: ProbeMatch[]) {
+    super(message);
+  }
+}
+
+/**
  * The kernel lacks what this probe type needs (no kprobe PMU, no hardware
  * counters, …). The message is one complete line naming the probe, the
  * missing feature and the nearest alternative; it is printed as is.

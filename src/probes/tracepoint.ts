@@ -29,7 +29,7 @@ export const tracepointProvider: Provider = {
         for (const e of matchAll(event, listEvents(c))) if (traceable(c, e)) matches.push(makeMatch(c, e));
       }
     }
-    if (matches.length === 0) throw new ProbeError(`tracepoint not found: ${category}:${event}`);
+    if (matches.length === 0) throw new ProbeError(`${/[*?]/.test(category + event) ? 'tracepoints' : 'tracepoint'} not found: ${category}:${event}`);
     return matches;
   },
 

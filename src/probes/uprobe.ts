@@ -4,7 +4,7 @@
 // config2 = file offset, the retprobe bit in config). Program type KPROBE;
 // the context is `struct pt_regs`. TARGET is a path, a program in $PATH or a
 // library short name (`libc`); symbols come from the ELF symbol tables.
-import { FeatureUnavailableError, ProbeError, Provider, ProbeMatch } from './provider';
+import { FeatureUnavailableError, MissingTargetError, ProbeError, Provider, ProbeMatch } from './provider';
 import { openForTarget } from './perf';
 import { dynamicPmu, retprobeConfig } from './pmu';
 import { parseAddress, ptRegsArgs, splitOffset } from './regs';
@@ -67,7 +67,9 @@ function uprobeLike(ret: boolean): Provider {
         }
         // A C++ function by its demangled name, with or without parameters; the probe is named by the symbol.
         const funcs = !cppOnly && elf.symbols.has(func) ? [func] : cppMatches(path, elf, func, cppOnly, false);
-        if (funcs.length === 0) throw new ProbeError(`Could not resolve symbol: ${path}:${func}`);
+        if (funcs.length === 0) {
+          throw new MissingTargetError(`Could not resolve symbol: ${path}:${func}`, [make(offset ? `${func}+${offset}` : func, { func, offset })]);
+        }
         return funcs.map((f) => {
           const m = make(offset ? `${f}+${offset}` : f, { func: f, offset });
           locate(m);
@@ -199,7 +201,7 @@ function locate(m: ProbeMatch): number {
     offset = address - sym.value;
   } else {
     sym = elf.symbols.get(String(m.detail.func));
-    if (!sym) throw new ProbeError(`Could not resolve symbol: ${path}:${m.detail.func}`);
+    if (!sym) throw new MissingTargetError(`Could not resolve symbol: ${path}:${m.detail.func}`, [m]);
     offset = Number(m.detail.offset);
   }
   if (offset !== 0) {
