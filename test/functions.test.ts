@@ -167,6 +167,13 @@ const DIAGNOSTICS: Case[] = [
   { name: 'sarg0 in a tracepoint', script: 'tracepoint:syscalls:sys_enter_nanosleep { $x = sarg0; }' },
   { name: 'str() with three arguments', script: 'BEGIN { $x = str(1, 2, 3); }' },
   { name: 'join() with three arguments', script: 'BEGIN { join(1, 2, 3); }' },
+  { name: 'ctx in a tracepoint', script: 'tracepoint:syscalls:sys_enter_read { $x = ctx; }' },
+  { name: 'ctx in BEGIN', script: 'BEGIN { $x = ctx; }' },
+  { name: 'uaddr() in BEGIN', script: 'BEGIN { $x = uaddr("x"); }' },
+  { name: 'uaddr() of an invalid symbol name', script: 'uprobe:/bin/bash:readline { $x = uaddr("x y"); }' },
+  { name: 'uaddr() of a missing symbol', script: 'uprobe:/bin/bash:readline { $x = uaddr("nosuchsym"); }' },
+  { name: 'debugf(): warning; more than three conversions', script: 'BEGIN { debugf("%d %d %d %d", 1, 2, 3, 4); exit(); }' },
+  { name: 'debugf(): warning only', script: 'BEGIN { debugf("x %d\\n", 1); exit(); }' },
 ];
 
 /** A workload with functions to probe: eight arguments (two on the stack), a MAC address, a string. */
@@ -285,6 +292,48 @@ describe('uprobe functions against a workload', () => {
     const script = `uprobe:${fnwork}:eight { printf("%d %d\\n", reg("ip") & 0xfff, reg("sp") % 16); exit(); }`;
     const ts = await withWorkload('tstrace', ['-e', script], fnwork, [], true);
     expect(ts.run.stdout).toBe(`Attaching 1 probe...\n${value & 0xfffn} 8\n\n\n`);
+  });
+});
+
+/** Globals for uaddr(), in a non-PIE binary (0.17 does not relocate uaddr() for PIE). */
+const UADDR_C = `
+#include <stdio.h>
+#include <unistd.h>
+int counter = 0x11223344;
+char greeting[16] = "hi uaddr";
+__attribute__((noinline)) void tick(void) { __asm__ volatile("" ::: "memory"); counter++; }
+int main(void) {
+  char c;
+  printf("ready\\n");
+  fflush(stdout);
+  if (read(0, &c, 1) != 1) return 3;
+  tick();
+  return 0;
+}
+`;
+
+describe('uaddr() and debugf() against a workload', () => {
+  it('uaddr() is the ELF symbol address; str()/buf() read the globals; same as bpftrace', async () => {
+    const bin = path.join(path.dirname(fnwork), uniqueComm('uaw'));
+    fs.writeFileSync(`${bin}.c`, UADDR_C);
+    execFileSync('cc', ['-O2', '-no-pie', '-o', bin, `${bin}.c`]);
+    const nm = execFileSync('nm', [bin], { encoding: 'utf8' });
+    const addr = (sym: string) => BigInt('0x' + new RegExp(`^([0-9a-f]+) D ${sym}$`, 'm').exec(nm)![1]).toString(16);
+    const script = `uprobe:${bin}:tick { printf("%lx %lx %s %rx\\n", uaddr("counter"), uaddr("greeting"), str(uaddr("greeting")), buf(uaddr("counter"), 4)); exit(); }`;
+    const ts = await withWorkload('tstrace', ['-e', script], bin, [], true);
+    expect(ts.run.stdout).toBe(`Attaching 1 probe...\n${addr('counter')} ${addr('greeting')} hi uaddr \\x44\\x33\\x22\\x11\n\n\n`);
+    const bt = await withWorkload('bpftrace', ['-e', script], bin, [], true);
+    expect(ts.run.stdout).toBe(bt.run.stdout);
+  });
+
+  it('debugf() writes to the kernel trace buffer through bpf_trace_printk', async () => {
+    const marker = uniqueComm('dbg');
+    const name = path.basename(getpidWork);
+    const script = `tracepoint:syscalls:sys_enter_getpid /comm == "${name}"/ { debugf("${marker} %d %s\\n", 42, comm); exit(); }`;
+    const ts = await withWorkload('tstrace', ['-e', script], getpidWork, ['getpid', '1'], true);
+    expect(ts.run.code).toBe(0);
+    const trace = fs.readFileSync('/sys/kernel/tracing/trace', 'utf8');
+    expect(trace).toContain(`bpf_trace_printk: ${marker} 42 ${name}`);
   });
 });
 

@@ -27,7 +27,7 @@ const BUILTINS: Record<string, Type> = {
   ustack: { kind: 'stack', user: true, mode: 'bpftrace', limit: 127 },
 };
 
-export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval');
+export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval', 'ctx');
 
 /** The builtin's type in this probe, or an error message. */
 export function builtinType(name: string, match: ProbeMatch): Type | { error: string } | undefined {
@@ -35,6 +35,12 @@ export function builtinType(name: string, match: ProbeMatch): Type | { error: st
     const t = match.provider.argsType?.(match);
     if (!t) return { error: `The args builtin can only be used with tracepoint/kfunc/uprobeprobes (${match.provider.name} used here)` };
     return t;
+  }
+  if (name === 'ctx') {
+    // The program's context pointer (pt_regs, bpf_perf_event_data, …), as an address.
+    if (match.provider.name === 'tracepoint') return { error: 'Use args instead of ctx in tracepoint' };
+    if (match.provider.special) return { error: 'invalid program type' };
+    return UINT64;
   }
   const sargN = /^sarg([0-9])$/.exec(name);
   if (sargN) {

@@ -6,7 +6,9 @@ import * as fs from 'fs';
 import type { CallExpr, Expr, MapExpr } from '../ast/nodes';
 import { parseInetAddress } from '../output/inet';
 import { PT_REGS_OFFSETS } from '../probes/regs';
-import { argTypes, arity, CallContext, printfTypeName, Rule } from './callargs';
+import { argTypes, arity, CallContext, printfKind, printfTypeName, Rule } from './callargs';
+import { checkPrintfArgs, isPrintfParseError, parsePrintfFormat } from '../output/printf';
+import { ElfFile, type ElfSymbol } from '../probes/elf';
 import type { Scope } from './index';
 import { signalNumber } from './signals';
 import { builtinType } from './builtins';
@@ -100,7 +102,65 @@ function mapArgument(e: CallExpr, ctx: CallContext): Extract<Expr, { kind: 'Map'
 /** has_key(@m, k) → the `@m[k]` it looks up (codegen builds that key). */
 export const hasKeyLookups = new WeakMap<CallExpr, MapExpr>();
 
+/** uaddr("sym") → the symbol (of the probe's binary) it names, resolved by the rule. */
+export const uaddrSymbols = new WeakMap<CallExpr, ElfSymbol>();
+
+/** debugf() uses bpf_trace_printk, which takes at most three arguments. */
+const DEBUGF_MAX_ARGS = 3;
+
 export const FUNCTION_RULES: Record<string, Rule> = {
+  uaddr(e, scope, ctx) {
+    const types = argTypes(e, scope, ctx);
+    checkAvailable(e, scope, ctx);
+    if (!arity(e, ctx, 1)) return NONE;
+    const name = stringLiteral(e, 0, types[0], ctx);
+    if (name === undefined) return NONE;
+    const re = '^[a-zA-Z0-9./_-]+$';
+    if (!new RegExp(re).test(name)) {
+      ctx.checker.error(`uaddr() expects a string that is a valid symbol (${re}) as input ("${name}" provided)`, e.loc);
+      return NONE;
+    }
+    const target = String(scope.match.detail.path ?? '');
+    let sym: ElfSymbol | undefined;
+    try {
+      if (target) sym = ElfFile.with(target, (elf) => elf.objects().get(name) ?? elf.functions().get(name));
+    } catch {
+      sym = undefined;
+    }
+    if (!sym || sym.value === 0) {
+      ctx.checker.error(`Could not resolve symbol: ${target}:${name}`, e.loc);
+      return NONE;
+    }
+    uaddrSymbols.set(e, sym);
+    // The pointee is sized by the symbol: 1, 2, 4 bytes, anything else 8.
+    const bits = sym.size === 1 || sym.size === 2 || sym.size === 4 ? sym.size * 8 : 64;
+    return { kind: 'pointer', to: int(bits as 8 | 16 | 32 | 64, true), addrSpace: 'user' };
+  },
+
+  debugf(e, scope, ctx) {
+    ctx.checker.warning('The debugf() builtin is not recommended for production use. For more information see bpf_trace_printk in bpf-helpers(7).', e.loc);
+    const types = argTypes(e, scope, ctx);
+    if (e.args.length === 0) {
+      ctx.checker.error('debugf() requires at least one argument (0 provided)', e.loc);
+      return NONE;
+    }
+    const fmt = e.args[0];
+    if (fmt.kind !== 'String') {
+      if (types[0].kind !== 'none') ctx.checker.error(`debugf() expects a string literal (${printfTypeName(types[0])} provided)`, e.loc);
+      return NONE;
+    }
+    const specs = parsePrintfFormat(fmt.value);
+    if (!isPrintfParseError(specs) && specs.length > DEBUGF_MAX_ARGS) {
+      ctx.checker.error(`debugf: Cannot use more than ${DEBUGF_MAX_ARGS} conversion specifiers`, e.loc);
+      return NONE;
+    }
+    const values = types.slice(1);
+    if (values.some((t) => t.kind === 'none')) return NONE;
+    const msg = checkPrintfArgs(fmt.value, values.map(printfKind), values.map(printfTypeName));
+    if (msg) ctx.checker.error(msg.replace(/^printf: /, 'debugf: '), e.loc);
+    return NONE;
+  },
+
   ntop(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);
     if (!arity(e, ctx, 1, 2)) return NONE;

@@ -1,7 +1,7 @@
 // Lowering of the helper functions typed in src/checker/functions.ts.
 import type * as LLVM from 'llvm-bindings';
 import type { CallExpr, Expr } from '../ast/nodes';
-import { cgroupIdOf, hasKeyLookups, ptonBytes } from '../checker/functions';
+import { cgroupIdOf, hasKeyLookups, ptonBytes, uaddrSymbols } from '../checker/functions';
 import { signalNumber } from '../checker/signals';
 import { INET_SIZE, type Type } from '../checker/types';
 import { AF_INET, AF_INET6 } from '../output/inet';
@@ -222,7 +222,24 @@ const NSECS_HELPERS: Record<string, Helper> = {
   sw_tai: Helper.ktime_get_tai_ns,
 };
 
+/** debugf(fmt, …): bpf_trace_printk to the kernel's trace buffer; strings are passed by address. */
+function debugf(g: ProbeCodegen, e: CallExpr): undefined {
+  const fmt = asBuf(g, g.expr(e.args[0]), 'debugf format');
+  const args = e.args.slice(1).map((a) => {
+    const v = g.expr(a);
+    return v.kind === 'int' ? v.v : g.b.CreatePtrToInt(v.ptr, g.i64);
+  });
+  g.helper(Helper.trace_printk, g.i64, [fmt.ptr, g.b.getInt32(fmt.size), ...args]);
+  return undefined;
+}
+
 export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
+  debugf,
+  uaddr(g, e) {
+    const sym = uaddrSymbols.get(e);
+    if (!sym) throw new CodegenError('internal: uaddr symbol missing', e.loc);
+    return int(g.const64(BigInt(sym.value)));
+  },
   ntop,
   pton: (g, e) => constantBytes(g, ptonBytes(e), 'pton'),
   macaddr,

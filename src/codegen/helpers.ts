@@ -5,6 +5,7 @@ export enum Helper {
   map_delete_elem = 3,
   probe_read = 4,
   ktime_get_ns = 5,
+  trace_printk = 6,
   get_prandom_u32 = 7,
   get_smp_processor_id = 8,
   get_current_pid_tgid = 14,

@@ -677,7 +677,7 @@ export class ProbeCodegen {
         this.helper(Helper.get_current_comm, this.i64, [buf, b.getInt64(16)]);
         return { kind: 'buf', ptr: buf, size: 16 };
       }
-      case 'args':
+      case 'args': case 'ctx':
         return int(b.CreatePtrToInt(this.ctxArg, this.i64));
       case 'elapsed': {
         // Start time lives in the config array map, written by user space before BEGIN.

@@ -8,6 +8,7 @@ const SHT_SYMTAB = 2;
 const SHT_DYNSYM = 11;
 const SHN_UNDEF = 0;
 const SHN_LORESERVE = 0xff00;
+const STT_OBJECT = 1;
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
 const PT_LOAD = 1;
@@ -46,6 +47,7 @@ export class ElfFile {
   private readonly sections: Section[] = [];
   private readonly segments: Segment[] = [];
   private symbols?: Map<string, ElfSymbol>;
+  private objectSymbols?: Map<string, ElfSymbol>;
 
   private constructor(private readonly fd: number, readonly path: string) {
     const h = this.read(0, 64);
@@ -99,7 +101,17 @@ export class ElfFile {
 
   /** Defined function symbols (FUNC and GNU_IFUNC) by name; .symtab first, then .dynsym. */
   functions(): Map<string, ElfSymbol> {
-    if (this.symbols) return this.symbols;
+    this.symbols ??= this.scanSymbols([STT_FUNC, STT_GNU_IFUNC]);
+    return this.symbols;
+  }
+
+  /** Defined data symbols (OBJECT), for uaddr(); .symtab first, then .dynsym. */
+  objects(): Map<string, ElfSymbol> {
+    this.objectSymbols ??= this.scanSymbols([STT_OBJECT]);
+    return this.objectSymbols;
+  }
+
+  private scanSymbols(kinds: number[]): Map<string, ElfSymbol> {
     const out = new Map<string, ElfSymbol>();
     for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
       for (const sec of this.sections) {
@@ -111,7 +123,7 @@ export class ElfFile {
         for (let at = 0; at + 24 <= syms.length; at += sec.entsize) {
           const info = syms[at + 4];
           const kind = info & 0xf;
-          if (kind !== STT_FUNC && kind !== STT_GNU_IFUNC) continue;
+          if (!kinds.includes(kind)) continue;
           const shndx = syms.readUInt16LE(at + 6);
           const value = Number(syms.readBigUInt64LE(at + 8));
           if (shndx === SHN_UNDEF || value === 0) continue;
@@ -127,7 +139,6 @@ export class ElfFile {
         }
       }
     }
-    this.symbols = out;
     return out;
   }
 
