@@ -18,12 +18,14 @@ interface Case {
   name: string;
   script: string;
   args?: string[];
+  /** Positional parameters, after the script. */
+  params?: string[];
   /** Rewrites bpftrace's stdout for a divergence listed in docs/compat.md. */
   oracleFixup?: (s: string) => string;
 }
 
 async function compareBegin(c: Case): Promise<void> {
-  const argv = [...(c.args ?? []), '-e', c.script];
+  const argv = [...(c.args ?? []), '-e', c.script, ...(c.params ?? [])];
   const bt = await runTracer('bpftrace', argv, { notify: false, timeoutMs: 30_000 });
   const ts = await runTracer('tstrace', argv, { notify: false, timeoutMs: 30_000 });
   expect(bt.code, `bpftrace rejected the script: ${stripMemlockWarning(bt.stderr)}`).toBe(0);
@@ -94,8 +96,9 @@ const BEGIN_CASES: Case[] = [
     script: 'BEGIN { print(123); print(-5); print("abc"); print((1, "a", -2)); $t = (1, (2, "x")); print($t); print(pid > 0); exit(); }',
   },
   {
-    name: 'positional parameter count $#',
-    script: 'BEGIN { printf("%d\\n", $#); exit(); }',
+    name: 'positional parameters: $#, str($1), str($1 + K), str(K + $1), str($1, n), a missing $3',
+    params: ['hello', '1'],
+    script: 'BEGIN { printf("%d|%s|%s|%s|%s|%s|%s|%d\\n", $#, str($1), str($1 + 1), str(2 + $1), str($1 + 2, 2), str($1, 0), str($3), $2); exit(); }',
   },
 ];
 
@@ -167,6 +170,9 @@ const DIAGNOSTICS: Case[] = [
   { name: 'sarg0 in a tracepoint', script: 'tracepoint:syscalls:sys_enter_nanosleep { $x = sarg0; }' },
   { name: 'str() with three arguments', script: 'BEGIN { $x = str(1, 2, 3); }' },
   { name: 'join() with three arguments', script: 'BEGIN { join(1, 2, 3); }' },
+  { name: 'kstack() limit above 1024', script: 'BEGIN { $x = kstack(2000); }' },
+  { name: 'ustack(perf, N) limit above 1024', script: 'BEGIN { $x = ustack(perf, 2000); }' },
+  { name: 'str($1 + K) beyond the parameter', script: 'BEGIN { printf("%s\\n", str($1 + 6)); exit(); }' },
   { name: 'ctx in a tracepoint', script: 'tracepoint:syscalls:sys_enter_read { $x = ctx; }' },
   { name: 'ctx in BEGIN', script: 'BEGIN { $x = ctx; }' },
   { name: 'uaddr() in BEGIN', script: 'BEGIN { $x = uaddr("x"); }' },

@@ -75,7 +75,8 @@ function stackRule(user: boolean): Rule {
       }
       const n = literalInt(e, i, ctx, 'limit');
       if (n === undefined) return;
-      if (n < 1n || n > 1024n) ctx.checker.error(`${e.name}() limit must be between 1 and 1024 (${n} provided)`, e.loc);
+      if (n > 1024n) ctx.checker.error(`${e.name}([int limit]): limit shouldn't exceed 1024, ${n} given`, e.loc);
+      else if (n < 1n) ctx.checker.error(`${e.name}() limit must be at least 1 (${n} provided)`, e.loc);
       limit = Math.min(Number(n), 127);
       a.type = INT64;
     });

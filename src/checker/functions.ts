@@ -4,6 +4,7 @@
 // bpftrace 0.17's (HEAD's for HEAD-only functions). Lowering: src/codegen/functions.ts.
 import * as fs from 'fs';
 import type { CallExpr, Expr, MapExpr } from '../ast/nodes';
+import { spanLoc } from '../ast/nodes';
 import { parseInetAddress } from '../output/inet';
 import { PT_REGS_OFFSETS } from '../probes/regs';
 import { argTypes, arity, CallContext, printfKind, printfTypeName, Rule } from './callargs';
@@ -101,6 +102,53 @@ function mapArgument(e: CallExpr, ctx: CallContext): Extract<Expr, { kind: 'Map'
 
 /** has_key(@m, k) → the `@m[k]` it looks up (codegen builds that key). */
 export const hasKeyLookups = new WeakMap<CallExpr, MapExpr>();
+
+/** str() of a positional parameter → its text, known at compile time (codegen emits it as a literal). */
+export const positionalStrTexts = new WeakMap<CallExpr, string>();
+
+/**
+ * str($N), str($N + K), str(K + $N), optionally with a length: the parameter's
+ * text (from the K-th character, at most `length` characters), as 0.17 does.
+ * Returns undefined when the first argument is not a positional parameter form.
+ */
+export function positionalStr(e: CallExpr, scope: Scope, ctx: CallContext): Type | undefined {
+  const a = e.args[0];
+  const isParam = (x: Expr): x is Extract<Expr, { kind: 'Param' }> => x.kind === 'Param';
+  let param: Extract<Expr, { kind: 'Param' }> | undefined;
+  let skip = 0n;
+  if (a && isParam(a)) param = a;
+  else if (a?.kind === 'Binary' && (isParam(a.left) || isParam(a.right))) {
+    param = isParam(a.left) ? a.left : (a.right as Extract<Expr, { kind: 'Param' }>);
+    const other = param === a.left ? a.right : a.left;
+    const text = ctx.checker.options.params[param.index - 1] ?? '';
+    if (a.op !== '+' || other.kind !== 'Int' || other.value > BigInt(text.length) || param.count) {
+      ctx.checker.error(`only addition of a single constant less or equal to the length of $${param.index} (which is ${text.length}) is allowed inside str()`, spanLoc(a.opLoc, a.right.loc));
+      return NONE;
+    }
+    skip = other.value;
+  }
+  if (!param) return undefined;
+  if (param.count) {
+    ctx.checker.error('use $#, not str($#)', e.loc);
+    return NONE;
+  }
+  if (e.args.length > 2) {
+    arity(e, ctx, 1, 2);
+    return NONE;
+  }
+  let text = (ctx.checker.options.params[param.index - 1] ?? '').slice(Number(skip));
+  const len = e.args[1];
+  if (len) {
+    const lt = ctx.checker.expr(len, scope);
+    if (len.kind === 'Int') text = text.slice(0, Number(len.value < 0n ? 0n : len.value));
+    else if (lt.kind !== 'none') ctx.checker.error(`str() expects a integer literal (${printfTypeName(lt)} provided)`, e.loc);
+  }
+  // Like every str(), at most BPFTRACE_STRLEN - 1 characters.
+  text = text.slice(0, Math.max(0, ctx.checker.options.strlen - 1));
+  a.type = str(text.length + 1);
+  positionalStrTexts.set(e, text);
+  return str(text.length + 1);
+}
 
 /** uaddr("sym") → the symbol (of the probe's binary) it names, resolved by the rule. */
 export const uaddrSymbols = new WeakMap<CallExpr, ElfSymbol>();

@@ -11,6 +11,7 @@ import { Diagnostic, DiagnosticBag } from '../diagnostics';
 import { matchAttachPoint, ProbeError, ProbeMatch } from '../probes';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
+import { positionalStr } from './functions';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
 import { suggest } from './suggest';
 
@@ -533,13 +534,10 @@ class Checker {
     if (e.name === 'delete' || e.name === 'print' || e.name === 'clear' || e.name === 'zero') {
       return checkCall(e, scope, { ...ctx, checker: this });
     }
-    if (e.name === 'str' && e.args[0]?.kind === 'Param') {
-      // str($1) is the parameter's text, known at compile time.
-      const p = e.args[0];
-      const text = p.count ? String(this.options.params.length) : this.options.params[p.index - 1] ?? '';
-      e.args[0].type = str(text.length + 1);
-      if (p.count) this.error('use $#, not str($#)', e.loc);
-      return str(text.length + 1);
+    if (e.name === 'str') {
+      // str($1), str($1 + K): the parameter's text, known at compile time.
+      const t = positionalStr(e, scope, { ...ctx, checker: this });
+      if (t) return t;
     }
     return checkCall(e, scope, { ...ctx, checker: this });
   }
