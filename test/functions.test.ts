@@ -438,6 +438,19 @@ describe('builtins without an oracle here', () => {
     expect(safe.code).toBe(1);
   });
 
+  it('len(kstack) and len(ustack) (HEAD) count the frames kstack and ustack print', async () => {
+    const script = 'profile:hz:199 { @n++; printf("k%d u%d|%s|%s#\\n", len(kstack), len(ustack), kstack, ustack); if (@n == 20) { exit(); } }';
+    const ts = await runTracer('tstrace', ['-e', script], { notify: false, timeoutMs: 60_000 });
+    const events = ts.stdout.split('#\n').slice(0, -1);
+    expect(events.length).toBeGreaterThanOrEqual(20);
+    for (const ev of events) {
+      const m = /k(\d+) u(\d+)\|(.*)\|(.*)$/s.exec(ev.replace(/^Attaching 1 probe\.\.\.\n/, ''))!;
+      const frames = (text: string) => text.split('\n').filter((l) => l.startsWith('        ')).length;
+      expect(Number(m[1])).toBe(frames(m[3]));
+      expect(Number(m[2])).toBe(frames(m[4]));
+    }
+  });
+
   it('has_key() on a scalar map is HEAD\'s error', async () => {
     const ts = await runTracer('tstrace', ['-e', 'BEGIN { @s = 1; $x = has_key(@s, 1); }'], { notify: false });
     expect(ts.stderr).toBe('stdin:1:30-32: ERROR: call to has_key() expects a map with explicit keys (non-scalar map)\n' +

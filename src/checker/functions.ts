@@ -394,6 +394,19 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     return str(ctx.checker.options.strlen);
   },
 
+  len(e, scope, ctx) {
+    // HEAD: len(ustack) / len(kstack) is the number of frames; len(@map) its number of elements.
+    if (!arity(e, ctx, 1)) return UINT64;
+    const a = e.args[0];
+    if (a.kind === 'Map' && a.keys.length === 0) {
+      ctx.checker.error('len() of a map is not supported by tstrace yet (it needs bpf_for_each_map_elem callbacks)', e.loc);
+      return UINT64;
+    }
+    const t = ctx.checker.expr(a, scope);
+    if (t.kind !== 'stack' && t.kind !== 'none') ctx.checker.error(`len() expects a map or stack to be provided (${printfTypeName(t)} provided)`, e.loc);
+    return UINT64;
+  },
+
   has_key(e, scope, ctx) {
     // HEAD (0.22+): has_key(@m, key) → bool, without creating the key.
     if (!arity(e, ctx, 2)) return { kind: 'bool' };

@@ -57,11 +57,12 @@ class Result {
     this.g.b.CreateCondBr(cond, this.bb, next);
     this.g.b.SetInsertPoint(next);
   }
-  /** Continues in the join block; the result value. */
-  finish(): LLVM.Value {
+  /** Continues in the join block; the result value (`extra`: computed values branched in by the caller). */
+  finish(extra: [LLVM.Value, LLVM.BasicBlock][] = []): LLVM.Value {
     this.g.b.SetInsertPoint(this.bb);
-    const phi = this.g.b.CreatePHI(this.g.i64, this.incoming.length);
-    for (const [v, bb] of this.incoming) phi.addIncoming(v, bb);
+    const all = [...this.incoming, ...extra];
+    const phi = this.g.b.CreatePHI(this.g.i64, all.length);
+    for (const [v, bb] of all) phi.addIncoming(v, bb);
     return phi;
   }
 }
@@ -233,7 +234,29 @@ function debugf(g: ProbeCodegen, e: CallExpr): undefined {
   return undefined;
 }
 
+/**
+ * len(ustack|kstack): the frame count from bpf_get_stack. Its buffer (up to
+ * 127 frames = 1016 bytes) can't live on the 512-byte stack, so a ring-buffer
+ * record is reserved as scratch space and discarded.
+ */
+function stackLength(g: ProbeCodegen, e: CallExpr): CgValue {
+  const t = e.args[0].type;
+  const user = t?.kind === 'stack' && t.user;
+  const size = 8 * (t?.kind === 'stack' ? t.limit : 127);
+  const b = g.b;
+  const result = new Result(g, 'len_done');
+  const scratch = g.helper(Helper.ringbuf_reserve, g.i8p, [g.mapRef(g.m.ringbuf), b.getInt64(size), b.getInt64(0)]);
+  result.jumpIf(b.CreateIsNull(scratch), 0, 'len_reserved');
+  const bytes = g.helper(Helper.get_stack, g.i64, [g.ctxArg, scratch, b.getInt32(size), b.getInt64(user ? 256 : 0)]);
+  g.helper(Helper.ringbuf_discard, g.m.llvm.Type.getVoidTy(g.m.ctx), [scratch, b.getInt64(0)]);
+  const frames = b.CreateSelect(b.CreateICmpSGT(bytes, b.getInt64(0)), b.CreateUDiv(bytes, b.getInt64(8)), b.getInt64(0));
+  const after = b.GetInsertBlock()!;
+  b.CreateBr(result.bb);
+  return int(result.finish([[frames, after]]));
+}
+
 export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
+  len: stackLength,
   debugf,
   uaddr(g, e) {
     const sym = uaddrSymbols.get(e);

@@ -15,6 +15,7 @@ export enum Helper {
   get_current_task = 35,
   get_numa_node_id = 42,
   override_return = 58,
+  get_stack = 67,
   send_signal = 109,
   jiffies64 = 118,
   d_path = 147,
