@@ -77,8 +77,8 @@ const BEGIN_CASES: Case[] = [
     script: 'BEGIN { printf("before\\n"); system("echo hi %d; printf x", 42); printf("|after\\n"); system("exit 3"); exit(); }',
   },
   {
-    name: 'kptr/uptr keep integer values; numaid',
-    script: 'BEGIN { $x = kptr(1); $y = uptr(2); printf("%d %d %d\\n", $x, $y, numaid); print(kptr(3)); exit(); }',
+    name: 'kptr/uptr keep integer values; numaid, username, elapsed',
+    script: 'BEGIN { $x = kptr(1); $y = uptr(2); printf("%d %d %d %s %d\\n", $x, $y, numaid, username, elapsed < 1000000000); print(kptr(3)); exit(); }',
   },
   {
     name: 'printf: every 0.17 conversion with widths (spec §10)',
@@ -173,6 +173,12 @@ const DIAGNOSTICS: Case[] = [
   { name: 'kstack() limit above 1024', script: 'BEGIN { $x = kstack(2000); }' },
   { name: 'ustack(perf, N) limit above 1024', script: 'BEGIN { $x = ustack(perf, 2000); }' },
   { name: 'str($1 + K) beyond the parameter', script: 'BEGIN { printf("%s\\n", str($1 + 6)); exit(); }' },
+  { name: 'arg0 in BEGIN', script: 'BEGIN { $x = arg0; }' },
+  { name: 'arg0 in a tracepoint', script: 'tracepoint:syscalls:sys_enter_read { $x = arg0; }' },
+  { name: 'arg9 in a uprobe', script: 'uprobe:/bin/bash:readline { $x = arg9; }' },
+  { name: 'arg0 in a uretprobe', script: 'uretprobe:/bin/bash:readline { $x = arg0; }' },
+  { name: 'retval in a tracepoint', script: 'tracepoint:syscalls:sys_enter_read { $x = retval; }' },
+  { name: 'args in BEGIN', script: 'BEGIN { $x = args; }' },
   { name: 'ctx in a tracepoint', script: 'tracepoint:syscalls:sys_enter_read { $x = ctx; }' },
   { name: 'ctx in BEGIN', script: 'BEGIN { $x = ctx; }' },
   { name: 'uaddr() in BEGIN', script: 'BEGIN { $x = uaddr("x"); }' },

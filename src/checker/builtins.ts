@@ -33,7 +33,7 @@ export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval', 'ctx
 export function builtinType(name: string, match: ProbeMatch): Type | { error: string } | undefined {
   if (name === 'args') {
     const t = match.provider.argsType?.(match);
-    if (!t) return { error: `The args builtin can only be used with tracepoint/kfunc/uprobeprobes (${match.provider.name} used here)` };
+    if (!t) return { error: `The args builtin can only be used with tracepoint/kfunc/uprobeprobes (${match.provider.special ? 'special' : match.provider.name} used here)` };
     return t;
   }
   if (name === 'ctx') {
