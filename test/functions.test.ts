@@ -7,6 +7,7 @@
 //   * JSON strerror() values: 0.17 leaves them unquoted (invalid JSON),
 //     tstrace quotes them (compat.md, "JSON strerror() values").
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -295,6 +296,12 @@ describe('uprobe functions against a workload', () => {
     expect(ts.run.stdout).toBe('Attaching 3 probes...\n77 88 1 2\n05:04:03:02:01:AB \\x05\\x04\\x03\\x02\\x01\\xab \\x05\\x04\\x03\n' +
       'hello there|hello\n\n\n@m[05:04:03:02:01:AB]: 1\n');
     expect(ts.run.stdout).toBe(bt.run.stdout);
+  });
+
+  it('usermode (HEAD) is 1 in a uprobe; ncpus (HEAD) is the number of online CPUs', async () => {
+    const script = `uprobe:${fnwork}:eight { printf("%d %d\\n", usermode, ncpus); exit(); }`;
+    const ts = await withWorkload('tstrace', ['-e', script], fnwork, [], true);
+    expect(ts.run.stdout).toBe(`Attaching 1 probe...\n1 ${os.cpus().length}\n\n\n`);
   });
 
   it('reg("ip") is the function entry and reg("sp") is 8 mod 16 there (x86_64 ABI)', async () => {

@@ -96,7 +96,9 @@ export const JOIN_ARG_SIZE = 1024;
 
 /** Word offsets in the config array map that user space fills before BEGIN. */
 export const CONFIG_START_NS = 0;
-export const CONFIG_WORDS = 1;
+/** Online CPUs, for `ncpus`. */
+export const CONFIG_NCPUS = 1;
+export const CONFIG_WORDS = 2;
 
 /** Size of one map key with the given part types (each part 8-aligned). */
 export function keyLayout(keyTypes: Type[]): { size: number; offsets: number[] } {
