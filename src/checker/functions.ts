@@ -7,7 +7,7 @@ import type { CallExpr, Expr, MapExpr } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
 import { parseInetAddress } from '../output/inet';
 import { PT_REGS_OFFSETS } from '../probes/regs';
-import { argTypes, arity, CallContext, printfKind, printfTypeName, Rule } from './callargs';
+import { argTypes, arity, CallContext, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 import { checkPrintfArgs, isPrintfParseError, parsePrintfFormat } from '../output/printf';
 import { ElfFile, type ElfSymbol } from '../probes/elf';
 import type { Scope } from './index';
@@ -347,6 +347,7 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     checkUnsafe(e, ctx);
     const types = argTypes(e, scope, ctx);
     checkAvailable(e, scope, ctx);
+    checkStatementOnly(e, ctx);
     if (!arity(e, ctx, 1, 1, true)) return NONE;
     const a = e.args[0];
     if (a.kind === 'String') {
@@ -362,6 +363,7 @@ export const FUNCTION_RULES: Record<string, Rule> = {
   override(e, scope, ctx) {
     checkUnsafe(e, ctx);
     const types = argTypes(e, scope, ctx);
+    checkStatementOnly(e, ctx);
     if (arity(e, ctx, 1, 1, true)) onlyIntegers(e, types[0], ctx);
     if (scope.match.provider.name !== 'kprobe') ctx.checker.error('override can only be used with kprobes.', e.loc);
     return NONE;
