@@ -7,6 +7,7 @@
 //   * JSON strerror() values: 0.17 leaves them unquoted (invalid JSON),
 //     tstrace quotes them (compat.md, "JSON strerror() values").
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
@@ -363,6 +364,34 @@ describe('uaddr() and debugf() against a workload', () => {
     expect(ts.run.code).toBe(0);
     const trace = fs.readFileSync('/sys/kernel/tracing/trace', 'utf8');
     expect(trace).toContain(`bpf_trace_printk: ${marker} 42 ${name}`);
+  });
+});
+
+/** One TCP connection over 127.0.0.1 to `port`, made and closed in this process. */
+async function connectOnce(port: number): Promise<void> {
+  const server = net.createServer((sock) => sock.destroy());
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const c = net.connect(port, '127.0.0.1', () => {
+      c.end();
+      resolve();
+    });
+    c.on('error', reject);
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+describe('ntop() of tracepoint address arrays (u8[4], u8[16])', () => {
+  it('sock:inet_sock_set_state of a loopback connection: same as bpftrace, and the known addresses', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const script =
+      `tracepoint:sock:inet_sock_set_state /args->dport == ${port} && args->newstate == 1/ { ` +
+      'printf("%s %s %s %d\\n", ntop(args->saddr), ntop(args->daddr), ntop(args->saddr_v6), args->family); @[ntop(args->daddr), args->dport] = count(); exit(); }';
+    const run = (tracer: 'tstrace' | 'bpftrace') => runTracer(tracer, ['-e', script], { timeoutMs: 60_000, onAttached: () => connectOnce(port) });
+    const ts = await run('tstrace');
+    expect(ts.stdout).toBe(`Attaching 1 probe...\n127.0.0.1 127.0.0.1 ::ffff:127.0.0.1 2\n\n\n@[127.0.0.1, ${port}]: 1\n`);
+    const bt = await run('bpftrace');
+    expect(ts.stdout).toBe(bt.stdout);
   });
 });
 
