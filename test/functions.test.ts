@@ -34,6 +34,10 @@ async function compareBegin(c: Case): Promise<void> {
   expect(bt.stdout.length).toBeGreaterThan(0);
   expect(ts.stdout, `tstrace stderr: ${ts.stderr}`).toBe(c.oracleFixup ? c.oracleFixup(bt.stdout) : bt.stdout);
   expect(ts.code).toBe(bt.code);
+  if (c.args?.includes('json')) {
+    // Every non-empty line is one JSON record.
+    for (const line of ts.stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
+  }
 }
 
 const BEGIN_CASES: Case[] = [
