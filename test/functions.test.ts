@@ -400,10 +400,10 @@ describe('ntop() of tracepoint address arrays (u8[4], u8[16])', () => {
 });
 
 describe('signal() (--unsafe) delivers the signal to the probed task', () => {
-  for (const [sig, spelled] of [[10, '"usr1"'], [12, '12'], [10, '"SIGUSR1"']] as const) {
-    it(`signal(${spelled})`, async () => {
+  for (const [sig, fn, spelled] of [[10, 'signal', '"usr1"'], [12, 'signal', '12'], [10, 'signal', '"SIGUSR1"'], [12, 'signal_thread', '"USR2"']] as const) {
+    it(`${fn}(${spelled})`, async () => {
       const name = path.basename(sigwork);
-      const script = `tracepoint:syscalls:sys_enter_clock_nanosleep /comm == "${name}"/ { signal(${spelled}); }`;
+      const script = `tracepoint:syscalls:sys_enter_clock_nanosleep /comm == "${name}"/ { ${fn}(${spelled}); }`;
       const ts = await withWorkload('tstrace', ['--unsafe', '-e', script], sigwork);
       // The tracer keeps running until the workload has exited; stop it.
       expect(ts.work).not.toBeInstanceOf(Error);

@@ -16,7 +16,7 @@ import { builtinType } from './builtins';
 import { NONE, Type, UINT64, int, str, typeName } from './types';
 
 /** Functions that need --unsafe, as in bpftrace. */
-const UNSAFE = new Set(['system', 'signal', 'override']);
+const UNSAFE = new Set(['system', 'signal', 'signal_thread', 'override']);
 
 /** `f() is an unsafe function being used in safe mode`, reported before anything else, as bpftrace does. */
 export function checkUnsafe(e: CallExpr, ctx: CallContext): void {
@@ -28,6 +28,7 @@ const AVAILABLE: Record<string, string[]> = {
   reg: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint', 'asyncwatchpoint'],
   uaddr: ['uprobe', 'uretprobe', 'usdt'],
   signal: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'tracepoint', 'rawtracepoint', 'profile', 'fentry', 'fexit'],
+  signal_thread: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'tracepoint', 'rawtracepoint', 'profile', 'fentry', 'fexit'],
 };
 
 function checkAvailable(e: CallExpr, scope: Scope, ctx: CallContext): void {
@@ -343,22 +344,9 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     return { kind: 'text', what: 'cgroup_path', ...(filter !== undefined ? { format: filter } : {}) };
   },
 
-  signal(e, scope, ctx) {
-    checkUnsafe(e, ctx);
-    const types = argTypes(e, scope, ctx);
-    checkAvailable(e, scope, ctx);
-    checkStatementOnly(e, ctx);
-    if (!arity(e, ctx, 1, 1, true)) return NONE;
-    const a = e.args[0];
-    if (a.kind === 'String') {
-      if (signalNumber(a.value) === undefined) ctx.checker.error(`${a.value} is not a valid signal`, e.loc);
-    } else if (a.kind === 'Int') {
-      if (a.value < 1n || a.value > 64n) ctx.checker.error(`${a.value} is not a valid signal, allowed range: [1,64]`, e.loc);
-    } else if (types[0].kind !== 'int') {
-      ctx.checker.error('signal only accepts string literals or integers', e.loc);
-    }
-    return NONE;
-  },
+  signal: signalRule,
+  // HEAD (0.25+): the signal goes to the current thread only (bpf_send_signal_thread).
+  signal_thread: signalRule,
 
   override(e, scope, ctx) {
     checkUnsafe(e, ctx);
@@ -428,6 +416,24 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     return { kind: 'bool' };
   },
 };
+
+/** signal(SIG) / signal_thread(SIG): a name (`KILL`, `sigusr1`) or a number 1..64. */
+function signalRule(e: CallExpr, scope: Scope, ctx: CallContext): Type {
+  checkUnsafe(e, ctx);
+  const types = argTypes(e, scope, ctx);
+  checkAvailable(e, scope, ctx);
+  checkStatementOnly(e, ctx);
+  if (!arity(e, ctx, 1, 1, true)) return NONE;
+  const a = e.args[0];
+  if (a.kind === 'String') {
+    if (signalNumber(a.value) === undefined) ctx.checker.error(`${a.value} is not a valid signal`, e.loc);
+  } else if (a.kind === 'Int') {
+    if (a.value < 1n || a.value > 64n) ctx.checker.error(`${a.value} is not a valid signal, allowed range: [1,64]`, e.loc);
+  } else if (types[0].kind !== 'int') {
+    ctx.checker.error('signal only accepts string literals or integers', e.loc);
+  }
+  return NONE;
+}
 
 /** HEAD's nsecs(CLOCK): which clock; plain `nsecs` is `boot`. */
 export const NSECS_CLOCKS = ['boot', 'monotonic', 'tai', 'sw_tai'] as const;

@@ -154,6 +154,13 @@ function ntop(g: ProbeCodegen, e: CallExpr): CgValue {
   return { kind: 'buf', ptr: out, size: INET_SIZE };
 }
 
+function sendSignal(g: ProbeCodegen, e: CallExpr, helper: Helper): undefined {
+  const a = e.args[0];
+  const sig = a.kind === 'String' ? g.b.getInt32(signalNumber(a.value) ?? 0) : g.b.CreateTrunc(g.intValue(a), g.b.getInt32Ty());
+  g.helper(helper, g.i64, [sig]);
+  return undefined;
+}
+
 /** A constant byte array on the stack. */
 function constantBytes(g: ProbeCodegen, bytes: number[], name: string): CgValue {
   const buf = g.stackBuffer(bytes.length, name);
@@ -279,12 +286,8 @@ export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
   kptr: (g, e) => g.expr(e.args[0]),
   uptr: (g, e) => g.expr(e.args[0]),
 
-  signal(g, e) {
-    const a = e.args[0];
-    const sig = a.kind === 'String' ? g.b.getInt32(signalNumber(a.value) ?? 0) : g.b.CreateTrunc(g.intValue(a), g.b.getInt32Ty());
-    g.helper(Helper.send_signal, g.i64, [sig]);
-    return undefined;
-  },
+  signal: (g, e) => sendSignal(g, e, Helper.send_signal),
+  signal_thread: (g, e) => sendSignal(g, e, Helper.send_signal_thread),
   override(g, e) {
     g.helper(Helper.override_return, g.i64, [g.ctxArg, g.intValue(e.args[0])]);
     return undefined;

@@ -17,6 +17,7 @@ export enum Helper {
   override_return = 58,
   get_stack = 67,
   send_signal = 109,
+  send_signal_thread = 117,
   jiffies64 = 118,
   d_path = 147,
   ktime_get_tai_ns = 208,
