@@ -23,12 +23,15 @@ export function checkUnsafe(e: CallExpr, ctx: CallContext): void {
   if (UNSAFE.has(e.name) && !ctx.checker.options.unsafe) ctx.checker.error(`${e.name}() is an unsafe function being used in safe mode`, e.loc);
 }
 
+/** Probe types bpf_send_signal works in (the program runs in the context of the task to signal). */
+const SIGNAL_PROBES = ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'tracepoint', 'rawtracepoint', 'profile', 'fentry', 'fexit'];
+
 /** Probe types each restricted function works in (bpftrace 0.17's check_available, HEAD names for trampolines). */
 const AVAILABLE: Record<string, string[]> = {
   reg: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint', 'asyncwatchpoint'],
   uaddr: ['uprobe', 'uretprobe', 'usdt'],
-  signal: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'tracepoint', 'rawtracepoint', 'profile', 'fentry', 'fexit'],
-  signal_thread: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'tracepoint', 'rawtracepoint', 'profile', 'fentry', 'fexit'],
+  signal: SIGNAL_PROBES,
+  signal_thread: SIGNAL_PROBES,
 };
 
 function checkAvailable(e: CallExpr, scope: Scope, ctx: CallContext): void {
