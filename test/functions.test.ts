@@ -119,7 +119,7 @@ const JSON_CASES: Case[] = [
   {
     name: 'JSON: cat and system records',
     args: ['-f', 'json', '--unsafe'],
-    script: 'BEGIN { cat("/etc/hostname"); system("echo hi %d", 42); exit(); }',
+    script: 'BEGIN { cat("/etc/hostname"); system("echo hi %d", 42); system("true"); cat("/nonexist"); cat("/tmp"); exit(); }',
   },
 ];
 
@@ -129,6 +129,7 @@ const DIAGNOSTICS: Case[] = [
   { name: 'cat() format with too few arguments', script: 'BEGIN { cat("%d %d", 1); }' },
   { name: 'cat() format with too many arguments', script: 'BEGIN { cat("/etc/hostname", 1); }' },
   { name: 'cat() of a missing file: error on stderr, run continues', script: 'BEGIN { cat("/nonexist/%d", 5); printf("after\\n"); exit(); }' },
+  { name: 'cat() of a directory: error on stderr, run continues', script: 'BEGIN { cat("/tmp"); printf("after\\n"); exit(); }' },
   { name: 'system() without --unsafe', script: 'BEGIN { system("echo hi"); exit(); }' },
   { name: 'system() of an integer without --unsafe', script: 'BEGIN { system(1); }' },
   { name: 'signal() in BEGIN', script: 'BEGIN { signal("KILL"); }' },
