@@ -508,6 +508,21 @@ describe('builtins without an oracle here', () => {
     }
   });
 
+  it('scripts with cgroupid() (resolved at compile time) are not put in the compile cache', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-cache-'));
+    try {
+      const env = { TSTRACE_CACHE_DIR: dir, TSTRACE_NO_CACHE: undefined };
+      const files = () => fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, String(f))).isFile());
+      const withId = await runTracer('tstrace', ['-e', 'BEGIN { printf("%d\\n", cgroupid("/sys/fs/cgroup/unified")); exit(); }'], { notify: false, env });
+      expect(withId.stdout).toBe('Attaching 1 probe...\n1\n\n\n');
+      expect(files()).toEqual([]);
+      await runTracer('tstrace', ['-e', 'BEGIN { printf("%d\\n", 1); exit(); }'], { notify: false, env });
+      expect(files().length).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('has_key() on a scalar map is HEAD\'s error', async () => {
     const ts = await runTracer('tstrace', ['-e', 'BEGIN { @s = 1; $x = has_key(@s, 1); }'], { notify: false });
     expect(ts.stderr).toBe('stdin:1:30-32: ERROR: call to has_key() expects a map with explicit keys (non-scalar map)\n' +
