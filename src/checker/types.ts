@@ -8,7 +8,10 @@ export type AddrSpace = 'kernel' | 'user' | 'none';
 export interface StructField {
   name: string;
   type: Type;
+  /** Byte offset in the struct; for a bitfield, of the bytes holding it. */
   offset: number;
+  /** A bitfield: `bits` wide, starting `shift` bits into the bytes at `offset`. */
+  bitfield?: { shift: number; bits: number };
 }
 
 export type AggKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
@@ -20,9 +23,14 @@ export type Type =
   | { kind: 'string'; size: number }
   | { kind: 'tuple'; elems: Type[] }
   | { kind: 'pointer'; to: Type; addrSpace: AddrSpace }
-  | { kind: 'struct'; name: string; size: number; fields: StructField[]; isCtx?: boolean }
+  /**
+   * A record. `lazy`: the fields are not listed here (kernel BTF types and the
+   * script's C definitions are large and cyclic); src/ctypes `TypeRegistry`
+   * resolves them by `name`, or by `btfId` for anonymous BTF records.
+   */
+  | { kind: 'struct'; name: string; size: number; fields: StructField[]; isCtx?: boolean; lazy?: boolean; btfId?: number }
   | { kind: 'array'; elem: Type; length: number }
-  | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint } }
+  | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint }; histBits?: number }
   /** Values resolved to text in user space: `probe`, `username`, … */
   | { kind: 'text'; what: 'probe' | 'username' | 'ksym' | 'usym' | 'timestamp' | 'strerror' | 'macaddr' | 'cgroup_path'; /** strftime() format */ format?: string }
   /** buf(): a u64 length, then `size` bytes (only the first `length` are the value). */
@@ -82,7 +90,7 @@ export function sameType(a: Type, b: Type): boolean {
     case 'string': return true; // capacities may differ; the larger wins
     case 'tuple': return b.kind === 'tuple' && a.elems.length === b.elems.length && a.elems.every((e, i) => sameType(e, b.elems[i]));
     case 'pointer': return b.kind === 'pointer' && sameType(a.to, b.to);
-    case 'struct': return b.kind === 'struct' && a.name === b.name;
+    case 'struct': return b.kind === 'struct' && a.name === b.name && a.btfId === b.btfId;
     case 'array': return b.kind === 'array' && a.length === b.length && sameType(a.elem, b.elem);
     case 'agg': return b.kind === 'agg' && a.agg === b.agg;
     case 'text': return b.kind === 'text' && a.what === b.what && a.format === b.format;
@@ -109,6 +117,18 @@ export function storageSize(t: Type): number {
     case 'buffer': return 8 + t.size;
     case 'inet': return INET_SIZE;
     case 'none': return 0;
+  }
+}
+
+/** Size in bytes of a value of type `t` in kernel or user memory (C layout). */
+export function memorySize(t: Type): number {
+  switch (t.kind) {
+    case 'int': return t.bits / 8;
+    case 'bool': return 1;
+    case 'string': return t.size;
+    case 'array': return t.length * memorySize(t.elem);
+    case 'struct': return t.size;
+    default: return 8;
   }
 }
 

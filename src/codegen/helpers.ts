@@ -32,4 +32,5 @@ export enum Helper {
   ringbuf_reserve = 131,
   ringbuf_submit = 132,
   ringbuf_discard = 133,
+  get_func_ip = 173,
 }
