@@ -87,6 +87,10 @@ const BEGIN_CASES: Case[] = [
     script: 'BEGIN { $x = kptr(1); $y = uptr(2); printf("%d %d %d %s %d\\n", $x, $y, numaid, username, elapsed < 1000000000); print(kptr(3)); exit(); }',
   },
   {
+    name: 'curtask is a struct task_struct * (BTF): fields read through it',
+    script: 'BEGIN { printf("%d %d %d %d\\n", curtask->pid == (int32)pid, curtask->tgid == (int32)pid, curtask->real_parent->tgid > 0, curtask != 0); exit(); }',
+  },
+  {
     name: 'printf: every 0.17 conversion with widths (spec §10)',
     script:
       'BEGIN { printf("[%d][%5d][%-5d|][%05d][%x][%X][%o][%u][%c][%s][%10s][%-10s|][%.2s][%p]\\n", 42, 42, 42, 42, 255, 255, 8, -1, 65, "str", "right", "left", "abcdef", 4096); ' +

@@ -13,6 +13,7 @@ import { ElfFile, type ElfSymbol } from '../probes/elf';
 import type { Scope } from './index';
 import { signalNumber } from './signals';
 import { builtinType } from './builtins';
+import type { TypeRegistry } from '../ctypes/registry';
 import { NONE, Type, UINT64, int, str, typeName } from './types';
 
 /** Functions that need --unsafe, as in bpftrace. */
@@ -436,6 +437,12 @@ function signalRule(e: CallExpr, scope: Scope, ctx: CallContext): Type {
     ctx.checker.error('signal only accepts string literals or integers', e.loc);
   }
   return NONE;
+}
+
+/** `curtask` as 0.17 types it, `struct task_struct *` (kernel), when the kernel's BTF has the struct. */
+export function curtaskType(types: TypeRegistry): Type | undefined {
+  const task = types.resolve('struct task_struct');
+  return task ? { kind: 'pointer', to: task, addrSpace: 'kernel' } : undefined;
 }
 
 /** HEAD's nsecs(CLOCK): which clock; plain `nsecs` is `boot`. */

@@ -12,7 +12,7 @@ import { Diagnostic, DiagnosticBag } from '../diagnostics';
 import { matchAttachPoint, MissingTargetError, ProbeError, ProbeMatch } from '../probes';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
-import { positionalStr } from './functions';
+import { curtaskType, positionalStr } from './functions';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
 import { suggest } from './suggest';
 import { TypeRegistry } from '../ctypes/registry';
@@ -332,6 +332,7 @@ class Checker {
           this.error(t.error, e.loc);
           return NONE;
         }
+        if (e.name === 'curtask') return curtaskType(this.types) ?? t;
         return t;
       }
       case 'Param': {
