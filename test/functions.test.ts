@@ -483,6 +483,10 @@ describe('builtins without an oracle here', () => {
     const dry = await runTracer('tstrace', ['--dry-run', '-e', script], { notify: false });
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
+    // A struct path value (not a pointer) is passed by its kernel address.
+    const byValue = await runTracer('tstrace', ['--dry-run', '-e', 'fentry:vfs_read { printf("%s\\n", path(args->file->f_path)); exit(); }'], { notify: false });
+    expect(byValue.stderr).toBe('');
+    expect(byValue.code).toBe(0);
     const ts = await runTracer('tstrace', ['-e', script], { notify: false });
     expect(ts.code).not.toBe(0);
     expect(ts.stderr.trim().split('\n')).toHaveLength(1);

@@ -7,6 +7,7 @@ import { INET_SIZE, type Type } from '../checker/types';
 import { AF_INET, AF_INET6 } from '../output/inet';
 import { PT_REGS_OFFSETS } from '../probes/regs';
 import { CodegenError } from './errors';
+import { memoryAddress } from './memory';
 import { Helper } from './helpers';
 import type { CgValue, ProbeCodegen } from './irgen';
 
@@ -302,10 +303,12 @@ export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
   path(g, e) {
     const t = e.type!;
     const size = t.kind === 'string' ? t.size : 64;
-    const v = g.expr(e.args[0]);
-    if (v.kind !== 'int') throw new CodegenError('path() of a struct value is not supported yet: pass a pointer (e.g. &args->file->f_path)', e.loc);
+    // A `struct path` value (args->file->f_path) is passed by its kernel address, a pointer as is.
+    const arg = e.args[0];
+    const addr = arg.type?.kind === 'struct' ? memoryAddress(g, arg) : g.intValue(arg);
+    if (!addr) throw new CodegenError('path() needs a struct path in kernel memory (e.g. args->file->f_path) or a pointer to one', e.loc);
     const out = g.stackBuffer(size, 'path');
-    g.helper(Helper.d_path, g.i64, [g.b.CreateIntToPtr(v.v, g.i8p), out, g.b.getInt32(size)]);
+    g.helper(Helper.d_path, g.i64, [g.b.CreateIntToPtr(addr, g.i8p), out, g.b.getInt32(size)]);
     return { kind: 'buf', ptr: out, size };
   },
   has_key(g, e) {
