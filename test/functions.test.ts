@@ -453,6 +453,16 @@ describe('system(), cgroupid(), has_key(), strncmp() against a workload', () => 
     }
   }, 180_000);
 
+  it('kptr()/uptr() choose the address space str() reads: same as bpftrace', async () => {
+    const name = path.basename(getpidWork);
+    const script = `tracepoint:syscalls:sys_enter_openat /comm == "${name}"/ { printf("[%s] [%s] [%s]\\n", str(args->filename), str(uptr(args->filename)), str(kptr(args->filename))); exit(); }`;
+    const ts = await withWorkload('tstrace', ['-e', script], getpidWork, ['open', '/etc/hostname', '1'], true);
+    // A user pointer read as kernel memory fails: an empty string, in both.
+    expect(ts.run.stdout).toBe('Attaching 1 probe...\n[/etc/hostname] [/etc/hostname] []\n\n\n');
+    const bt = await withWorkload('bpftrace', ['-e', script], getpidWork, ['open', '/etc/hostname', '1'], true);
+    expect(ts.run.stdout).toBe(bt.run.stdout);
+  });
+
   it('has_key() (HEAD) sees keys written before, strncmp()/strcontains() filter on comm', async () => {
     const name = path.basename(getpidWork);
     const script =
