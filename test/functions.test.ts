@@ -7,6 +7,8 @@
 //   * JSON strerror() values: 0.17 leaves them unquoted (invalid JSON),
 //     tstrace quotes them (compat.md, "JSON strerror() values").
 import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,18 +20,24 @@ interface Case {
   name: string;
   script: string;
   args?: string[];
+  /** Positional parameters, after the script. */
+  params?: string[];
   /** Rewrites bpftrace's stdout for a divergence listed in docs/compat.md. */
   oracleFixup?: (s: string) => string;
 }
 
 async function compareBegin(c: Case): Promise<void> {
-  const argv = [...(c.args ?? []), '-e', c.script];
+  const argv = [...(c.args ?? []), '-e', c.script, ...(c.params ?? [])];
   const bt = await runTracer('bpftrace', argv, { notify: false, timeoutMs: 30_000 });
   const ts = await runTracer('tstrace', argv, { notify: false, timeoutMs: 30_000 });
   expect(bt.code, `bpftrace rejected the script: ${stripMemlockWarning(bt.stderr)}`).toBe(0);
   expect(bt.stdout.length).toBeGreaterThan(0);
   expect(ts.stdout, `tstrace stderr: ${ts.stderr}`).toBe(c.oracleFixup ? c.oracleFixup(bt.stdout) : bt.stdout);
   expect(ts.code).toBe(bt.code);
+  if (c.args?.includes('json')) {
+    // Every non-empty line is one JSON record.
+    for (const line of ts.stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
+  }
 }
 
 const BEGIN_CASES: Case[] = [
@@ -75,8 +83,12 @@ const BEGIN_CASES: Case[] = [
     script: 'BEGIN { printf("before\\n"); system("echo hi %d; printf x", 42); printf("|after\\n"); system("exit 3"); exit(); }',
   },
   {
-    name: 'kptr/uptr keep integer values; numaid',
-    script: 'BEGIN { $x = kptr(1); $y = uptr(2); printf("%d %d %d\\n", $x, $y, numaid); print(kptr(3)); exit(); }',
+    name: 'kptr/uptr keep integer values; numaid, username, elapsed',
+    script: 'BEGIN { $x = kptr(1); $y = uptr(2); printf("%d %d %d %s %d\\n", $x, $y, numaid, username, elapsed < 1000000000); print(kptr(3)); exit(); }',
+  },
+  {
+    name: 'curtask is a struct task_struct * (BTF): fields read through it',
+    script: 'BEGIN { printf("%d %d %d %d\\n", curtask->pid == (int32)pid, curtask->tgid == (int32)pid, curtask->real_parent->tgid > 0, curtask != 0); exit(); }',
   },
   {
     name: 'printf: every 0.17 conversion with widths (spec §10)',
@@ -94,8 +106,9 @@ const BEGIN_CASES: Case[] = [
     script: 'BEGIN { print(123); print(-5); print("abc"); print((1, "a", -2)); $t = (1, (2, "x")); print($t); print(pid > 0); exit(); }',
   },
   {
-    name: 'positional parameter count $#',
-    script: 'BEGIN { printf("%d\\n", $#); exit(); }',
+    name: 'positional parameters: $#, str($1), str($1 + K), str(K + $1), str($1, n), a missing $3',
+    params: ['hello', '1'],
+    script: 'BEGIN { printf("%d|%s|%s|%s|%s|%s|%s|%d\\n", $#, str($1), str($1 + 1), str(2 + $1), str($1 + 2, 2), str($1, 0), str($3), $2); exit(); }',
   },
 ];
 
@@ -110,7 +123,7 @@ const JSON_CASES: Case[] = [
   {
     name: 'JSON: cat and system records',
     args: ['-f', 'json', '--unsafe'],
-    script: 'BEGIN { cat("/etc/hostname"); system("echo hi %d", 42); exit(); }',
+    script: 'BEGIN { cat("/etc/hostname"); system("echo hi %d", 42); system("true"); cat("/nonexist"); cat("/tmp"); exit(); }',
   },
 ];
 
@@ -120,6 +133,7 @@ const DIAGNOSTICS: Case[] = [
   { name: 'cat() format with too few arguments', script: 'BEGIN { cat("%d %d", 1); }' },
   { name: 'cat() format with too many arguments', script: 'BEGIN { cat("/etc/hostname", 1); }' },
   { name: 'cat() of a missing file: error on stderr, run continues', script: 'BEGIN { cat("/nonexist/%d", 5); printf("after\\n"); exit(); }' },
+  { name: 'cat() of a directory: error on stderr, run continues', script: 'BEGIN { cat("/tmp"); printf("after\\n"); exit(); }' },
   { name: 'system() without --unsafe', script: 'BEGIN { system("echo hi"); exit(); }' },
   { name: 'system() of an integer without --unsafe', script: 'BEGIN { system(1); }' },
   { name: 'signal() in BEGIN', script: 'BEGIN { signal("KILL"); }' },
@@ -167,6 +181,32 @@ const DIAGNOSTICS: Case[] = [
   { name: 'sarg0 in a tracepoint', script: 'tracepoint:syscalls:sys_enter_nanosleep { $x = sarg0; }' },
   { name: 'str() with three arguments', script: 'BEGIN { $x = str(1, 2, 3); }' },
   { name: 'join() with three arguments', script: 'BEGIN { join(1, 2, 3); }' },
+  { name: 'kstack() limit above 1024', script: 'BEGIN { $x = kstack(2000); }' },
+  { name: 'ustack(perf, N) limit above 1024', script: 'BEGIN { $x = ustack(perf, 2000); }' },
+  { name: 'str($1 + K) beyond the parameter', script: 'BEGIN { printf("%s\\n", str($1 + 6)); exit(); }' },
+  { name: 'print() in a while loop warns (not in unroll)', script: 'BEGIN { $i = 0; while ($i < 2) { print(1); $i++; } @a = 1; unroll(2) { print(@a); } exit(); }' },
+  { name: 'printf() assigned to a variable', script: 'BEGIN { $x = printf("a"); }' },
+  { name: 'cat() assigned to a variable', script: 'BEGIN { $x = cat("a"); }' },
+  { name: 'exit() assigned to a variable', script: 'BEGIN { $x = exit(); }' },
+  { name: 'print() assigned to a variable', script: 'BEGIN { $x = print(1); }' },
+  { name: 'time() assigned to a variable', script: 'BEGIN { $x = time(); }' },
+  { name: 'clear() assigned to a variable', script: 'BEGIN { $x = clear(@a); @a = 1; }' },
+  { name: 'signal() assigned to a variable', script: 'BEGIN { $x = signal(1); }' },
+  { name: 'system() assigned to a map', script: 'BEGIN { @x = system("a"); }' },
+  { name: 'delete() assigned to a variable', script: 'BEGIN { @a[1] = 1; $x = delete(@a[1]); }' },
+  { name: 'arg0 in BEGIN', script: 'BEGIN { $x = arg0; }' },
+  { name: 'arg0 in a tracepoint', script: 'tracepoint:syscalls:sys_enter_read { $x = arg0; }' },
+  { name: 'arg9 in a uprobe', script: 'uprobe:/bin/bash:readline { $x = arg9; }' },
+  { name: 'arg0 in a uretprobe', script: 'uretprobe:/bin/bash:readline { $x = arg0; }' },
+  { name: 'retval in a tracepoint', script: 'tracepoint:syscalls:sys_enter_read { $x = retval; }' },
+  { name: 'args in BEGIN', script: 'BEGIN { $x = args; }' },
+  { name: 'ctx in a tracepoint', script: 'tracepoint:syscalls:sys_enter_read { $x = ctx; }' },
+  { name: 'ctx in BEGIN', script: 'BEGIN { $x = ctx; }' },
+  { name: 'uaddr() in BEGIN', script: 'BEGIN { $x = uaddr("x"); }' },
+  { name: 'uaddr() of an invalid symbol name', script: 'uprobe:/bin/bash:readline { $x = uaddr("x y"); }' },
+  { name: 'uaddr() of a missing symbol', script: 'uprobe:/bin/bash:readline { $x = uaddr("nosuchsym"); }' },
+  { name: 'debugf(): warning; more than three conversions', script: 'BEGIN { debugf("%d %d %d %d", 1, 2, 3, 4); exit(); }' },
+  { name: 'debugf(): warning only', script: 'BEGIN { debugf("x %d\\n", 1); exit(); }' },
 ];
 
 /** A workload with functions to probe: eight arguments (two on the stack), a MAC address, a string. */
@@ -278,6 +318,12 @@ describe('uprobe functions against a workload', () => {
     expect(ts.run.stdout).toBe(bt.run.stdout);
   });
 
+  it('usermode (HEAD) is 1 in a uprobe; ncpus (HEAD) is the number of online CPUs', async () => {
+    const script = `uprobe:${fnwork}:eight { printf("%d %d\\n", usermode, ncpus); exit(); }`;
+    const ts = await withWorkload('tstrace', ['-e', script], fnwork, [], true);
+    expect(ts.run.stdout).toBe(`Attaching 1 probe...\n1 ${os.cpus().length}\n\n\n`);
+  });
+
   it('reg("ip") is the function entry and reg("sp") is 8 mod 16 there (x86_64 ABI)', async () => {
     // The page offset of a function survives ASLR: compare it with the ELF symbol value.
     const nm = execFileSync('nm', [fnwork], { encoding: 'utf8' });
@@ -288,11 +334,81 @@ describe('uprobe functions against a workload', () => {
   });
 });
 
+/** Globals for uaddr(), in a non-PIE binary (0.17 does not relocate uaddr() for PIE). */
+const UADDR_C = `
+#include <stdio.h>
+#include <unistd.h>
+int counter = 0x11223344;
+char greeting[16] = "hi uaddr";
+__attribute__((noinline)) void tick(void) { __asm__ volatile("" ::: "memory"); counter++; }
+int main(void) {
+  char c;
+  printf("ready\\n");
+  fflush(stdout);
+  if (read(0, &c, 1) != 1) return 3;
+  tick();
+  return 0;
+}
+`;
+
+describe('uaddr() and debugf() against a workload', () => {
+  it('uaddr() is the ELF symbol address; str()/buf() read the globals; same as bpftrace', async () => {
+    const bin = path.join(path.dirname(fnwork), uniqueComm('uaw'));
+    fs.writeFileSync(`${bin}.c`, UADDR_C);
+    execFileSync('cc', ['-O2', '-no-pie', '-o', bin, `${bin}.c`]);
+    const nm = execFileSync('nm', [bin], { encoding: 'utf8' });
+    const addr = (sym: string) => BigInt('0x' + new RegExp(`^([0-9a-f]+) D ${sym}$`, 'm').exec(nm)![1]).toString(16);
+    const script = `uprobe:${bin}:tick { printf("%lx %lx %s %rx\\n", uaddr("counter"), uaddr("greeting"), str(uaddr("greeting")), buf(uaddr("counter"), 4)); exit(); }`;
+    const ts = await withWorkload('tstrace', ['-e', script], bin, [], true);
+    expect(ts.run.stdout).toBe(`Attaching 1 probe...\n${addr('counter')} ${addr('greeting')} hi uaddr \\x44\\x33\\x22\\x11\n\n\n`);
+    const bt = await withWorkload('bpftrace', ['-e', script], bin, [], true);
+    expect(ts.run.stdout).toBe(bt.run.stdout);
+  });
+
+  it('debugf() writes to the kernel trace buffer through bpf_trace_printk', async () => {
+    const marker = uniqueComm('dbg');
+    const name = path.basename(getpidWork);
+    const script = `tracepoint:syscalls:sys_enter_getpid /comm == "${name}"/ { debugf("${marker} %d %s\\n", 42, comm); exit(); }`;
+    const ts = await withWorkload('tstrace', ['-e', script], getpidWork, ['getpid', '1'], true);
+    expect(ts.run.code).toBe(0);
+    const trace = fs.readFileSync('/sys/kernel/tracing/trace', 'utf8');
+    expect(trace).toContain(`bpf_trace_printk: ${marker} 42 ${name}`);
+  });
+});
+
+/** One TCP connection over 127.0.0.1 to `port`, made and closed in this process. */
+async function connectOnce(port: number): Promise<void> {
+  const server = net.createServer((sock) => sock.destroy());
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const c = net.connect(port, '127.0.0.1', () => {
+      c.end();
+      resolve();
+    });
+    c.on('error', reject);
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+describe('ntop() of tracepoint address arrays (u8[4], u8[16])', () => {
+  it('sock:inet_sock_set_state of a loopback connection: same as bpftrace, and the known addresses', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const script =
+      `tracepoint:sock:inet_sock_set_state /args->dport == ${port} && args->newstate == 1/ { ` +
+      'printf("%s %s %s %d\\n", ntop(args->saddr), ntop(args->daddr), ntop(args->saddr_v6), args->family); @[ntop(args->daddr), args->dport] = count(); exit(); }';
+    const run = (tracer: 'tstrace' | 'bpftrace') => runTracer(tracer, ['-e', script], { timeoutMs: 60_000, onAttached: () => connectOnce(port) });
+    const ts = await run('tstrace');
+    expect(ts.stdout).toBe(`Attaching 1 probe...\n127.0.0.1 127.0.0.1 ::ffff:127.0.0.1 2\n\n\n@[127.0.0.1, ${port}]: 1\n`);
+    const bt = await run('bpftrace');
+    expect(ts.stdout).toBe(bt.stdout);
+  });
+});
+
 describe('signal() (--unsafe) delivers the signal to the probed task', () => {
-  for (const [sig, spelled] of [[10, '"usr1"'], [12, '12'], [10, '"SIGUSR1"']] as const) {
-    it(`signal(${spelled})`, async () => {
+  for (const [sig, fn, spelled] of [[10, 'signal', '"usr1"'], [12, 'signal', '12'], [10, 'signal', '"SIGUSR1"'], [12, 'signal_thread', '"USR2"']] as const) {
+    it(`${fn}(${spelled})`, async () => {
       const name = path.basename(sigwork);
-      const script = `tracepoint:syscalls:sys_enter_clock_nanosleep /comm == "${name}"/ { signal(${spelled}); }`;
+      const script = `tracepoint:syscalls:sys_enter_clock_nanosleep /comm == "${name}"/ { ${fn}(${spelled}); }`;
       const ts = await withWorkload('tstrace', ['--unsafe', '-e', script], sigwork);
       // The tracer keeps running until the workload has exited; stop it.
       expect(ts.work).not.toBeInstanceOf(Error);
@@ -337,6 +453,16 @@ describe('system(), cgroupid(), has_key(), strncmp() against a workload', () => 
     }
   }, 180_000);
 
+  it('kptr()/uptr() choose the address space str() reads: same as bpftrace', async () => {
+    const name = path.basename(getpidWork);
+    const script = `tracepoint:syscalls:sys_enter_openat /comm == "${name}"/ { printf("[%s] [%s] [%s]\\n", str(args->filename), str(uptr(args->filename)), str(kptr(args->filename))); exit(); }`;
+    const ts = await withWorkload('tstrace', ['-e', script], getpidWork, ['open', '/etc/hostname', '1'], true);
+    // A user pointer read as kernel memory fails: an empty string, in both.
+    expect(ts.run.stdout).toBe('Attaching 1 probe...\n[/etc/hostname] [/etc/hostname] []\n\n\n');
+    const bt = await withWorkload('bpftrace', ['-e', script], getpidWork, ['open', '/etc/hostname', '1'], true);
+    expect(ts.run.stdout).toBe(bt.run.stdout);
+  });
+
   it('has_key() (HEAD) sees keys written before, strncmp()/strcontains() filter on comm', async () => {
     const name = path.basename(getpidWork);
     const script =
@@ -367,6 +493,10 @@ describe('builtins without an oracle here', () => {
     const dry = await runTracer('tstrace', ['--dry-run', '-e', script], { notify: false });
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
+    // A struct path value (not a pointer) is passed by its kernel address.
+    const byValue = await runTracer('tstrace', ['--dry-run', '-e', 'fentry:vfs_read { printf("%s\\n", path(args->file->f_path)); exit(); }'], { notify: false });
+    expect(byValue.stderr).toBe('');
+    expect(byValue.code).toBe(0);
     const ts = await runTracer('tstrace', ['-e', script], { notify: false });
     expect(ts.code).not.toBe(0);
     expect(ts.stderr.trim().split('\n')).toHaveLength(1);
@@ -381,6 +511,34 @@ describe('builtins without an oracle here', () => {
     const safe = await runTracer('tstrace', ['--dry-run', '-e', script], { notify: false });
     expect(safe.stderr).toContain('override() is an unsafe function being used in safe mode');
     expect(safe.code).toBe(1);
+  });
+
+  it('len(kstack) and len(ustack) (HEAD) count the frames kstack and ustack print', async () => {
+    const script = 'profile:hz:199 { @n++; printf("k%d u%d|%s|%s#\\n", len(kstack), len(ustack), kstack, ustack); if (@n == 20) { exit(); } }';
+    const ts = await runTracer('tstrace', ['-e', script], { notify: false, timeoutMs: 60_000 });
+    const events = ts.stdout.split('#\n').slice(0, -1);
+    expect(events.length).toBeGreaterThanOrEqual(20);
+    for (const ev of events) {
+      const m = /k(\d+) u(\d+)\|(.*)\|(.*)$/s.exec(ev.replace(/^Attaching 1 probe\.\.\.\n/, ''))!;
+      const frames = (text: string) => text.split('\n').filter((l) => l.startsWith('        ')).length;
+      expect(Number(m[1])).toBe(frames(m[3]));
+      expect(Number(m[2])).toBe(frames(m[4]));
+    }
+  });
+
+  it('scripts with cgroupid() (resolved at compile time) are not put in the compile cache', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-cache-'));
+    try {
+      const env = { TSTRACE_CACHE_DIR: dir, TSTRACE_NO_CACHE: undefined };
+      const files = () => fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, String(f))).isFile());
+      const withId = await runTracer('tstrace', ['-e', 'BEGIN { printf("%d\\n", cgroupid("/sys/fs/cgroup/unified")); exit(); }'], { notify: false, env });
+      expect(withId.stdout).toBe('Attaching 1 probe...\n1\n\n\n');
+      expect(files()).toEqual([]);
+      await runTracer('tstrace', ['-e', 'BEGIN { printf("%d\\n", 1); exit(); }'], { notify: false, env });
+      expect(files().length).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('has_key() on a scalar map is HEAD\'s error', async () => {

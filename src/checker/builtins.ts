@@ -20,6 +20,7 @@ const BUILTINS: Record<string, Type> = {
   jiffies: UINT64,
   // bpftrace 0.17 types it `struct task_struct *`; a plain address until BTF struct types exist.
   curtask: UINT64,
+  ncpus: UINT64,
   comm: str(16),
   probe: { kind: 'text', what: 'probe' },
   username: { kind: 'text', what: 'username' },
@@ -27,17 +28,29 @@ const BUILTINS: Record<string, Type> = {
   ustack: { kind: 'stack', user: true, mode: 'bpftrace', limit: 127 },
 };
 
-export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval', 'cpid', 'func');
+export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval', 'cpid', 'func', 'ctx', 'usermode');
 
 /** The builtin's type in this probe, or an error message. `hasChild`: a -c command was given. */
 export function builtinType(name: string, match: ProbeMatch, hasChild = false): Type | { error: string } | undefined {
   if (name === 'cpid') return hasChild ? UINT32 : { error: 'cpid cannot be used without child command' };
   if (name === 'args') {
     const t = match.provider.argsType?.(match);
-    if (!t) return { error: `The args builtin can only be used with tracepoint/kfunc/uprobeprobes (${match.provider.name} used here)` };
+    if (!t) return { error: `The args builtin can only be used with tracepoint/kfunc/uprobeprobes (${match.provider.special ? 'special' : match.provider.name} used here)` };
     return t;
   }
   if (name === 'func') return funcType(match);
+  if (name === 'usermode') {
+    // HEAD (0.24+): reads cs from pt_regs, so only where the context starts with pt_regs.
+    const p = match.provider.name;
+    const regs = ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint'];
+    return regs.includes(p) ? UINT64 : { error: `The usermode builtin can not be used with '${match.provider.special ? 'special' : p}' probes` };
+  }
+  if (name === 'ctx') {
+    // The program's context pointer (pt_regs, bpf_perf_event_data, …), as an address.
+    if (match.provider.name === 'tracepoint') return { error: 'Use args instead of ctx in tracepoint' };
+    if (match.provider.special) return { error: 'invalid program type' };
+    return UINT64;
+  }
   const sargN = /^sarg([0-9])$/.exec(name);
   if (sargN) {
     const p = match.provider.name;

@@ -57,3 +57,14 @@ export function printfTypeName(t: Type): string {
     default: return t.kind;
   }
 }
+
+/** Functions without a value (bpftrace 0.17's check_assignment(call, false, false, false)). */
+const STATEMENT_ONLY = new Set(['printf', 'system', 'cat', 'exit', 'print', 'clear', 'zero', 'time', 'signal', 'signal_thread', 'override', 'delete', 'debugf']);
+
+/** `f() should not be used in an assignment or as a map key`, for functions that have no value. */
+export function checkStatementOnly(e: CallExpr, ctx: CallContext): void {
+  if (STATEMENT_ONLY.has(e.name) && !ctx.isStatement) ctx.checker.error(`${e.name}() should not be used in an assignment or as a map key`, e.loc);
+}
+
+/** Statement-only functions whose unsafe/probe-type errors bpftrace reports first. */
+export const CHECKED_AFTER_AVAILABILITY = new Set(['system', 'signal', 'signal_thread', 'override']);

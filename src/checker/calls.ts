@@ -7,7 +7,7 @@ import type { Checker, Scope } from './index';
 import { INT64, NONE, Type, typeName, str } from './types';
 import { suggest } from './suggest';
 import { FUNCTION_RULES, builtinCall, checkUnsafe } from './functions';
-import { argTypes, arity, CallContext, printfKind, printfTypeName, Rule } from './callargs';
+import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
 export { argTypes, arity, printfKind, printfTypeName };
@@ -76,7 +76,8 @@ function stackRule(user: boolean): Rule {
       }
       const n = literalInt(e, i, ctx, 'limit');
       if (n === undefined) return;
-      if (n < 1n || n > 1024n) ctx.checker.error(`${e.name}() limit must be between 1 and 1024 (${n} provided)`, e.loc);
+      if (n > 1024n) ctx.checker.error(`${e.name}([int limit]): limit shouldn't exceed 1024, ${n} given`, e.loc);
+      else if (n < 1n) ctx.checker.error(`${e.name}() limit must be at least 1 (${n} provided)`, e.loc);
       limit = Math.min(Number(n), 127);
       a.type = INT64;
     });
@@ -181,6 +182,10 @@ const RULES: Record<string, Rule> = {
   },
 
   print(e, scope, ctx) {
+    if (scope.loopDepth > 0) {
+      // bpftrace 0.17's wording, typo included.
+      ctx.checker.warning("Due to it's asynchronous nature using 'print()' in a loop can lead to unexpected behavior. The map will likely be updated before the runtime can 'print' it.", e.loc);
+    }
     if (e.args[0]?.kind === 'Map' && e.args[0].keys.length === 0 && ctx.checker.maps.has(e.args[0].name)) {
       if (!wholeMap(e, scope, ctx)) return NONE;
       if (e.args.length > 3) ctx.checker.error(`print() takes up to 3 arguments (${e.args.length} provided)`, e.loc);
@@ -253,6 +258,7 @@ const RULES: Record<string, Rule> = {
   // Unsafe: the formatted text is a shell command / a path (src/runtime/actions.ts).
   system(e, scope, ctx) {
     checkUnsafe(e, ctx);
+    checkStatementOnly(e, ctx);
     return formatCall(e, scope, ctx, 'system');
   },
   cat: (e, scope, ctx) => formatCall(e, scope, ctx, 'cat'),
@@ -323,6 +329,7 @@ export function formatCall(e: CallExpr, scope: Scope, ctx: CallContext, action?:
 export const FUNCTION_NAMES = Object.keys(RULES);
 
 export function checkCall(e: CallExpr, scope: Scope, ctx: CallContext): Type {
+  if (!CHECKED_AFTER_AVAILABILITY.has(e.name)) checkStatementOnly(e, ctx);
   const rule = RULES[e.name];
   if (!rule) {
     const builtin = builtinCall(e, scope, ctx);

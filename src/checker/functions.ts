@@ -4,27 +4,35 @@
 // bpftrace 0.17's (HEAD's for HEAD-only functions). Lowering: src/codegen/functions.ts.
 import * as fs from 'fs';
 import type { CallExpr, Expr, MapExpr } from '../ast/nodes';
+import { spanLoc } from '../ast/nodes';
 import { parseInetAddress } from '../output/inet';
 import { PT_REGS_OFFSETS } from '../probes/regs';
-import { argTypes, arity, CallContext, printfTypeName, Rule } from './callargs';
+import { argTypes, arity, CallContext, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
+import { checkPrintfArgs, isPrintfParseError, parsePrintfFormat } from '../output/printf';
+import { ElfFile, type ElfSymbol } from '../probes/elf';
 import type { Scope } from './index';
 import { signalNumber } from './signals';
 import { builtinType } from './builtins';
+import type { TypeRegistry } from '../ctypes/registry';
 import { NONE, Type, UINT64, int, str, typeName } from './types';
 
 /** Functions that need --unsafe, as in bpftrace. */
-const UNSAFE = new Set(['system', 'signal', 'override']);
+const UNSAFE = new Set(['system', 'signal', 'signal_thread', 'override']);
 
 /** `f() is an unsafe function being used in safe mode`, reported before anything else, as bpftrace does. */
 export function checkUnsafe(e: CallExpr, ctx: CallContext): void {
   if (UNSAFE.has(e.name) && !ctx.checker.options.unsafe) ctx.checker.error(`${e.name}() is an unsafe function being used in safe mode`, e.loc);
 }
 
+/** Probe types bpf_send_signal works in (the program runs in the context of the task to signal). */
+const SIGNAL_PROBES = ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'tracepoint', 'rawtracepoint', 'profile', 'fentry', 'fexit'];
+
 /** Probe types each restricted function works in (bpftrace 0.17's check_available, HEAD names for trampolines). */
 const AVAILABLE: Record<string, string[]> = {
   reg: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint', 'asyncwatchpoint'],
   uaddr: ['uprobe', 'uretprobe', 'usdt'],
-  signal: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'tracepoint', 'rawtracepoint', 'profile', 'fentry', 'fexit'],
+  signal: SIGNAL_PROBES,
+  signal_thread: SIGNAL_PROBES,
 };
 
 function checkAvailable(e: CallExpr, scope: Scope, ctx: CallContext): void {
@@ -100,7 +108,112 @@ function mapArgument(e: CallExpr, ctx: CallContext): Extract<Expr, { kind: 'Map'
 /** has_key(@m, k) → the `@m[k]` it looks up (codegen builds that key). */
 export const hasKeyLookups = new WeakMap<CallExpr, MapExpr>();
 
+/** str() of a positional parameter → its text, known at compile time (codegen emits it as a literal). */
+export const positionalStrTexts = new WeakMap<CallExpr, string>();
+
+/**
+ * str($N), str($N + K), str(K + $N), optionally with a length: the parameter's
+ * text (from the K-th character, at most `length` characters), as 0.17 does.
+ * Returns undefined when the first argument is not a positional parameter form.
+ */
+export function positionalStr(e: CallExpr, scope: Scope, ctx: CallContext): Type | undefined {
+  const a = e.args[0];
+  const isParam = (x: Expr): x is Extract<Expr, { kind: 'Param' }> => x.kind === 'Param';
+  let param: Extract<Expr, { kind: 'Param' }> | undefined;
+  let skip = 0n;
+  if (a && isParam(a)) param = a;
+  else if (a?.kind === 'Binary' && (isParam(a.left) || isParam(a.right))) {
+    param = isParam(a.left) ? a.left : (a.right as Extract<Expr, { kind: 'Param' }>);
+    const other = param === a.left ? a.right : a.left;
+    const text = ctx.checker.options.params[param.index - 1] ?? '';
+    if (a.op !== '+' || other.kind !== 'Int' || other.value > BigInt(text.length) || param.count) {
+      ctx.checker.error(`only addition of a single constant less or equal to the length of $${param.index} (which is ${text.length}) is allowed inside str()`, spanLoc(a.opLoc, a.right.loc));
+      return NONE;
+    }
+    skip = other.value;
+  }
+  if (!param) return undefined;
+  if (param.count) {
+    ctx.checker.error('use $#, not str($#)', e.loc);
+    return NONE;
+  }
+  if (e.args.length > 2) {
+    arity(e, ctx, 1, 2);
+    return NONE;
+  }
+  let text = (ctx.checker.options.params[param.index - 1] ?? '').slice(Number(skip));
+  const len = e.args[1];
+  if (len) {
+    const lt = ctx.checker.expr(len, scope);
+    if (len.kind === 'Int') text = text.slice(0, Number(len.value < 0n ? 0n : len.value));
+    else if (lt.kind !== 'none') ctx.checker.error(`str() expects a integer literal (${printfTypeName(lt)} provided)`, e.loc);
+  }
+  // Like every str(), at most BPFTRACE_STRLEN - 1 characters.
+  text = text.slice(0, Math.max(0, ctx.checker.options.strlen - 1));
+  a.type = str(text.length + 1);
+  positionalStrTexts.set(e, text);
+  return str(text.length + 1);
+}
+
+/** uaddr("sym") → the symbol (of the probe's binary) it names, resolved by the rule. */
+export const uaddrSymbols = new WeakMap<CallExpr, ElfSymbol>();
+
+/** debugf() uses bpf_trace_printk, which takes at most three arguments. */
+const DEBUGF_MAX_ARGS = 3;
+
 export const FUNCTION_RULES: Record<string, Rule> = {
+  uaddr(e, scope, ctx) {
+    const types = argTypes(e, scope, ctx);
+    checkAvailable(e, scope, ctx);
+    if (!arity(e, ctx, 1)) return NONE;
+    const name = stringLiteral(e, 0, types[0], ctx);
+    if (name === undefined) return NONE;
+    const re = '^[a-zA-Z0-9./_-]+$';
+    if (!new RegExp(re).test(name)) {
+      ctx.checker.error(`uaddr() expects a string that is a valid symbol (${re}) as input ("${name}" provided)`, e.loc);
+      return NONE;
+    }
+    const target = String(scope.match.detail.path ?? '');
+    let sym: ElfSymbol | undefined;
+    try {
+      if (target) sym = ElfFile.with(target, (elf) => elf.objects().get(name) ?? elf.functions().get(name));
+    } catch {
+      sym = undefined;
+    }
+    if (!sym || sym.value === 0) {
+      ctx.checker.error(`Could not resolve symbol: ${target}:${name}`, e.loc);
+      return NONE;
+    }
+    uaddrSymbols.set(e, sym);
+    // The pointee is sized by the symbol: 1, 2, 4 bytes, anything else 8.
+    const bits = sym.size === 1 || sym.size === 2 || sym.size === 4 ? sym.size * 8 : 64;
+    return { kind: 'pointer', to: int(bits as 8 | 16 | 32 | 64, true), addrSpace: 'user' };
+  },
+
+  debugf(e, scope, ctx) {
+    ctx.checker.warning('The debugf() builtin is not recommended for production use. For more information see bpf_trace_printk in bpf-helpers(7).', e.loc);
+    const types = argTypes(e, scope, ctx);
+    if (e.args.length === 0) {
+      ctx.checker.error('debugf() requires at least one argument (0 provided)', e.loc);
+      return NONE;
+    }
+    const fmt = e.args[0];
+    if (fmt.kind !== 'String') {
+      if (types[0].kind !== 'none') ctx.checker.error(`debugf() expects a string literal (${printfTypeName(types[0])} provided)`, e.loc);
+      return NONE;
+    }
+    const specs = parsePrintfFormat(fmt.value);
+    if (!isPrintfParseError(specs) && specs.length > DEBUGF_MAX_ARGS) {
+      ctx.checker.error(`debugf: Cannot use more than ${DEBUGF_MAX_ARGS} conversion specifiers`, e.loc);
+      return NONE;
+    }
+    const values = types.slice(1);
+    if (values.some((t) => t.kind === 'none')) return NONE;
+    const msg = checkPrintfArgs(fmt.value, values.map(printfKind), values.map(printfTypeName));
+    if (msg) ctx.checker.error(msg.replace(/^printf: /, 'debugf: '), e.loc);
+    return NONE;
+  },
+
   ntop(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);
     if (!arity(e, ctx, 1, 2)) return NONE;
@@ -235,25 +348,14 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     return { kind: 'text', what: 'cgroup_path', ...(filter !== undefined ? { format: filter } : {}) };
   },
 
-  signal(e, scope, ctx) {
-    checkUnsafe(e, ctx);
-    const types = argTypes(e, scope, ctx);
-    checkAvailable(e, scope, ctx);
-    if (!arity(e, ctx, 1, 1, true)) return NONE;
-    const a = e.args[0];
-    if (a.kind === 'String') {
-      if (signalNumber(a.value) === undefined) ctx.checker.error(`${a.value} is not a valid signal`, e.loc);
-    } else if (a.kind === 'Int') {
-      if (a.value < 1n || a.value > 64n) ctx.checker.error(`${a.value} is not a valid signal, allowed range: [1,64]`, e.loc);
-    } else if (types[0].kind !== 'int') {
-      ctx.checker.error('signal only accepts string literals or integers', e.loc);
-    }
-    return NONE;
-  },
+  signal: signalRule,
+  // HEAD (0.25+): the signal goes to the current thread only (bpf_send_signal_thread).
+  signal_thread: signalRule,
 
   override(e, scope, ctx) {
     checkUnsafe(e, ctx);
     const types = argTypes(e, scope, ctx);
+    checkStatementOnly(e, ctx);
     if (arity(e, ctx, 1, 1, true)) onlyIntegers(e, types[0], ctx);
     if (scope.match.provider.name !== 'kprobe') ctx.checker.error('override can only be used with kprobes.', e.loc);
     return NONE;
@@ -286,6 +388,19 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     return str(ctx.checker.options.strlen);
   },
 
+  len(e, scope, ctx) {
+    // HEAD: len(ustack) / len(kstack) is the number of frames; len(@map) its number of elements.
+    if (!arity(e, ctx, 1)) return UINT64;
+    const a = e.args[0];
+    if (a.kind === 'Map' && a.keys.length === 0) {
+      ctx.checker.error('len() of a map is not supported by tstrace yet (it needs bpf_for_each_map_elem callbacks)', e.loc);
+      return UINT64;
+    }
+    const t = ctx.checker.expr(a, scope);
+    if (t.kind !== 'stack' && t.kind !== 'none') ctx.checker.error(`len() expects a map or stack to be provided (${printfTypeName(t)} provided)`, e.loc);
+    return UINT64;
+  },
+
   has_key(e, scope, ctx) {
     // HEAD (0.22+): has_key(@m, key) → bool, without creating the key.
     if (!arity(e, ctx, 2)) return { kind: 'bool' };
@@ -305,6 +420,30 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     return { kind: 'bool' };
   },
 };
+
+/** signal(SIG) / signal_thread(SIG): a name (`KILL`, `sigusr1`) or a number 1..64. */
+function signalRule(e: CallExpr, scope: Scope, ctx: CallContext): Type {
+  checkUnsafe(e, ctx);
+  const types = argTypes(e, scope, ctx);
+  checkAvailable(e, scope, ctx);
+  checkStatementOnly(e, ctx);
+  if (!arity(e, ctx, 1, 1, true)) return NONE;
+  const a = e.args[0];
+  if (a.kind === 'String') {
+    if (signalNumber(a.value) === undefined) ctx.checker.error(`${a.value} is not a valid signal`, e.loc);
+  } else if (a.kind === 'Int') {
+    if (a.value < 1n || a.value > 64n) ctx.checker.error(`${a.value} is not a valid signal, allowed range: [1,64]`, e.loc);
+  } else if (types[0].kind !== 'int') {
+    ctx.checker.error('signal only accepts string literals or integers', e.loc);
+  }
+  return NONE;
+}
+
+/** `curtask` as 0.17 types it, `struct task_struct *` (kernel), when the kernel's BTF has the struct. */
+export function curtaskType(types: TypeRegistry): Type | undefined {
+  const task = types.resolve('struct task_struct');
+  return task ? { kind: 'pointer', to: task, addrSpace: 'kernel' } : undefined;
+}
 
 /** HEAD's nsecs(CLOCK): which clock; plain `nsecs` is `boot`. */
 export const NSECS_CLOCKS = ['boot', 'monotonic', 'tai', 'sw_tai'] as const;

@@ -12,6 +12,7 @@ import { Diagnostic, DiagnosticBag } from '../diagnostics';
 import { matchAttachPoint, MissingTargetError, ProbeError, ProbeMatch } from '../probes';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
+import { curtaskType, positionalStr } from './functions';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
 import { suggest } from './suggest';
 import { TypeRegistry } from '../ctypes/registry';
@@ -331,6 +332,7 @@ class Checker {
           this.error(t.error, e.loc);
           return NONE;
         }
+        if (e.name === 'curtask') return curtaskType(this.types) ?? t;
         return t;
       }
       case 'Param': {
@@ -507,13 +509,10 @@ class Checker {
     if (e.name === 'delete' || e.name === 'print' || e.name === 'clear' || e.name === 'zero') {
       return checkCall(e, scope, { ...ctx, checker: this });
     }
-    if (e.name === 'str' && e.args[0]?.kind === 'Param') {
-      // str($1) is the parameter's text, known at compile time.
-      const p = e.args[0];
-      const text = p.count ? String(this.options.params.length) : this.options.params[p.index - 1] ?? '';
-      e.args[0].type = str(text.length + 1);
-      if (p.count) this.error('use $#, not str($#)', e.loc);
-      return str(text.length + 1);
+    if (e.name === 'str') {
+      // str($1), str($1 + K): the parameter's text, known at compile time.
+      const t = positionalStr(e, scope, { ...ctx, checker: this });
+      if (t) return t;
     }
     return checkCall(e, scope, { ...ctx, checker: this });
   }

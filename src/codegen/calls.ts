@@ -9,6 +9,7 @@ import { Helper } from './helpers';
 import { EVENT_CLEAR_MAP, EVENT_JOIN, EVENT_TIME, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP, JOIN_ARG_SIZE, JOIN_MAX_ARGS } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
 import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './functions';
+import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
 
 interface MapTarget {
@@ -284,7 +285,8 @@ const LOWERINGS: Record<string, Lowering> = {
     const t = e.type!;
     const size = t.kind === 'string' ? t.size : 64;
     const arg = e.args[0];
-    if (arg.kind === 'Param') return g.expr({ kind: 'String', value: g.paramText(arg), loc: arg.loc, type: strType(size) });
+    const literal = positionalStrTexts.get(e);
+    if (literal !== undefined) return g.expr({ kind: 'String', value: literal, loc: arg.loc, type: strType(size) });
     const src = g.intValue(arg);
     const buf = g.stackBuffer(size, 'str');
     let limit: LLVM.Value = g.b.getInt64(size);

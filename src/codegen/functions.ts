@@ -1,12 +1,13 @@
 // Lowering of the helper functions typed in src/checker/functions.ts.
 import type * as LLVM from 'llvm-bindings';
 import type { CallExpr, Expr } from '../ast/nodes';
-import { cgroupIdOf, hasKeyLookups, ptonBytes } from '../checker/functions';
+import { cgroupIdOf, hasKeyLookups, ptonBytes, uaddrSymbols } from '../checker/functions';
 import { signalNumber } from '../checker/signals';
 import { INET_SIZE, type Type } from '../checker/types';
 import { AF_INET, AF_INET6 } from '../output/inet';
 import { PT_REGS_OFFSETS } from '../probes/regs';
 import { CodegenError } from './errors';
+import { memoryAddress } from './memory';
 import { Helper } from './helpers';
 import type { CgValue, ProbeCodegen } from './irgen';
 
@@ -57,11 +58,12 @@ class Result {
     this.g.b.CreateCondBr(cond, this.bb, next);
     this.g.b.SetInsertPoint(next);
   }
-  /** Continues in the join block; the result value. */
-  finish(): LLVM.Value {
+  /** Continues in the join block; the result value (`extra`: computed values branched in by the caller). */
+  finish(extra: [LLVM.Value, LLVM.BasicBlock][] = []): LLVM.Value {
     this.g.b.SetInsertPoint(this.bb);
-    const phi = this.g.b.CreatePHI(this.g.i64, this.incoming.length);
-    for (const [v, bb] of this.incoming) phi.addIncoming(v, bb);
+    const all = [...this.incoming, ...extra];
+    const phi = this.g.b.CreatePHI(this.g.i64, all.length);
+    for (const [v, bb] of all) phi.addIncoming(v, bb);
     return phi;
   }
 }
@@ -153,6 +155,13 @@ function ntop(g: ProbeCodegen, e: CallExpr): CgValue {
   return { kind: 'buf', ptr: out, size: INET_SIZE };
 }
 
+function sendSignal(g: ProbeCodegen, e: CallExpr, helper: Helper): undefined {
+  const a = e.args[0];
+  const sig = a.kind === 'String' ? g.b.getInt32(signalNumber(a.value) ?? 0) : g.b.CreateTrunc(g.intValue(a), g.b.getInt32Ty());
+  g.helper(helper, g.i64, [sig]);
+  return undefined;
+}
+
 /** A constant byte array on the stack. */
 function constantBytes(g: ProbeCodegen, bytes: number[], name: string): CgValue {
   const buf = g.stackBuffer(bytes.length, name);
@@ -222,7 +231,46 @@ const NSECS_HELPERS: Record<string, Helper> = {
   sw_tai: Helper.ktime_get_tai_ns,
 };
 
+/** debugf(fmt, …): bpf_trace_printk to the kernel's trace buffer; strings are passed by address. */
+function debugf(g: ProbeCodegen, e: CallExpr): undefined {
+  const fmt = asBuf(g, g.expr(e.args[0]), 'debugf format');
+  const args = e.args.slice(1).map((a) => {
+    const v = g.expr(a);
+    return v.kind === 'int' ? v.v : g.b.CreatePtrToInt(v.ptr, g.i64);
+  });
+  g.helper(Helper.trace_printk, g.i64, [fmt.ptr, g.b.getInt32(fmt.size), ...args]);
+  return undefined;
+}
+
+/**
+ * len(ustack|kstack): the frame count from bpf_get_stack. Its buffer (up to
+ * 127 frames = 1016 bytes) can't live on the 512-byte stack, so a ring-buffer
+ * record is reserved as scratch space and discarded.
+ */
+function stackLength(g: ProbeCodegen, e: CallExpr): CgValue {
+  const t = e.args[0].type;
+  const user = t?.kind === 'stack' && t.user;
+  const size = 8 * (t?.kind === 'stack' ? t.limit : 127);
+  const b = g.b;
+  const result = new Result(g, 'len_done');
+  const scratch = g.helper(Helper.ringbuf_reserve, g.i8p, [g.mapRef(g.m.ringbuf), b.getInt64(size), b.getInt64(0)]);
+  result.jumpIf(b.CreateIsNull(scratch), 0, 'len_reserved');
+  const bytes = g.helper(Helper.get_stack, g.i64, [g.ctxArg, scratch, b.getInt32(size), b.getInt64(user ? 256 : 0)]);
+  g.helper(Helper.ringbuf_discard, g.m.llvm.Type.getVoidTy(g.m.ctx), [scratch, b.getInt64(0)]);
+  const frames = b.CreateSelect(b.CreateICmpSGT(bytes, b.getInt64(0)), b.CreateUDiv(bytes, b.getInt64(8)), b.getInt64(0));
+  const after = b.GetInsertBlock()!;
+  b.CreateBr(result.bb);
+  return int(result.finish([[frames, after]]));
+}
+
 export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
+  len: stackLength,
+  debugf,
+  uaddr(g, e) {
+    const sym = uaddrSymbols.get(e);
+    if (!sym) throw new CodegenError('internal: uaddr symbol missing', e.loc);
+    return int(g.const64(BigInt(sym.value)));
+  },
   ntop,
   pton: (g, e) => constantBytes(g, ptonBytes(e), 'pton'),
   macaddr,
@@ -239,12 +287,8 @@ export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
   kptr: (g, e) => g.expr(e.args[0]),
   uptr: (g, e) => g.expr(e.args[0]),
 
-  signal(g, e) {
-    const a = e.args[0];
-    const sig = a.kind === 'String' ? g.b.getInt32(signalNumber(a.value) ?? 0) : g.b.CreateTrunc(g.intValue(a), g.b.getInt32Ty());
-    g.helper(Helper.send_signal, g.i64, [sig]);
-    return undefined;
-  },
+  signal: (g, e) => sendSignal(g, e, Helper.send_signal),
+  signal_thread: (g, e) => sendSignal(g, e, Helper.send_signal_thread),
   override(g, e) {
     g.helper(Helper.override_return, g.i64, [g.ctxArg, g.intValue(e.args[0])]);
     return undefined;
@@ -259,10 +303,12 @@ export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
   path(g, e) {
     const t = e.type!;
     const size = t.kind === 'string' ? t.size : 64;
-    const v = g.expr(e.args[0]);
-    if (v.kind !== 'int') throw new CodegenError('path() of a struct value is not supported yet: pass a pointer (e.g. &args->file->f_path)', e.loc);
+    // A `struct path` value (args->file->f_path) is passed by its kernel address, a pointer as is.
+    const arg = e.args[0];
+    const addr = arg.type?.kind === 'struct' ? memoryAddress(g, arg) : g.intValue(arg);
+    if (!addr) throw new CodegenError('path() needs a struct path in kernel memory (e.g. args->file->f_path) or a pointer to one', e.loc);
     const out = g.stackBuffer(size, 'path');
-    g.helper(Helper.d_path, g.i64, [g.b.CreateIntToPtr(v.v, g.i8p), out, g.b.getInt32(size)]);
+    g.helper(Helper.d_path, g.i64, [g.b.CreateIntToPtr(addr, g.i8p), out, g.b.getInt32(size)]);
     return { kind: 'buf', ptr: out, size };
   },
   has_key(g, e) {

@@ -10,7 +10,7 @@ import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../ch
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import type { Loc } from '../ast/nodes';
 import { emitCall } from './calls';
 import { emitAccess, pointerStride } from './memory';
@@ -853,6 +853,8 @@ export class ProbeCodegen {
       case 'numaid': return int(this.helper(Helper.get_numa_node_id, this.i64, []));
       case 'jiffies': return int(this.helper(Helper.jiffies64, this.i64, []));
       case 'curtask': return int(this.helper(Helper.get_current_task, this.i64, []));
+      // x86_64: the privilege level of the interrupted code is the low 2 bits of cs.
+      case 'usermode': return int(this.boolToI64(b.CreateICmpEQ(b.CreateAnd(b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_OFFSETS.cs)), b.getInt64(3)), b.getInt64(3))));
       case 'probe': return int(b.getInt64(this.m.probeIds.get(this.match.name) ?? 0));
       case 'kstack': case 'ustack': return int(this.stackId(t));
       case 'comm': {
@@ -860,30 +862,17 @@ export class ProbeCodegen {
         this.helper(Helper.get_current_comm, this.i64, [buf, b.getInt64(16)]);
         return { kind: 'buf', ptr: buf, size: 16 };
       }
-      case 'args':
+      case 'args': case 'ctx':
         return int(b.CreatePtrToInt(this.ctxArg, this.i64));
       case 'cpid':
         return int(this.configWord(CONFIG_CPID));
       case 'func': return int(this.funcAddress());
       case 'elapsed': {
-        // Start time lives in the config array map, written by user space before BEGIN.
-        const key = this.stackBuffer(4, 'cfgkey');
-        const cfg = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.config), key]);
         const now = this.helper(Helper.ktime_get_boot_ns, this.i64, []);
-        const found = this.newBlock('cfg_found');
-        const done = this.newBlock('cfg_done');
-        const entry = this.b.GetInsertBlock()!;
-        b.CreateCondBr(b.CreateIsNull(cfg), done, found);
-        b.SetInsertPoint(found);
-        const start = b.CreateLoad(this.i64, this.wordPtr(cfg, CONFIG_START_NS * 8));
-        const elapsed = b.CreateSub(now, start);
-        b.CreateBr(done);
-        b.SetInsertPoint(done);
-        const phi = b.CreatePHI(this.i64, 2);
-        phi.addIncoming(b.getInt64(0), entry);
-        phi.addIncoming(elapsed, found);
-        return int(phi);
+        const start = this.configWord(CONFIG_START_NS);
+        return int(b.CreateSelect(b.CreateICmpEQ(start, b.getInt64(0)), start, b.CreateSub(now, start)));
       }
+      case 'ncpus': return int(this.configWord(CONFIG_NCPUS));
     }
     const sargN = /^sarg([0-9])$/.exec(name);
     if (sargN) {

@@ -57,6 +57,12 @@ function place(g: ProbeCodegen, e: Expr): Place | undefined {
   }
 }
 
+/** The address in kernel/user memory of an access path (`args->file->f_path`), or undefined when it has none. */
+export function memoryAddress(g: ProbeCodegen, e: Expr): LLVM.Value | undefined {
+  const p = place(g, e);
+  return p?.kind === 'mem' ? p.addr : undefined;
+}
+
 /** The place of a record reached with `->` (through a pointer) or `.` (a record value). */
 function recordPlace(g: ProbeCodegen, object: Expr): Place {
   const t = object.type!;

@@ -122,7 +122,9 @@ export const CONFIG_START_NS = 0;
 export const CONFIG_CPID = 1;
 /** The pid of -p/-c: with CodegenOptions.pidFilter, probes other than BEGIN/END fire for it only. */
 export const CONFIG_TARGET_PID = 2;
-export const CONFIG_WORDS = 3;
+/** Online CPUs, for `ncpus`. */
+export const CONFIG_NCPUS = 3;
+export const CONFIG_WORDS = 4;
 
 /** Size of one map key with the given part types (each part 8-aligned). */
 export function keyLayout(keyTypes: Type[]): { size: number; offsets: number[] } {

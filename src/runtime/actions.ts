@@ -17,12 +17,16 @@ export function runSystem(command: string, format: 'text' | 'json'): string {
     // A non-zero exit status still prints what the command wrote.
     out = String((e as { stdout?: string }).stdout ?? '');
   }
-  return format === 'json' ? (out ? jsonMessage('syscall', out) + '\n' : '') : out;
+  // JSON: one record per call, even for a command that printed nothing (as bpftrace).
+  return format === 'json' ? jsonMessage('syscall', out) + '\n' : out;
 }
 
-/** The output of cat(path): up to MAX_CAT_BYTES of the file; an unreadable file is an error on stderr. */
+/**
+ * The output of cat(path): up to MAX_CAT_BYTES of the file. An unreadable
+ * file is an error on stderr (and, in JSON, an empty record, as bpftrace).
+ */
 export function runCat(path: string, format: 'text' | 'json'): string {
-  let data: string;
+  let data = '';
   try {
     const fd = fs.openSync(Buffer.from(path, 'latin1'), 'r');
     try {
@@ -36,7 +40,6 @@ export function runCat(path: string, format: 'text' | 'json'): string {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     process.stderr.write(`ERROR: failed to open file '${path}': ${errnoText(err)}\n`);
-    return '';
   }
   return format === 'json' ? jsonMessage('cat', data) + '\n' : data;
 }

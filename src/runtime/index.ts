@@ -4,7 +4,8 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import * as os from 'os';
 import { providers } from '../probes';
 import { FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
@@ -361,6 +362,7 @@ class Session {
     if (i < 0) return;
     const value = Buffer.alloc(CONFIG_WORDS * 8);
     value.writeBigUInt64LE(native.boottimeNs(), CONFIG_START_NS * 8);
+    value.writeBigUInt64LE(BigInt(os.cpus().length), CONFIG_NCPUS * 8);
     const target = this.options.child?.pid ?? this.options.targetPid;
     if (this.options.child) value.writeBigUInt64LE(BigInt(this.options.child.pid), CONFIG_CPID * 8);
     if (target !== undefined) value.writeBigUInt64LE(BigInt(target), CONFIG_TARGET_PID * 8);
