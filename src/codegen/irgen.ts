@@ -83,13 +83,29 @@ export class ProbeCodegen {
     return this.b.CreateOr(this.b.CreateShl(this.b.getInt64(hi), this.b.getInt64(32)), this.b.getInt64(lo));
   }
 
-  /** An 8-aligned, zeroed stack buffer (allocated in the entry block: BPF can't grow the stack). */
+  /**
+   * An 8-aligned, zeroed stack buffer (allocated in the entry block: BPF can't
+   * grow the stack). It lives until the end of the statement being lowered
+   * (lifetime markers), so LLVM can give later statements the same bytes:
+   * without that, 40 `@m[k] = count()` in one probe overflow BPF's 512 bytes.
+   */
   stackBuffer(size: number, name = 'buf'): LLVM.Value {
     const words = Math.max(1, align8(size) / 8);
     const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name);
-    const ptr = this.b.CreateBitCast(arr, this.i8p);
+    // The pointer is made in the entry block: the end marker may sit where the creating branch has merged.
+    const ptr = this.allocas.CreateBitCast(arr, this.i8p);
+    this.lifetime('start', ptr, words * 8);
+    this.statementTemps.push({ ptr, bytes: words * 8 });
     this.zero(ptr, size);
     return ptr;
+  }
+
+  private readonly statementTemps: { ptr: LLVM.Value; bytes: number }[] = [];
+
+  private lifetime(which: 'start' | 'end', ptr: LLVM.Value, bytes: number): void {
+    const { llvm, module } = this.m;
+    const fn = module.getOrInsertFunction(`llvm.lifetime.${which}.p0i8`, llvm.FunctionType.get(llvm.Type.getVoidTy(this.m.ctx), [this.i64, this.i8p], false));
+    this.b.CreateCall(fn, [this.b.getInt64(bytes), ptr]);
   }
 
   zero(ptr: LLVM.Value, size: number): void {
@@ -180,6 +196,13 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
+    const mark = this.statementTemps.length;
+    this.statementOnly(s);
+    // The statement's temporaries are dead now; nested statements ended theirs already.
+    for (const t of this.statementTemps.splice(mark)) this.lifetime('end', t.ptr, t.bytes);
+  }
+
+  private statementOnly(s: Stmt): void {
     switch (s.kind) {
       case 'ExprStmt':
         this.expr(s.expr);
