@@ -74,6 +74,10 @@ const CASES: Case[] = [
   { name: 'delete(@m[key]) of every value kind; delete of a scalar', script: 'BEGIN { @x[1] = count(); @x[2] = count(); @y[1, 2] = sum(3); @y[2, 2] = sum(4); @z["a"] = 1; @z["b"] = 2; @w = 1; @h[1] = hist(3); @h[2] = hist(3); @m[1] = max(1); @m[2] = max(2); delete(@x[1]); delete(@y[1, 2]); delete(@z["a"]); delete(@w); delete(@h[1]); delete(@m[2]); delete(@z["missing"]); exit(); }' },
   { name: 'clear() of keyed and keyless maps of every kind', script: 'BEGIN { @c = count(); @s = sum(1); @m = max(3); @n = min(4); @a = avg(3); @st = stats(3); @h = hist(3); @l = lhist(3, 0, 10, 1); @k[1] = count(); @v = 5; clear(@c); clear(@s); clear(@m); clear(@n); clear(@a); clear(@st); clear(@h); clear(@l); clear(@k); clear(@v); exit(); }' },
   { name: 'print() of non-map values', script: 'BEGIN { print(123); print(-5); print("abc"); print((1, "a", -2)); print((1, (2, "x"))); $t = (7, "seven"); print($t); $s = "str"; print($s); @m = 4; print(@m); exit(); }' },
+  {
+    name: 'forty keyed aggregations in one probe fit the BPF stack',
+    script: `BEGIN { ${Array.from({ length: 40 }, (_, i) => `@m${i}[${i}, "k"] = sum(${i});`).join(' ')} exit(); }`,
+  },
   // JSON: the same functions, every line parsed.
   { name: 'json: scalar aggregations and keyed maps', json: true, script: 'BEGIN { @a = count(); @b = sum(-3); @c = min(4); @d = max(5); @e = avg(7); @k[1, "x"] = count(); @st["curl"] = stats(2); @st["zsh"] = stats(10); @st["zsh"] = stats(11); @s = stats(2); exit(); }' },
   { name: 'json: hist and lhist, keyed and not', json: true, script: `BEGIN { ${HIST_SAMPLE} @k["bpftrace"] = hist(2); @k["curl"] = hist(-1); @k["curl"] = hist(1025); @l = lhist(2, 0, 100, 10); @l = lhist(50, 0, 100, 10); @l = lhist(1000, 0, 100, 10); @l = lhist(-1, 0, 100, 10); exit(); }` },
