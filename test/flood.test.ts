@@ -138,6 +138,14 @@ describe('full maps', () => {
     expect(r.stdout).toMatch(/^@ok\[1\]: 1$/m);
   });
 
+  it('hist, lhist and ++ inserts report a full map too', async () => {
+    const script = 'BEGIN { $i = 0; while ($i < 5) { @h[$i] = hist($i); @l[$i] = lhist($i, 0, 10, 1); @p[$i]++; $i++; } exit(); }';
+    const r = await runTracer('tstrace', ['-e', script], { notify: false, env: { BPFTRACE_MAP_KEYS_MAX: '2' }, timeoutMs: 30_000 });
+    expect(r.code).toBe(0);
+    const warned = [...r.stderr.matchAll(/^stdin:1:(\d+)-(\d+): WARNING: Map full; can't update element\.$/gm)].map((m) => script.slice(Number(m[1]) - 1, Number(m[2]) - 1));
+    expect(warned).toEqual(['hist($i)', 'lhist($i, 0, 10, 1)', '@p[$i]++']);
+  });
+
   it('a map filled by a tracepoint on every CPU still warns once', async () => {
     const script = `tracepoint:syscalls:sys_enter_getppid /comm == "${comm}"/ { @[nsecs] = count(); @t[nsecs] = nsecs; }`;
     const r = await traceWorkload('tstrace', ['-e', script], bin, ['3000'], { env: { BPFTRACE_MAP_KEYS_MAX: '100' }, timeoutMs: 60_000 });
