@@ -256,6 +256,19 @@ describe('aggregations: exact values (HEAD semantics and syntax)', () => {
     ]);
   });
 
+  it('hist($i, 3) of 0..1023: HEAD\'s bucket layout (upstream tests/runtime/outputs/hist_2args.json)', async () => {
+    const out = await tstraceText('BEGIN { for ($i : 0..1024) { @ = hist($i, 3); } exit(); }', ['-f', 'json']);
+    const rec = parseJsonLines(out).find((r) => (r as { type: string }).type === 'hist') as { data: { '@': unknown } };
+    // 0..15 one value per bucket, then every power of two 2^p (p = 4..9) in 8 buckets of 2^(p-3).
+    const expected: { min: number; max: number; count: number }[] = [];
+    for (let v = 0; v < 16; v++) expected.push({ min: v, max: v, count: 1 });
+    for (let p = 4; p <= 9; p++) {
+      const w = 2 ** (p - 3);
+      for (let j = 0; j < 8; j++) expected.push({ min: 2 ** p + j * w, max: 2 ** p + (j + 1) * w - 1, count: w });
+    }
+    expect(rec.data['@']).toEqual(expected);
+  });
+
   it('hist(x, k) rejects k > 5 and mixed k on one map', async () => {
     const r = await runTracer('tstrace', ['-e', 'BEGIN { @h = hist(1, 6); @g = hist(1); @g = hist(2, 1); }'], { notify: false, timeoutMs: 30_000 });
     expect(r.code).toBe(1);
