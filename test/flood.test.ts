@@ -90,6 +90,18 @@ describe('printf flood', () => {
     expect(a.delivered + a.lost).toBe(a.emitted);
   });
 
+  it('exit() in the middle of a flood stops the run even when its own event does not fit', async () => {
+    // Each hit tries 20 records into a 4 KiB ring before exit(): the exit record is usually lost too.
+    const script = `tracepoint:syscalls:sys_enter_getppid /comm == "${comm}"/ { unroll(20) { printf("e %d\\n", tid); } @hits = count(); if (@n++ == 5000) { exit(); } }`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await traceWorkload('tstrace', ['-e', script], bin, ['200000'], { env: { BPFTRACE_PERF_RB_PAGES: '1' }, stopSignal: null, timeoutMs: 60_000 });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^@hits: \d+$/m);
+      expect(r.stdout).toMatch(/^Lost \d+ events$/m);
+    }
+  });
+
   it('JSON: lost_events records, every line parsed, and the same accounting', async () => {
     const r = await traceWorkload('tstrace', ['-f', 'json', '-e', floodScript()], bin, ['20000'], { env: { BPFTRACE_PERF_RB_PAGES: '1' }, timeoutMs: 120_000 });
     expect(r.stderr).toBe('');
