@@ -3,15 +3,19 @@
 // extended (sign or zero) from its declared width; strings and tuples live in
 // 8-aligned stack buffers and are passed around as i8* pointers.
 import type * as LLVM from 'llvm-bindings';
+import { lowerArgOperand } from './operand';
 import type { Block, CallExpr, Expr, Stmt, MapExpr } from '../ast/nodes';
 import type { CheckedProgram, MapInfo } from '../checker';
 import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../checker/types';
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import type { Loc } from '../ast/nodes';
 import { emitCall } from './calls';
+import { emitAccess, pointerStride } from './memory';
+import { PT_REGS_OFFSETS } from '../probes/regs';
+import type { DebugInfo } from './debuginfo';
 
 type Llvm = typeof LLVM;
 
@@ -42,7 +46,21 @@ export interface ModuleContext {
   /** The stack-trace map of kstack (user=false) or ustack with `limit` frames, created on first use. */
   stackMap(user: boolean, limit: number): MapPlan;
   params: string[];
+  /** Probes (not BEGIN/END) run only in the -p/-c process, as in current bpftrace. */
+  pidFilter?: boolean;
+  /** Source locations for the IR (absent when debug info is off). */
+  debug?: DebugInfo;
+  /** Test-only: leave out one safety step so the verifier rejects the program (test/verifier.test.ts). */
+  unsafe?: UnsafeCodegen;
 }
+
+/**
+ * Deliberately wrong code, to provoke real verifier rejections in tests
+ * (TSTRACE_TEST_UNSAFE_CODEGEN): `no-null-check` reads map values without
+ * testing the lookup result; `no-probe-read` loads through a pointer field
+ * of `args` directly instead of with probe_read_kernel.
+ */
+export type UnsafeCodegen = 'no-null-check' | 'no-probe-read';
 
 export class ProbeCodegen {
   readonly b: LLVM.IRBuilder;
@@ -55,7 +73,9 @@ export class ProbeCodegen {
   private readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
   private readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
 
-  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string) {
+  private readonly scope?: LLVM.DISubprogram;
+
+  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string, loc?: Loc) {
     const { llvm, ctx, module } = m;
     this.b = new llvm.IRBuilder(ctx);
     this.allocas = new llvm.IRBuilder(ctx);
@@ -70,6 +90,27 @@ export class ProbeCodegen {
     const body = llvm.BasicBlock.Create(ctx, 'body', this.fn);
     this.b.SetInsertPoint(body);
     this.bodyBB = body;
+    if (m.debug && loc) {
+      this.scope = m.debug.subprogram(this.fn, name, loc.line);
+      this.currentLoc = loc;
+      this.b.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
+    }
+  }
+  private currentLoc?: Loc;
+
+  /** Runs `emit` with `loc` as the debug location of the instructions it creates. */
+  private at<T>(loc: Loc, emit: () => T): T {
+    const debug = this.m.debug;
+    if (!debug || !this.scope) return emit();
+    const outer = this.currentLoc;
+    this.currentLoc = loc;
+    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc));
+    try {
+      return emit();
+    } finally {
+      this.currentLoc = outer;
+      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer));
+    }
   }
   private readonly bodyBB: LLVM.BasicBlock;
 
@@ -85,27 +126,32 @@ export class ProbeCodegen {
 
   /**
    * An 8-aligned, zeroed stack buffer (allocated in the entry block: BPF can't
-   * grow the stack). It lives until the end of the statement being lowered
-   * (lifetime markers), so LLVM can give later statements the same bytes:
-   * without that, 40 `@m[k] = count()` in one probe overflow BPF's 512 bytes.
+   * grow the stack). Temporaries die with their statement: `stmt` returns the
+   * buffers a statement took to a pool the next statements reuse, so a probe
+   * of many statements (capable.bt's 41 map assignments) fits in 512 bytes.
    */
   stackBuffer(size: number, name = 'buf'): LLVM.Value {
     const words = Math.max(1, align8(size) / 8);
-    const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name);
-    // The pointer is made in the entry block: the end marker may sit where the creating branch has merged.
-    const ptr = this.allocas.CreateBitCast(arr, this.i8p);
-    this.lifetime('start', ptr, words * 8);
-    this.statementTemps.push({ ptr, bytes: words * 8 });
+    let ptr = this.freeBuffers.get(words)?.pop();
+    if (!ptr) {
+      const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name);
+      ptr = this.allocas.CreateBitCast(arr, this.i8p);
+    }
+    this.liveBuffers.push({ words, ptr });
     this.zero(ptr, size);
     return ptr;
   }
 
-  private readonly statementTemps: { ptr: LLVM.Value; bytes: number }[] = [];
+  private readonly freeBuffers = new Map<number, LLVM.Value[]>();
+  private readonly liveBuffers: { words: number; ptr: LLVM.Value }[] = [];
 
-  private lifetime(which: 'start' | 'end', ptr: LLVM.Value, bytes: number): void {
-    const { llvm, module } = this.m;
-    const fn = module.getOrInsertFunction(`llvm.lifetime.${which}.p0i8`, llvm.FunctionType.get(llvm.Type.getVoidTy(this.m.ctx), [this.i64, this.i8p], false));
-    this.b.CreateCall(fn, [this.b.getInt64(bytes), ptr]);
+  /** Returns the buffers taken since `mark` to the pool. */
+  private releaseBuffers(mark: number): void {
+    for (const { words, ptr } of this.liveBuffers.splice(mark)) {
+      let pool = this.freeBuffers.get(words);
+      if (!pool) this.freeBuffers.set(words, (pool = []));
+      pool.push(ptr);
+    }
   }
 
   zero(ptr: LLVM.Value, size: number): void {
@@ -177,8 +223,11 @@ export class ProbeCodegen {
   // ---- probe body ----------------------------------------------------------
 
   generate(predicate: Expr | undefined, body: Block): void {
+    if (this.m.pidFilter && !this.match.provider.special) this.returnUnlessTargetPid();
     if (predicate) {
+      const mark = this.liveBuffers.length;
       const cond = this.intValue(predicate);
+      this.releaseBuffers(mark);
       const pass = this.newBlock('pred_true');
       const fail = this.newBlock('pred_false');
       this.b.CreateCondBr(this.isTrue(cond), pass, fail);
@@ -189,6 +238,7 @@ export class ProbeCodegen {
     this.block(body);
     if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
     this.allocas.CreateBr(this.bodyBB);
+    if (this.scope) this.m.debug!.finishFunction(this.scope);
   }
 
   block(b: Block): void {
@@ -196,13 +246,15 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
-    const mark = this.statementTemps.length;
-    this.statementOnly(s);
-    // The statement's temporaries are dead now; nested statements ended theirs already.
-    for (const t of this.statementTemps.splice(mark)) this.lifetime('end', t.ptr, t.bytes);
+    this.at(s.loc, () => {
+      // No value outlives its statement (variables have their own slots).
+      const mark = this.liveBuffers.length;
+      this.stmtHere(s);
+      this.releaseBuffers(mark);
+    });
   }
 
-  private statementOnly(s: Stmt): void {
+  private stmtHere(s: Stmt): void {
     switch (s.kind) {
       case 'ExprStmt':
         this.expr(s.expr);
@@ -468,7 +520,8 @@ export class ProbeCodegen {
     const t = info.valueType;
     const scalar = t.kind === 'int' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'bool' || t.kind === 'agg' || t.kind === 'stack';
     const result = scalar ? undefined : this.stackBuffer(storageSize(t), 'mapread');
-    this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
+    if (this.m.unsafe === 'no-null-check') this.b.CreateBr(found);
+    else this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
     this.b.SetInsertPoint(found);
     let loaded: LLVM.Value | undefined;
     if (result) this.copy(result, ptr, storageSize(t));
@@ -538,6 +591,10 @@ export class ProbeCodegen {
   }
 
   expr(e: Expr): CgValue {
+    return this.at(e.loc, () => this.exprHere(e));
+  }
+
+  private exprHere(e: Expr): CgValue {
     const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
     switch (e.kind) {
       case 'Int':
@@ -559,6 +616,7 @@ export class ProbeCodegen {
       case 'Param':
         return int(this.const64(e.count ? BigInt(this.m.params.length) : BigInt(/^[0-9]+$/.test(this.paramText(e)) ? this.paramText(e) : '0')));
       case 'Identifier':
+        if (e.value !== undefined) return int(this.const64(e.value));
         return this.builtin(e.name, e.type!);
       case 'Variable': {
         const slot = this.variable(e.slot ?? e.name, e.type!);
@@ -571,6 +629,7 @@ export class ProbeCodegen {
       case 'Binary':
         return this.binary(e);
       case 'Unary': {
+        if (e.op === '*') return emitAccess(this, e);
         const v = this.intValue(e.operand);
         switch (e.op) {
           case '-': return int(this.b.CreateNeg(v));
@@ -626,13 +685,15 @@ export class ProbeCodegen {
       }
       case 'Sizeof':
         return int(this.b.getInt64(e.size ?? 0));
+      case 'Offsetof':
+        return int(this.b.getInt64(e.offset ?? 0));
       case 'Cast': {
         const v = this.intValue(e.expr);
         return int(this.normalize(v, e.type!));
       }
       case 'Index':
         if (e.tupleIndex !== undefined) return this.expr({ kind: 'TupleIndex', object: e.object, index: e.tupleIndex, loc: e.loc, type: e.type });
-        throw new CodegenError('array indexing is not supported yet', e.loc);
+        return emitAccess(this, e);
     }
   }
 
@@ -645,8 +706,13 @@ export class ProbeCodegen {
       const eq = this.stringsEqual(this.expr(e.left), this.expr(e.right));
       return int(this.boolToI64(e.op === '==' ? eq : this.b.CreateNot(eq)));
     }
-    const l = this.intValue(e.left);
-    const r = this.intValue(e.right);
+    let l = this.intValue(e.left);
+    let r = this.intValue(e.right);
+    if ((e.op === '+' || e.op === '-') && (lt.kind === 'pointer') !== (rt.kind === 'pointer')) {
+      // Pointer arithmetic moves by whole elements.
+      if (lt.kind === 'pointer') r = this.b.CreateMul(r, this.b.getInt64(pointerStride(lt)));
+      else l = this.b.CreateMul(l, this.b.getInt64(pointerStride(rt)));
+    }
     const signed = lt.kind === 'int' && rt.kind === 'int' && lt.signed && rt.signed;
     const b = this.b;
     switch (e.op) {
@@ -723,24 +789,38 @@ export class ProbeCodegen {
   }
 
   field(e: Extract<Expr, { kind: 'Field' }>): CgValue {
-    const objType = e.object.type!;
-    const struct = objType.kind === 'struct' ? objType : objType.kind === 'pointer' && objType.to.kind === 'struct' ? objType.to : undefined;
-    if (!struct?.isCtx || e.object.kind !== 'Identifier') throw new CodegenError('field access is only supported on args for now', e.loc);
-    // Each concrete probe of a wildcard has its own record layout.
-    const own = this.match.provider.argsType?.(this.match) ?? struct;
-    const field = own.fields.find((f) => f.name === e.field);
-    if (!field) throw new CodegenError(`Struct/union of type '${own.name}' does not contain a field named '${e.field}'`, e.loc);
-    const t = field.type;
-    if (t.kind === 'int') {
-      const raw = this.b.CreateLoad(this.b.getIntNTy(t.bits), this.wordPtr(this.ctxArg, field.offset, t.bits));
-      return { kind: 'int', v: t.bits === 64 ? raw : t.signed ? this.b.CreateSExt(raw, this.i64) : this.b.CreateZExt(raw, this.i64) };
-    }
-    if (t.kind === 'pointer') return { kind: 'int', v: this.b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, field.offset)) };
-    // Arrays and strings inside the record are copied out with probe_read_kernel.
-    const size = storageSize(t);
-    const buf = this.stackBuffer(size, 'field');
-    this.helper(Helper.probe_read_kernel, this.i64, [buf, this.b.getInt64(size), this.bytePtr(this.ctxArg, field.offset)]);
-    return { kind: 'buf', ptr: buf, size };
+    return emitAccess(this, e);
+  }
+
+  /** The implicit `pid == PID` filter of -p/-c. */
+  private returnUnlessTargetPid(): void {
+    const b = this.b;
+    const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    const pass = this.newBlock('pid_match');
+    const fail = this.newBlock('pid_other');
+    b.CreateCondBr(b.CreateICmpEQ(pid, this.configWord(CONFIG_TARGET_PID)), pass, fail);
+    b.SetInsertPoint(fail);
+    b.CreateRet(b.getInt64(0));
+    b.SetInsertPoint(pass);
+  }
+
+  /** A word of the config map that user space wrote before BEGIN (0 if the lookup fails). */
+  configWord(index: number): LLVM.Value {
+    const b = this.b;
+    const key = this.stackBuffer(4, 'cfgkey');
+    const cfg = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.config), key]);
+    const found = this.newBlock('cfg_found');
+    const done = this.newBlock('cfg_done');
+    const entry = b.GetInsertBlock()!;
+    b.CreateCondBr(b.CreateIsNull(cfg), done, found);
+    b.SetInsertPoint(found);
+    const word = b.CreateLoad(this.i64, this.wordPtr(cfg, index * 8));
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    const phi = b.CreatePHI(this.i64, 2);
+    phi.addIncoming(b.getInt64(0), entry);
+    phi.addIncoming(word, found);
+    return phi;
   }
 
   /** kstack/ustack value: the stack id (ustack: (pid << 32) | id); see checker/types. */
@@ -752,6 +832,20 @@ export class ProbeCodegen {
     if (!user) return id;
     const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
     return b.CreateOr(b.CreateShl(pid, b.getInt64(32)), b.CreateAnd(id, b.getInt64(0xffffffff)));
+  }
+
+  /**
+   * `func`: the probed function's address, symbolised in user space. Kernel
+   * probes ask bpf_get_func_ip (the function's entry even in return probes);
+   * uprobes take the instruction pointer, tagged with the pid as usym does.
+   */
+  funcAddress(): LLVM.Value {
+    const b = this.b;
+    const p = this.match.provider.name;
+    if (p !== 'uprobe' && p !== 'uretprobe' && p !== 'usdt') return this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]);
+    const ip = p === 'uretprobe' ? this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]) : b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_OFFSETS.ip));
+    const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    return b.CreateOr(b.CreateShl(pid, b.getInt64(47)), b.CreateAnd(ip, this.const64((1n << 47n) - 1n)));
   }
 
   builtin(name: string, t: Type): CgValue {
@@ -766,6 +860,9 @@ export class ProbeCodegen {
       case 'cpu': return int(b.CreateZExt(this.helper(Helper.get_smp_processor_id, b.getInt32Ty(), []), this.i64));
       case 'cgroup': return int(this.helper(Helper.get_current_cgroup_id, this.i64, []));
       case 'rand': return int(b.CreateZExt(this.helper(Helper.get_prandom_u32, b.getInt32Ty(), []), this.i64));
+      case 'numaid': return int(this.helper(Helper.get_numa_node_id, this.i64, []));
+      case 'jiffies': return int(this.helper(Helper.jiffies64, this.i64, []));
+      case 'curtask': return int(this.helper(Helper.get_current_task, this.i64, []));
       case 'probe': return int(b.getInt64(this.m.probeIds.get(this.match.name) ?? 0));
       case 'kstack': case 'ustack': return int(this.stackId(t));
       case 'comm': {
@@ -775,6 +872,9 @@ export class ProbeCodegen {
       }
       case 'args':
         return int(b.CreatePtrToInt(this.ctxArg, this.i64));
+      case 'cpid':
+        return int(this.configWord(CONFIG_CPID));
+      case 'func': return int(this.funcAddress());
       case 'elapsed': {
         // Start time lives in the config array map, written by user space before BEGIN.
         const key = this.stackBuffer(4, 'cfgkey');
@@ -795,6 +895,16 @@ export class ProbeCodegen {
         return int(phi);
       }
     }
+    const sargN = /^sarg([0-9])$/.exec(name);
+    if (sargN) {
+      // Stack arguments: above the return address at the probed function's entry (x86_64).
+      const sp = b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_OFFSETS.sp));
+      const slot = this.stackBuffer(8, 'sarg');
+      const helper = this.match.provider.name === 'uprobe' ? Helper.probe_read_user : Helper.probe_read_kernel;
+      const addr = b.CreateAdd(sp, b.getInt64(8 * (Number(sargN[1]) + 1)));
+      this.helper(helper, this.i64, [slot, b.getInt32(8), b.CreateIntToPtr(addr, this.i8p)]);
+      return int(b.CreateLoad(this.i64, this.wordPtr(slot, 0)));
+    }
     const argN = /^arg([0-9]+)$/.exec(name);
     if (argN || name === 'retval') {
       // Registers (pt_regs) or trampoline arguments: a direct u64 load from the context.
@@ -802,6 +912,7 @@ export class ProbeCodegen {
       const offset = argN ? slots?.args[Number(argN[1])] : slots?.retval;
       // Wildcards can expand to functions with fewer arguments than the first match has.
       if (offset === undefined) throw new CodegenError(`${name} does not exist in ${this.match.name}`);
+      if (typeof offset === 'object') return int(lowerArgOperand(this, offset));
       return int(b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, offset)));
     }
     throw new CodegenError(`builtin ${name} (${t.kind}) is not supported yet`);

@@ -44,6 +44,8 @@ export interface ProgramPlan {
   progType: number;
   /** Filled after object emission: the instructions, base64 so the plan stays JSON. */
   insns?: string;
+  /** From the object's .BTF.ext line info: [instruction index, line, column], by instruction. */
+  lines?: [number, number, number][];
 }
 
 /** A print() of a non-map value: the value's type, to decode the event. */
@@ -56,6 +58,8 @@ export interface PrintfPlan {
   id: number;
   format: string;
   argTypes: Type[];
+  /** system()/cat() sites: run the formatted command / print the named file. */
+  action?: 'system' | 'cat';
 }
 
 export interface CompiledPlan {
@@ -73,6 +77,8 @@ export interface CompiledPlan {
   attachPointCount: number;
   /** Map updates that can fail when the map is full, by site id (EVENT_MAP_FULL payload). */
   mapUpdateSites?: MapUpdateSite[];
+  /** `line:col` → [endLine, endCol] of the construct starting there (codegen/debuginfo), to underline a whole expression. */
+  ranges?: Record<string, [number, number]>;
 }
 
 /** One place in the source that inserts into a map: where a "Map full" warning points. */
@@ -115,7 +121,11 @@ export const COUNTER_MAP_FULL = 2;
 
 /** Word offsets in the config array map that user space fills before BEGIN. */
 export const CONFIG_START_NS = 0;
-export const CONFIG_WORDS = 1;
+/** The pid of the -c child (`cpid`). */
+export const CONFIG_CPID = 1;
+/** The pid of -p/-c: with CodegenOptions.pidFilter, probes other than BEGIN/END fire for it only. */
+export const CONFIG_TARGET_PID = 2;
+export const CONFIG_WORDS = 3;
 
 /** Size of one map key with the given part types (each part 8-aligned). */
 export function keyLayout(keyTypes: Type[]): { size: number; offsets: number[] } {

@@ -4,7 +4,7 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_WORDS } from '../codegen/plan';
 import { providers } from '../probes';
 import { FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
@@ -18,6 +18,9 @@ import { storageSize, align8 } from '../checker/types';
 import type { Value } from '../output/value';
 import type { MapSnapshot } from '../output/value';
 import { mark } from '../timing';
+import type { HeldChild } from './child';
+import { watchProcessExit } from './watch';
+import { runCat, runSystem } from './actions';
 
 export interface RunOptions {
   format: 'text' | 'json';
@@ -31,6 +34,10 @@ export interface RunOptions {
   flush?: () => void;
   /** Reports a runtime warning (stderr); the default prints it without a source excerpt. */
   warn?: (message: string, loc?: import('../ast/nodes').Loc) => void;
+  /** -p PID: uprobes/USDT attach to it, probes filter on it, the run ends when it exits. */
+  targetPid?: number;
+  /** -c CMD: held until attached, `cpid`, the run ends when it exits. */
+  child?: HeldChild;
 }
 
 /**
@@ -197,6 +204,12 @@ class Session {
       if (!site) return;
       const args: Value[] = site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx));
       const text = site.format(args);
+      if (site.plan.action) {
+        // Output so far goes first: the command's or file's text follows it.
+        if (out) this.options.write(out);
+        out = site.plan.action === 'system' ? runSystem(text, this.options.format) : runCat(text, this.options.format);
+        return;
+      }
       out += this.options.format === 'json' ? jsonPrintf(text) + '\n' : text;
     });
     if (out) this.options.write(out);
@@ -327,7 +340,8 @@ class Session {
     for (const p of this.programs) {
       if (p.special) continue;
       try {
-        const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus });
+        const pid = this.options.child?.pid ?? this.options.targetPid;
+        const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus, pid });
         this.attachedFds.push(...fds);
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
@@ -368,6 +382,9 @@ class Session {
     if (i < 0) return;
     const value = Buffer.alloc(CONFIG_WORDS * 8);
     value.writeBigUInt64LE(native.boottimeNs(), CONFIG_START_NS * 8);
+    const target = this.options.child?.pid ?? this.options.targetPid;
+    if (this.options.child) value.writeBigUInt64LE(BigInt(this.options.child.pid), CONFIG_CPID * 8);
+    if (target !== undefined) value.writeBigUInt64LE(BigInt(target), CONFIG_TARGET_PID * 8);
     native.mapUpdate(this.mapFds[i], Buffer.alloc(4), value, 0);
   }
 
@@ -410,8 +427,14 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
       options.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
       options.flush?.(); // the harness waits for it, whatever the -B mode
     }
+    // The traced process ending ends the run, as in bpftrace.
+    options.child?.exited.then(stop);
+    const unwatch = options.targetPid !== undefined ? watchProcessExit(options.targetPid, stop) : undefined;
+    if (!session.exiting) options.child?.release();
 
     await session.waitForExit();
+    unwatch?.();
+    options.child?.terminate();
     // Signals during detach and END are absorbed (we are already stopping).
     session.detach();
     session.drain();
@@ -436,6 +459,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
+    options.child?.terminate();
     session.close();
   }
 }
