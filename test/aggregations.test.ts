@@ -80,6 +80,8 @@ const CASES: Case[] = [
   },
   { name: 'key formatting: strings with spaces, narrow signed ints, ksym, probe, username, nested tuple values', script: 'BEGIN { @a["with space", 1] = 1; @b[(int8)-1, (uint16)5] = count(); @c[ksym(0), 2] = 3; @d[probe, "x"] = 4; @e[username] = 5; @f[1] = (1, "a b", (2, 3)); exit(); }' },
   { name: 'json: key formatting', json: true, script: 'BEGIN { @a["with space", 1] = 1; @b[(int8)-1, (uint16)5] = count(); @c[ksym(0), 2] = 3; @d[probe, "x"] = 4; @e[username] = 5; @f[1] = (1, "a b", (2, 3)); exit(); }' },
+  { name: 'interval probe: print(@, top), clear(), zero() between BEGIN and exit', script: 'BEGIN { @[1] = count(); @[2] = count(); @[2] = count(); @[3] = count(); @[3] = count(); @[3] = count(); @h = hist(7); @z["a"] = avg(4); } interval:ms:100 { print(@, 2); clear(@); print(@h); zero(@h); print(@z); zero(@z); exit(); } END { @[9] = count(); }' },
+  { name: 'json: interval probe print/clear/zero', json: true, script: 'BEGIN { @[1] = count(); @[2] = count(); @[2] = count(); @h = hist(7); @z["a"] = avg(4); } interval:ms:100 { print(@, 2); clear(@); print(@h); zero(@h); print(@z); zero(@z); exit(); }' },
   // JSON: the same functions, every line parsed.
   { name: 'json: scalar aggregations and keyed maps', json: true, script: 'BEGIN { @a = count(); @b = sum(-3); @c = min(4); @d = max(5); @e = avg(7); @k[1, "x"] = count(); @st["curl"] = stats(2); @st["zsh"] = stats(10); @st["zsh"] = stats(11); @s = stats(2); exit(); }' },
   { name: 'json: hist and lhist, keyed and not', json: true, script: `BEGIN { ${HIST_SAMPLE} @k["bpftrace"] = hist(2); @k["curl"] = hist(-1); @k["curl"] = hist(1025); @l = lhist(2, 0, 100, 10); @l = lhist(50, 0, 100, 10); @l = lhist(1000, 0, 100, 10); @l = lhist(-1, 0, 100, 10); exit(); }` },
