@@ -10,7 +10,7 @@ import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../ch
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import type { Loc } from '../ast/nodes';
 import { emitCall } from './calls';
 import { emitAccess, pointerStride } from './memory';
@@ -472,7 +472,7 @@ export class ProbeCodegen {
   }
 
   /** Adds one to word `word` of this CPU's counters; true when it was 0 before. */
-  bumpCounter(word: number): LLVM.Value {
+  bumpCounter(word: number, store?: LLVM.Value): LLVM.Value {
     const key = this.counterKey();
     const slot = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.counters), key]);
     const found = this.newBlock('ctr_found');
@@ -482,7 +482,7 @@ export class ProbeCodegen {
     this.b.SetInsertPoint(found);
     const p = this.wordPtr(slot, word * 8);
     const old = this.b.CreateLoad(this.i64, p);
-    this.b.CreateStore(this.b.CreateAdd(old, this.b.getInt64(1)), p);
+    this.b.CreateStore(store ?? this.b.CreateAdd(old, this.b.getInt64(1)), p);
     const wasZero = this.b.CreateICmpEQ(old, this.b.getInt64(0));
     this.b.CreateBr(done);
     this.b.SetInsertPoint(done);
@@ -538,8 +538,12 @@ export class ProbeCodegen {
     return { kind: 'int', v: phi };
   }
 
-  /** Writes a ring-buffer event: u64 header, then the payload values in storage layout. */
-  emitEvent(header: number, values: { v: CgValue; t: Type }[]): void {
+  /**
+   * Writes a ring-buffer event: u64 header, then the payload values in
+   * storage layout. A record that does not fit is counted as lost (and
+   * `onLost` runs).
+   */
+  emitEvent(header: number, values: { v: CgValue; t: Type }[], onLost?: () => void): void {
     let size = 8;
     const offsets = values.map(({ t }) => {
       const at = size;
@@ -554,6 +558,7 @@ export class ProbeCodegen {
     this.b.CreateCondBr(this.b.CreateIsNull(rec), lost, ok);
     this.b.SetInsertPoint(lost);
     this.countLostEvent();
+    onLost?.();
     this.b.CreateBr(done);
     this.b.SetInsertPoint(ok);
     this.b.CreateStore(this.b.getInt64(header), this.wordPtr(rec, 0));
@@ -568,7 +573,12 @@ export class ProbeCodegen {
   }
 
   exit(code: CgValue | undefined): void {
-    this.emitEvent(EVENT_EXIT, [{ v: code ?? { kind: 'int', v: this.b.getInt64(0) }, t: { kind: 'int', bits: 64, signed: true } }]);
+    const value = code ?? { kind: 'int' as const, v: this.b.getInt64(0) };
+    // Ring buffer full: user space finds the request in the counters after its next batch.
+    const requestInCounters = () => {
+      if (value.kind === 'int') this.bumpCounter(COUNTER_EXIT, this.b.CreateAdd(value.v, this.b.getInt64(1)));
+    };
+    this.emitEvent(EVENT_EXIT, [{ v: value, t: { kind: 'int', bits: 64, signed: true } }], requestInCounters);
     this.returnNow();
   }
 

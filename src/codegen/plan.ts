@@ -111,10 +111,13 @@ export const JOIN_ARG_SIZE = 1024;
 /**
  * The counters map (per-CPU array, one element) holds what BPF code could not
  * deliver: word COUNTER_LOST_EVENTS counts ring-buffer records that did not
- * fit, word COUNTER_MAP_FULL + i failed inserts into user map i.
+ * fit; COUNTER_EXIT is 1 + the exit code of an exit() whose event did not fit
+ * (so a full ring buffer cannot swallow exit()); word COUNTER_MAP_FULL + i
+ * counts failed inserts into user map i.
  */
 export const COUNTER_LOST_EVENTS = 0;
-export const COUNTER_MAP_FULL = 1;
+export const COUNTER_EXIT = 1;
+export const COUNTER_MAP_FULL = 2;
 
 /** Word offsets in the config array map that user space fills before BEGIN. */
 export const CONFIG_START_NS = 0;

@@ -4,7 +4,7 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
 import { FeatureUnavailableError, ProbeMatch } from '../probes/provider';
@@ -228,26 +228,56 @@ class Session {
     warn(MAP_FULL_WARNING, s.loc);
   }
 
-  /** Sum over CPUs of one word of the counters map. */
-  private counter(word: number): bigint {
+  /** One word of the counters map, per CPU. */
+  private counterPerCpu(word: number): bigint[] {
     const index = this.plan.maps.findIndex((m) => m.role === 'counters');
     const fd = this.mapFds[index];
-    if (index < 0 || fd === undefined) return 0n;
+    if (index < 0 || fd === undefined) return [];
     const stride = align8(this.plan.maps[index].valueSize);
     const v = native.mapLookup(fd, Buffer.alloc(4), stride * this.numCpus);
-    let n = 0n;
-    for (let c = 0; v && c < this.numCpus; c++) n += v.readBigUInt64LE(c * stride + word * 8);
-    return n;
+    const out: bigint[] = [];
+    for (let c = 0; v && c < this.numCpus; c++) out.push(v.readBigUInt64LE(c * stride + word * 8));
+    return out;
   }
 
-  /** `Lost N events` for records dropped since the last report (ring buffer full). */
+  /** Sum over CPUs of one word of the counters map. */
+  private counter(word: number): bigint {
+    return this.counterPerCpu(word).reduce((a, b) => a + b, 0n);
+  }
+
+  /**
+   * `Lost N events` for records dropped since the last report (ring buffer
+   * full), and an exit() whose event was one of them.
+   */
   reportLost(): void {
     const lost = this.counter(COUNTER_LOST_EVENTS);
+    if (lost > 0n && !this.exiting) this.checkLostExit();
     if (lost <= this.lostReported) return;
     const n = lost - this.lostReported;
     this.lostReported = lost;
     this.options.write(this.options.format === 'json' ? jsonLostEvents(n) + '\n' : formatLostEvents(n));
   }
+
+  /**
+   * Once records have been lost, exit() may have been one of them: look for
+   * its request in the counters now, and again shortly (the batch that
+   * would have carried it may never come).
+   */
+  private checkLostExit(): void {
+    const exit = this.counterPerCpu(COUNTER_EXIT).find((x) => x !== 0n);
+    if (exit !== undefined) {
+      this.exitCode = Number(BigInt.asIntN(64, exit - 1n));
+      this.exiting = true;
+      this.requestStop();
+      return;
+    }
+    if (this.lostExitTimer || this.stopping) return;
+    this.lostExitTimer = setTimeout(() => {
+      this.lostExitTimer = undefined;
+      if (!this.exiting && !this.stopping && this.ringbuf >= 0) this.checkLostExit();
+    }, 100);
+  }
+  private lostExitTimer?: NodeJS.Timeout;
 
   /**
    * At the end of the run: a full map whose map-full event itself was lost
@@ -370,6 +400,7 @@ class Session {
   }
 
   close(): void {
+    if (this.lostExitTimer) clearTimeout(this.lostExitTimer);
     this.detach();
     if (this.ringbuf >= 0) native.ringbufClose(this.ringbuf);
     this.ringbuf = -1;

@@ -406,6 +406,10 @@ export async function traceWorkload(
       ...runOpts,
       onAttached: async () => {
         await w.go();
+        // bpftrace 0.17 drops events still queued in its perf buffers at
+        // SIGINT (docs/compat.md, "Events that do not fit"); give it time to
+        // read them, so both tracers are compared on the same events.
+        if (stopSignal) await new Promise((resolve) => setTimeout(resolve, 500));
       },
       signalAfterAttach: stopSignal ?? undefined,
     });
