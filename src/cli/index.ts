@@ -33,12 +33,17 @@ function printDiagnostics(diags: Diagnostic[], source: string): void {
   process.stderr.write(diags.map((d) => formatDiagnostic(d, source)).join(''));
 }
 
-/** Writes program output; a reader that went away (`| head`) ends the run quietly, as SIGPIPE would. */
+/**
+ * Writes program output; a reader that went away (`| head`: EPIPE, a hung-up
+ * terminal: EIO) ends the run quietly, as SIGPIPE would. The kernel releases
+ * every probe and map with the process.
+ */
 function writeOutput(fd: number, text: string): void {
   try {
     fs.writeSync(fd, text, null, 'latin1');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE' || code === 'EIO') process.exit(0);
     throw e;
   }
 }
@@ -126,6 +131,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       verbose: !!opts.verbose,
       write: (text) => writeOutput(out, text),
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
+      outputFd: out,
     });
   } catch (e) {
     if (e instanceof RuntimeError) {

@@ -26,6 +26,8 @@ export interface RunOptions {
   write: (text: string) => void;
   /** Print `__BPFTRACE_NOTIFY_PROBES_ATTACHED` once attached (test-harness protocol). */
   notifyAttached: boolean;
+  /** The fd output goes to: when its reader goes away (terminal, pipe), tracing stops. */
+  outputFd?: number;
 }
 
 /** A runtime failure with a one-line message and bpftrace's exit code. */
@@ -277,10 +279,23 @@ class Session {
   }
 }
 
+/**
+ * Signals that stop tracing the way exit() does: END runs, maps print once.
+ * SIGHUP too (bpftrace 0.17 dies on it, losing the maps; docs/compat.md): a
+ * closed terminal or killed parent shell must not leave probes attached, and
+ * output may be going to a file (-o) that still wants the maps.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** Runs a compiled plan to completion; resolves to the exit code. */
 export async function run(plan: CompiledPlan, options: RunOptions): Promise<number> {
   const session = new Session(plan, options);
   const stop = () => session.requestExit();
+  const stopListening = () => {
+    for (const sig of STOP_SIGNALS) process.removeListener(sig, stop);
+  };
+  // A silent script would not notice its reader is gone until exit: watch for it.
+  const hangupWatch = options.outputFd === undefined ? 0 : native.watchHangup(options.outputFd, stop);
   try {
     session.createMaps();
     mark('maps created');
@@ -293,8 +308,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
       const n = plan.attachPointCount;
       options.write(options.format === 'json' ? jsonAttachedProbes(n) + '\n' : `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`);
     }
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const sig of STOP_SIGNALS) process.on(sig, stop);
 
     session.writeConfig();
     session.runSpecial('begin');
@@ -311,10 +325,9 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     session.exiting = false;
     session.runSpecial('end');
     session.exiting = true;
-    // A Ctrl-C while printing maps kills us, as in bpftrace; the kernel
-    // releases everything when the process dies.
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    // A second Ctrl-C while printing maps kills us, as in bpftrace (force
+    // quit); the kernel releases everything when the process dies.
+    stopListening();
 
     const maps = session.snapshots();
     if (options.format === 'json') {
@@ -325,8 +338,8 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     }
     return session.exitCode;
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    stopListening();
+    if (hangupWatch) native.unwatchHangup(hangupWatch);
     session.close();
   }
 }

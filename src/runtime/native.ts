@@ -199,6 +199,16 @@ export interface Native {
   ringbufConsume(handle: number): number;
   /** Stop polling and free the ring buffer; idempotent. */
   ringbufClose(handle: number): void;
+
+  /**
+   * Calls `onHangup` once when the reader of `fd` goes away (pipe without
+   * readers, hung-up terminal, closed socket peer), without writing to it.
+   * Does not keep the event loop alive. Returns a handle, or 0 when `fd`
+   * cannot hang up (a regular file, /dev/null).
+   */
+  watchHangup(fd: number, onHangup: () => void): number;
+  /** Stops a watch; idempotent. */
+  unwatchHangup(handle: number): void;
 }
 
 export const NATIVE_PATH = path.join(__dirname, '../../native/build/Release/tstrace_native.node');
