@@ -1,0 +1,174 @@
+// Finding BPF programs, maps and perf events a tracer left in the kernel (see
+// the explanation at the top of test/cleanup.test.ts): ids seen in the
+// tracer's fd table must be gone afterwards, and no new probe_* program or
+// unowned map may remain.
+import { expect } from 'vitest';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import { runTracer, RunOptions, RunResult } from './run';
+
+interface BpfProg {
+  id: number;
+  name?: string;
+  map_ids?: number[];
+}
+interface BpfMap {
+  id: number;
+  name?: string;
+}
+
+export function bpftoolProgs(): BpfProg[] {
+  return JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as BpfProg[];
+}
+
+export function bpftoolMaps(): BpfMap[] {
+  return JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8' })) as BpfMap[];
+}
+
+export interface Held {
+  progs: Set<number>;
+  maps: Set<number>;
+  links: Set<number>;
+  /** Pids whose fd tables were watched. */
+  pids: Set<number>;
+}
+
+export function emptyHeld(): Held {
+  return { progs: new Set(), maps: new Set(), links: new Set(), pids: new Set() };
+}
+
+interface BpfLink {
+  id: number;
+  prog_id?: number;
+}
+interface PerfAttachment {
+  pid: number;
+  fd: number;
+  prog_id: number;
+}
+
+export function bpftoolLinks(): BpfLink[] {
+  return JSON.parse(execFileSync('bpftool', ['-j', 'link', 'show'], { encoding: 'utf8' }) || '[]') as BpfLink[];
+}
+
+/** Perf events (tracepoints, kprobes, uprobes, perf counters) with a BPF program attached, by owning pid. */
+export function bpftoolPerf(): PerfAttachment[] {
+  return JSON.parse(execFileSync('bpftool', ['-j', 'perf', 'show'], { encoding: 'utf8' }) || '[]') as PerfAttachment[];
+}
+
+/** BPF program and map ids held through file descriptors by process `pid`. */
+export function addFdinfoIds(pid: number | string, into: Held): void {
+  into.pids?.add(Number(pid));
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return; // process gone or not accessible
+  }
+  for (const fd of fds) {
+    let info: string;
+    try {
+      info = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue;
+    }
+    const p = /^prog_id:\s*(\d+)/m.exec(info);
+    if (p) into.progs.add(Number(p[1]));
+    const m = /^map_id:\s*(\d+)/m.exec(info);
+    if (m) into.maps.add(Number(m[1]));
+    const l = /^link_id:\s*(\d+)/m.exec(info);
+    if (l) into.links?.add(Number(l[1]));
+  }
+}
+
+/** Ids held by any live process. */
+export function heldByLiveProcesses(): Held {
+  const held = emptyHeld();
+  for (const pid of fs.readdirSync('/proc')) {
+    if (/^\d+$/.test(pid)) addFdinfoIds(pid, held);
+  }
+  return held;
+}
+
+export interface Snapshot {
+  progs: Set<number>;
+  maps: Set<number>;
+}
+
+export function snapshot(): Snapshot {
+  return { progs: new Set(bpftoolProgs().map((p) => p.id)), maps: new Set(bpftoolMaps().map((m) => m.id)) };
+}
+
+type Brief = { id: number; name?: string };
+interface Leaks {
+  /** Ids seen in tstrace's fd table that are still loaded. */
+  oursProgs: Brief[];
+  oursMaps: Brief[];
+  /** New `probe_*` programs / new maps that nothing alive holds. */
+  orphanProgs: Brief[];
+  orphanMaps: Brief[];
+  /** BPF links, and perf events with a program attached, still held by the tracer or running our programs. */
+  oursLinks: number[];
+  oursPerfEvents: PerfAttachment[];
+}
+
+export function findLeaks(before: Snapshot, ours: Held): Leaks {
+  const progs = bpftoolProgs();
+  const maps = bpftoolMaps();
+  const held = heldByLiveProcesses();
+  const oursProgs = progs.filter((p) => ours.progs.has(p.id));
+  const oursMaps = maps.filter((m) => ours.maps.has(m.id));
+  const orphanProgs = progs.filter(
+    (p) => !before.progs.has(p.id) && (p.name ?? '').startsWith('probe_') && !held.progs.has(p.id),
+  );
+  const orphanIds = new Set(orphanProgs.map((p) => p.id));
+  const referenced = new Set<number>();
+  for (const p of progs) if (!orphanIds.has(p.id)) for (const id of p.map_ids ?? []) referenced.add(id);
+  const orphanMaps = maps.filter((m) => !before.maps.has(m.id) && !held.maps.has(m.id) && !referenced.has(m.id));
+  const brief = (o: BpfProg | BpfMap) => ({ id: o.id, name: o.name });
+  return {
+    oursProgs: oursProgs.map(brief),
+    oursMaps: oursMaps.map(brief),
+    orphanProgs: orphanProgs.map(brief),
+    orphanMaps: orphanMaps.map(brief),
+    oursLinks: bpftoolLinks().filter((l) => ours.links.has(l.id) || ours.progs.has(l.prog_id ?? -1)).map((l) => l.id),
+    oursPerfEvents: bpftoolPerf().filter((e) => ours.pids.has(e.pid) || ours.progs.has(e.prog_id)),
+  };
+}
+
+export async function expectNoLeaks(before: Snapshot, ours: Held): Promise<void> {
+  const deadline = Date.now() + 3000;
+  let leaks = findLeaks(before, ours);
+  const empty = (l: Leaks) => Object.values(l).every((v) => v.length === 0);
+  while (!empty(leaks) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    leaks = findLeaks(before, ours);
+  }
+  expect(leaks).toEqual({ oursProgs: [], oursMaps: [], orphanProgs: [], orphanMaps: [], oursLinks: [], oursPerfEvents: [] });
+}
+
+/**
+ * Runs tstrace while polling its fd table every 25 ms (and once more right
+ * after attachment) to collect the program and map ids it holds.
+ */
+export async function runAndWatch(args: string[], opts: RunOptions): Promise<{ r: RunResult; ours: Held }> {
+  const ours = emptyHeld();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const r = await runTracer('tstrace', args, {
+      timeoutMs: 60_000,
+      ...opts,
+      onSpawn: (pid) => {
+        timer = setInterval(() => addFdinfoIds(pid, ours), 25);
+      },
+      onAttached: async (pid) => {
+        addFdinfoIds(pid, ours);
+        await opts.onAttached?.(pid);
+      },
+    });
+    return { r, ours };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
