@@ -102,11 +102,16 @@ Napi::Value WatchHangup(const Napi::CallbackInfo& info) {
   auto* w = new Watch();
   w->fd = own;
   w->env = env;
+  // uv_poll_init makes the fd non-blocking, and the dup shares the open file
+  // with the output: writeSync would then write partially or fail with
+  // EAGAIN on a full pipe. epoll does not need O_NONBLOCK, so put it back.
+  int flags = fcntl(own, F_GETFL);
   if (uv_poll_init(loop, &w->poll, own) < 0) {
     close(own);
     delete w;
     return Napi::Number::New(env, 0);
   }
+  if (flags >= 0) fcntl(own, F_SETFL, flags);
   w->poll.data = w;
   if (uv_poll_start(&w->poll, UV_DISCONNECT, OnPoll) < 0) {
     w->closed = true;

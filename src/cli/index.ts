@@ -39,14 +39,21 @@ function printDiagnostics(diags: Diagnostic[], source: string): void {
  * every probe and map with the process.
  */
 function writeOutput(fd: number, text: string): void {
-  try {
-    fs.writeSync(fd, text, null, 'latin1');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EPIPE' || code === 'EIO') process.exit(0);
-    throw e;
+  const bytes = Buffer.from(text, 'latin1');
+  // An fd inherited in non-blocking mode writes partially or fails with
+  // EAGAIN when the reader is slow: finish the write, waiting for room.
+  for (let at = 0; at < bytes.length; ) {
+    try {
+      at += fs.writeSync(fd, bytes, at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE' || code === 'EIO') process.exit(0);
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(WAIT_CELL, 0, 0, 5);
+    }
   }
 }
+const WAIT_CELL = new Int32Array(new SharedArrayBuffer(4));
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = new Command()
