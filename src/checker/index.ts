@@ -10,6 +10,7 @@ import type {
 import { spanLoc } from '../ast/nodes';
 import { Diagnostic, DiagnosticBag } from '../diagnostics';
 import { matchAttachPoint, ProbeError, ProbeMatch } from '../probes';
+import { EnvironmentError } from '../probes/provider';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
@@ -563,7 +564,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
         matches.push(...matchAttachPoint(ap, options.params));
       } catch (err) {
         if (!(err instanceof ProbeError)) throw err;
-        checker.diags.error(err.message, ap.loc);
+        checker.diags.error(err.message, err instanceof EnvironmentError ? undefined : ap.loc);
       }
     }
     for (const m of matches) {

@@ -103,9 +103,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   if (opts.format !== 'text' && opts.format !== 'json') usageError(`Invalid output format "${opts.format}"\nValid formats: 'text', 'json'`);
   const params = args;
-  const isRoot = process.getuid?.() === 0;
-  if (!isRoot && !opts.dryRun) {
-    process.stderr.write('ERROR: tstrace must run as root (it loads BPF programs into the kernel).\n');
+  const missing = opts.dryRun ? undefined : (await import('../runtime/privileges')).missingPrivilege();
+  if (missing) {
+    process.stderr.write(`ERROR: ${missing}\n`);
     return 1;
   }
 

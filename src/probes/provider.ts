@@ -60,6 +60,13 @@ export interface ContextArgs {
 export class ProbeError extends Error {}
 
 /**
+ * The machine, not the script, is missing something every probe of a kind
+ * needs (tracefs cannot be mounted, …): one line without a source location,
+ * exit code 1 (bpftrace 0.17 fails these before attaching, with exit 1).
+ */
+export class EnvironmentError extends ProbeError {}
+
+/**
  * The kernel lacks what this probe type needs (no kprobe PMU, no hardware
  * counters, …). The message is one complete line naming the probe, the
  * missing feature and the nearest alternative; it is printed as is.

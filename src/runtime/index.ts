@@ -6,7 +6,7 @@
 import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
 import { EVENT_EXIT, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_WORDS } from '../codegen/plan';
 import { providers } from '../probes';
-import { FeatureUnavailableError, ProbeMatch } from '../probes/provider';
+import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { decodeValue, snapshotMap, DecodeContext } from './decode';
 import { strftime } from '../output/strftime';
@@ -230,6 +230,7 @@ class Session {
         this.attachedFds.push(...fds);
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
+        if (e instanceof EnvironmentError) throw new RuntimeError(e.message, 1);
         throw new RuntimeError(`Error attaching probe: '${p.match.name}': ${(e as Error).message}`, 255, undefined, this.plan.programs.find((x) => x.probeName === p.match.name)?.loc);
       }
     }
