@@ -4,6 +4,7 @@
 // across all probes, expands attach points into concrete probes, and reports
 // every error of the pass at once (bpftrace's messages and locations).
 import { checkLiterals } from './literals';
+import { checkMapSizes } from './limits';
 import type {
   AssignStmt, Block, CallExpr, Expr, LetStmt, Loc, MapExpr, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
@@ -584,6 +585,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     for (const p of probes) checker.probe(p.ast, p.matches);
   }
   checkLiterals(program, { strlen: options.strlen ?? 64, params: options.params ?? [], diags: checker.diags });
+  if (!checker.diags.hasErrors) checkMapSizes(checker.maps.values(), checker.diags);
   checker.diags.throwIfErrors();
   return {
     ast: program,
