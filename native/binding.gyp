@@ -29,7 +29,8 @@
         "src/common.cc",
         "src/bpf.cc",
         "src/ringbuf.cc",
-        "src/hangup.cc"
+        "src/hangup.cc",
+        "src/demangle.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

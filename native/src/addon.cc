@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tstrace::InitBpf(env, exports);
   tstrace::InitRingbuf(env, exports);
   tstrace::InitHangup(env, exports);
+  tstrace::InitDemangle(env, exports);
   return exports;
 }
 

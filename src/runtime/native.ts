@@ -209,6 +209,8 @@ export interface Native {
   watchHangup(fd: number, onHangup: () => void): number;
   /** Stops a watch; idempotent. */
   unwatchHangup(handle: number): void;
+  /** abi::__cxa_demangle of each name; names that aren't mangled (or fail) come back unchanged. */
+  demangle(names: string[]): string[];
 }
 
 export const NATIVE_PATH = path.join(__dirname, '../../native/build/Release/tstrace_native.node');

@@ -172,3 +172,19 @@ export async function runAndWatch(args: string[], opts: RunOptions): Promise<{ r
   }
 }
 
+
+/**
+ * Collects the ids a tracer process holds while it runs: pass `onSpawn` to
+ * runTracer, call `stop()` once it has exited.
+ */
+export function watchBpfIds(): { ours: Held; onSpawn: (pid: number) => void; stop: () => void } {
+  const ours = emptyHeld();
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    ours,
+    onSpawn: (pid) => {
+      timer = setInterval(() => addFdinfoIds(pid, ours), 25);
+    },
+    stop: () => clearInterval(timer),
+  };
+}
