@@ -29,6 +29,7 @@
         "src/common.cc",
         "src/bpf.cc",
         "src/ringbuf.cc",
+        "src/hangup.cc",
         "src/demangle.cc"
       ],
       "include_dirs": [

@@ -4,12 +4,14 @@
 // across all probes, expands attach points into concrete probes, and reports
 // every error of the pass at once (bpftrace's messages and locations).
 import { checkLiterals } from './literals';
+import { checkMapSizes } from './limits';
 import type {
   AssignStmt, Block, CallExpr, Expr, LetStmt, Loc, MapExpr, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
 import { Diagnostic, DiagnosticBag } from '../diagnostics';
 import { matchAttachPoint, MissingTargetError, ProbeError, ProbeMatch } from '../probes';
+import { EnvironmentError } from '../probes/provider';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { curtaskType, positionalStr } from './functions';
@@ -550,7 +552,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
           matches.push(...err.matches);
           continue;
         }
-        checker.diags.error(err.message, ap.loc);
+        checker.diags.error(err.message, err instanceof EnvironmentError ? undefined : ap.loc);
       }
     }
     for (const m of matches) {
@@ -570,6 +572,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     for (const p of probes) checker.probe(p.ast, p.matches);
   }
   checkLiterals(program, { strlen: options.strlen ?? 64, params: options.params ?? [], diags: checker.diags });
+  if (!checker.diags.hasErrors) checkMapSizes(checker.maps.values(), checker.diags);
   checker.diags.throwIfErrors();
   return {
     ast: program,

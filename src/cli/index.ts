@@ -42,7 +42,6 @@ function printDiagnostics(diags: Diagnostic[], source: string): void {
   process.stderr.write(diags.map((d) => formatDiagnostic(d, source)).join(''));
 }
 
-
 /** -p PID / -c CMD, checked as bpftrace checks them; -p also sets where probe targets are resolved. */
 function parseTarget(opts: CliOptions): { pid?: number } {
   if (opts.p !== undefined && opts.c !== undefined) usageError('USAGE: Cannot use both -c and -p.');
@@ -139,9 +138,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     if (!printExplanation(source, file, params, stages)) return 1;
     if (explainStages || opts.dryRun && !opts.emitElf && !opts.emitLlvm) return 0;
   }
-  const isRoot = process.getuid?.() === 0;
-  if (!isRoot && !opts.dryRun) {
-    process.stderr.write('ERROR: tstrace must run as root (it loads BPF programs into the kernel).\n');
+  const missing = opts.dryRun ? undefined : (await import('../runtime/privileges')).missingPrivilege();
+  if (missing) {
+    process.stderr.write(`ERROR: ${missing}\n`);
     return 1;
   }
 
@@ -167,7 +166,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   if (opts.emitElf && compiled.object) fs.writeFileSync(opts.emitElf, compiled.object);
   if (opts.dryRun) return 0;
 
-  const out = createOutputStream(opts.output ? fs.openSync(opts.output, 'w') : 1, bufferMode);
+  const outFd = opts.output ? fs.openSync(opts.output, 'w') : 1;
+  const out = createOutputStream(outFd, bufferMode);
   const { run, RuntimeError } = await import('../runtime');
   let child;
   if (opts.c !== undefined) {
@@ -190,6 +190,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
       warn: (message, loc) => process.stderr.write(formatDiagnostic({ level: 'WARNING', message, loc }, source)),
       targetPid: target.pid, child,
+      outputFd: outFd,
     });
   } catch (e) {
     if (e instanceof RuntimeError) {

@@ -91,6 +91,13 @@ export interface ContextArgs {
 export class ProbeError extends Error {}
 
 /**
+ * The machine, not the script, is missing something every probe of a kind
+ * needs (tracefs cannot be mounted, …): one line without a source location,
+ * exit code 1 (bpftrace 0.17 fails these before attaching, with exit 1).
+ */
+export class EnvironmentError extends ProbeError {}
+
+/**
  * The function or symbol an attach point names is absent from this kernel or
  * binary. `matches` are the probes it would be (none for a wildcard): with
  * --dry-run they are compiled anyway and the error is a warning.

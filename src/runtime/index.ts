@@ -7,7 +7,7 @@ import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
 import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
-import { FeatureUnavailableError, ProbeMatch } from '../probes/provider';
+import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { decodeValue, snapshotMap, DecodeContext } from './decode';
 import { strftime } from '../output/strftime';
@@ -31,6 +31,8 @@ export interface RunOptions {
   write: (text: string) => void;
   /** Print `__BPFTRACE_NOTIFY_PROBES_ATTACHED` once attached (test-harness protocol). */
   notifyAttached: boolean;
+  /** The fd output goes to: when its reader goes away (terminal, pipe), tracing stops. */
+  outputFd?: number;
   /** Writes out output held back by the -B mode. */
   flush?: () => void;
   /** Reports a runtime warning (stderr); the default prints it without a source excerpt. */
@@ -348,6 +350,7 @@ class Session {
         this.attachedFds.push(...fds);
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
+        if (e instanceof EnvironmentError) throw new RuntimeError(e.message, 1);
         // One probe of a wildcard set the kernel refuses (an unprobeable function) is skipped, as
         // bpftrace does; running out of descriptors or memory is not about that probe.
         if (p.match.detail.fromWildcard && !RESOURCE_ERRORS.has((e as NodeJS.ErrnoException).code ?? '')) {
@@ -409,10 +412,23 @@ class Session {
   }
 }
 
+/**
+ * Signals that stop tracing the way exit() does: END runs, maps print once.
+ * SIGHUP too (bpftrace 0.17 dies on it, losing the maps; docs/compat.md): a
+ * closed terminal or killed parent shell must not leave probes attached, and
+ * output may be going to a file (-o) that still wants the maps.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** Runs a compiled plan to completion; resolves to the exit code. */
 export async function run(plan: CompiledPlan, options: RunOptions): Promise<number> {
   const session = new Session(plan, options);
   const stop = () => session.requestStop();
+  const stopListening = () => {
+    for (const sig of STOP_SIGNALS) process.removeListener(sig, stop);
+  };
+  // A silent script would not notice its reader is gone until exit: watch for it.
+  const hangupWatch = options.outputFd === undefined ? 0 : native.watchHangup(options.outputFd, stop);
   try {
     session.createMaps();
     mark('maps created');
@@ -425,8 +441,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
       const n = plan.attachPointCount;
       options.write(options.format === 'json' ? jsonAttachedProbes(n) + '\n' : `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`);
     }
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const sig of STOP_SIGNALS) process.on(sig, stop);
 
     session.writeConfig();
     session.runSpecial('begin');
@@ -454,10 +469,9 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     session.exiting = true;
     session.reportLost();
     session.reportMapsFull();
-    // A Ctrl-C while printing maps kills us, as in bpftrace; the kernel
-    // releases everything when the process dies.
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    // A second Ctrl-C while printing maps kills us, as in bpftrace (force
+    // quit); the kernel releases everything when the process dies.
+    stopListening();
 
     const maps = session.snapshots();
     if (options.format === 'json') {
@@ -468,8 +482,8 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     }
     return session.exitCode;
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    stopListening();
+    if (hangupWatch) native.unwatchHangup(hangupWatch);
     options.child?.terminate();
     session.close();
   }

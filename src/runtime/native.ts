@@ -200,6 +200,15 @@ export interface Native {
   /** Stop polling and free the ring buffer; idempotent. */
   ringbufClose(handle: number): void;
 
+  /**
+   * Calls `onHangup` once when the reader of `fd` goes away (pipe without
+   * readers, hung-up terminal, closed socket peer), without writing to it.
+   * Does not keep the event loop alive. Returns a handle, or 0 when `fd`
+   * cannot hang up (a regular file, /dev/null).
+   */
+  watchHangup(fd: number, onHangup: () => void): number;
+  /** Stops a watch; idempotent. */
+  unwatchHangup(handle: number): void;
   /** abi::__cxa_demangle of each name; names that aren't mangled (or fail) come back unchanged. */
   demangle(names: string[]): string[];
 }
