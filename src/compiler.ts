@@ -8,6 +8,7 @@ import { cacheKey, readCache, writeCache } from './cache';
 import { check, CheckOptions, configValue } from './checker';
 import type { Diagnostic } from './diagnostics';
 import type { CompiledPlan } from './codegen/plan';
+import type { UnsafeCodegen } from './codegen/irgen';
 
 export interface CompileOptions extends CheckOptions {
   file?: string;
@@ -27,7 +28,8 @@ export interface CompileResult {
 
 /** Throws CompileError with diagnostics for any error in any phase. */
 export function compileSource(source: string, options: CompileOptions = {}): CompileResult {
-  const key = options.cache
+  // Test-only deliberately unsafe code (codegen/irgen UnsafeCodegen) is never cached.
+  const key = options.cache && !process.env.TSTRACE_TEST_UNSAFE_CODEGEN
     ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax })
     : undefined;
   if (key) {
@@ -49,7 +51,10 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   // BPFTRACE_MAP_KEYS_MAX (options.mapKeysMax) wins over the config block, as in HEAD.
   const configKeys = configValue(ast, 'max_map_keys');
   const mapKeysMax = options.mapKeysMax ?? (typeof configKeys === 'bigint' ? Number(configKeys) : undefined);
-  const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax });
+  const { ir, plan } = codegen.generateIR(checked, {
+    params: options.params, mapKeysMax, file: options.file,
+    unsafe: process.env.TSTRACE_TEST_UNSAFE_CODEGEN as UnsafeCodegen | undefined,
+  });
   mark('llvm ir');
   const object = codegen.emitPlan(ir, plan);
   mark('bpf object');

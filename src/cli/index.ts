@@ -83,8 +83,13 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   if (opts.d === true || opts.d === 'd') opts.dryRun = true;
   if (opts.d === true) debugStages = parseStages('all');
-  const explainStages = opts.explain === undefined ? undefined : opts.explain === true ? parseStages('all') : parseStages(opts.explain);
-  if (opts.explain !== undefined && !explainStages) usageError(`unknown --explain stage '${opts.explain}'; ${STAGE_HELP}`);
+  let explainStages = opts.explain === undefined ? undefined : opts.explain === true ? parseStages('all') : parseStages(opts.explain);
+  if (typeof opts.explain === 'string' && !explainStages) {
+    // `--explain script.bt`: all stages of that script.
+    if (opts.e === undefined && args.length === 0 || /[./]/.test(opts.explain)) args.unshift(opts.explain);
+    else usageError(`unknown --explain stage '${opts.explain}'; ${STAGE_HELP}`);
+    explainStages = parseStages('all');
+  }
   let source: string;
   let file = 'stdin';
   if (opts.e !== undefined) {
@@ -151,6 +156,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   } catch (e) {
     if (e instanceof RuntimeError) {
       process.stderr.write(formatDiagnostic({ level: 'ERROR', message: e.message, loc: (e as RuntimeErrorT).loc }, source));
+      for (const note of (e as RuntimeErrorT).notes) process.stderr.write(`${note}\n`);
       if (opts.verbose && (e as RuntimeErrorT).detail) process.stderr.write(`${(e as RuntimeErrorT).detail}\n`);
       return e.exitCode;
     }

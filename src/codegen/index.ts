@@ -12,6 +12,7 @@ import { DebugInfo } from './debuginfo';
 import { readLineInfo } from './lineinfo';
 import {
   BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
+rangeAt,
 } from './plan';
 
 export interface CodegenOptions {
@@ -126,7 +127,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
   return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount,
-    ranges: Object.fromEntries([...debug.ranges].map(([k, l]) => [k, [l.endLine, l.endCol] as [number, number]])) } };
+    ranges: Object.fromEntries([...debug.ranges].map(([k, l]) => [k, [l.line, l.col, l.endLine, l.endCol] as [number, number, number, number]])) } };
 }
 
 /** Typed AST → plan with BPF instructions for every program. */
@@ -166,16 +167,26 @@ export function emitPlanDetailed(ir: string, plan: CompiledPlan, options: { opti
 
 /**
  * One clear diagnostic for an LLVM error: deduplicated (the BPF backend
- * repeats itself per instruction), pointing at the probe whose function failed.
+ * repeats itself per instruction), at the expression the debug location
+ * names (`stdin:3:12: in function probe_0 …`), else at the probe whose
+ * function failed.
  */
 export function llvmDiagnostic(raw: string, plan: CompiledPlan): Diagnostic {
   const lines = [...new Set(raw.replace(/^LLVM error: /, '').split('\n').map((l) => l.trim()).filter(Boolean))];
   const first = lines[0] ?? raw;
-  const fn = /in function (probe_\d+)/.exec(first)?.[1];
+  const where = /^(.*?):([0-9]+):([0-9]+): in function (probe_[0-9]+)/.exec(first);
+  const fn = where?.[4] ?? /in function (probe_[0-9]+)/.exec(first)?.[1];
   const program = plan.programs.find((p) => p.functionName === fn);
-  let message = first.replace(/^.*?in function probe_\d+ [^:]*: /, '');
+  let message = first.replace(/^.*?in function probe_[0-9]+ [^:]*: /, '');
   if (/stack limit of 512 bytes is exceeded/.test(message)) {
-    message = 'this probe needs more than the 512 bytes of stack BPF allows (too many or too large strings, tuples, map keys or printf arguments live at once)';
+    message = 'this probe needs more than the 512 bytes of stack BPF allows (too many or too large strings, tuples, map keys or printf arguments live at once); it ran out here';
   }
-  return { level: 'ERROR', message: `LLVM: ${message}`, loc: program?.loc };
+  let loc = program?.loc;
+  if (where && Number(where[2]) > 0 && Number(where[3]) > 0) {
+    const line = Number(where[2]);
+    const col = Number(where[3]);
+    loc = rangeAt(plan, where[1], line, col);
+  }
+  return { level: 'ERROR', message: `LLVM: ${message}`, loc };
 }
+

@@ -83,24 +83,24 @@ export class ProbeCodegen {
     this.bodyBB = body;
     if (m.debug && loc) {
       this.scope = m.debug.subprogram(this.fn, name, loc.line);
-      this.currentLoc = loc;
+      this.currentLoc = [loc, loc];
       this.b.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
     }
   }
-  private currentLoc?: Loc;
+  private currentLoc?: [Loc, Loc];
 
-  /** Runs `emit` with `loc` as the debug location of the instructions it creates. */
-  private at<T>(loc: Loc, emit: () => T): T {
+  /** Runs `emit` with `loc` (anchored at `anchor`, see DebugInfo.location) as the debug location of the instructions it creates. */
+  private at<T>(loc: Loc, anchor: Loc, emit: () => T): T {
     const debug = this.m.debug;
     if (!debug || !this.scope) return emit();
     const outer = this.currentLoc;
-    this.currentLoc = loc;
-    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc));
+    this.currentLoc = [loc, anchor];
+    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc, anchor));
     try {
       return emit();
     } finally {
       this.currentLoc = outer;
-      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer));
+      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer[0], outer[1]));
     }
   }
   private readonly bodyBB: LLVM.BasicBlock;
@@ -213,7 +213,7 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
-    this.at(s.loc, () => this.stmtHere(s));
+    this.at(s.loc, s.kind === 'Assign' ? s.opLoc : s.loc, () => this.stmtHere(s));
   }
 
   private stmtHere(s: Stmt): void {
@@ -481,7 +481,7 @@ export class ProbeCodegen {
   }
 
   expr(e: Expr): CgValue {
-    return this.at(e.loc, () => this.exprHere(e));
+    return this.at(e.loc, e.kind === 'Binary' ? e.opLoc : e.loc, () => this.exprHere(e));
   }
 
   private exprHere(e: Expr): CgValue {

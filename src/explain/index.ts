@@ -8,7 +8,7 @@ import { check } from '../checker';
 import { typeName } from '../checker/types';
 import { CompileError, Diagnostic } from '../diagnostics';
 import * as codegen from '../codegen';
-import type { CompiledPlan, MapPlan } from '../codegen/plan';
+import { CompiledPlan, MapPlan, rangeAt } from '../codegen/plan';
 import type { UnsafeCodegen } from '../codegen/irgen';
 import { astLines, locText } from './tree';
 import { disassemble } from './disasm';
@@ -72,8 +72,7 @@ export function explain(source: string, options: ExplainOptions = {}): Explanati
     const { ir, plan } = codegen.generateIR(checked, { params: options.params, file, unsafe: options.unsafe });
     const ranges = (line: number, col: number): Loc | undefined => {
       if (line === 0 || col === 0) return undefined;
-      const end = plan.ranges?.[`${line}:${col}`];
-      return { file, line, col, endLine: end?.[0] ?? line, endCol: end?.[1] ?? col + 1 };
+      return rangeAt(plan, file, line, col);
     };
     result.ir = ir;
     result.plan = plan;
