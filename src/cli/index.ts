@@ -46,6 +46,7 @@ function writeOutput(fd: number, text: string): void {
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
+  if (argv[2] === 'explore') return (await import('../explain/server')).exploreCommand(argv.slice(3));
   const program = new Command()
     .name('tstrace')
     .usage('[options] filename\n       tstrace [options] - <stdin input>\n       tstrace [options] -e \'program\'')
