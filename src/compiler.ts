@@ -15,6 +15,8 @@ export interface CompileOptions extends CheckOptions {
   mapKeysMax?: number;
   /** Use the compile cache (src/cache.ts). */
   cache?: boolean;
+  /** Also emit the libbpf-loadable object (--emit-elf). */
+  libbpfObject?: boolean;
 }
 
 export interface CompileResult {
@@ -23,6 +25,8 @@ export interface CompileResult {
   /** LLVM IR text and the BPF ELF object; absent on a cache hit. */
   ir?: string;
   object?: Buffer;
+  /** The libbpf-loadable object (--emit-elf), only when asked for with `libbpfObject`. */
+  libbpfObject?: Buffer;
   cacheHit?: boolean;
 }
 
@@ -58,5 +62,6 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   mark('llvm ir');
   const object = codegen.emitPlan(ir, plan);
   mark('bpf object');
-  return { plan, warnings: checked.warnings, ir, object };
+  const libbpfObject = options.libbpfObject ? codegen.emitLibbpfObject(ir, plan) : undefined;
+  return { plan, warnings: checked.warnings, ir, object, libbpfObject };
 }

@@ -1,7 +1,7 @@
 // `-d` / `--explain`: every compiler stage, each line linked to the source
 // range it came from; --dry-run and --explain without privileges.
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'child_process';
+import { spawnSync, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -171,5 +171,31 @@ describe('explain() API (used by the explorer)', () => {
       'r6 = r1', 'r1 = *(u64 *)(r10 -8)', 'if r0 == 0x0 goto pc+4', 'call bpf_map_lookup_elem#1',
       'r1 += -0x20', 'w1 = 0x1', 'lock *(u64 *)(r1 +0) += r2', 'exit',
     ]);
+  });
+});
+
+describe('--emit-elf', () => {
+  it('writes an object libbpf loads: bpftool prog loadall loads every program', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-elf-'));
+    const obj = path.join(dir, 'out.o');
+    const script = 'BEGIN { printf("hi\\n"); } tracepoint:syscalls:sys_enter_openat { @[comm] = count(); @h = hist(pid); }\n' +
+      'tracepoint:syscalls:sys_enter_openat { @n = sum(1); } profile:hz:99 { @s[kstack] = count(); } interval:s:1 { exit(); }';
+    const r = tstrace(['--dry-run', '--emit-elf', obj, '-e', script]);
+    expect(r.code, r.stderr).toBe(0);
+    // bpftool pins what it loads: a private bpffs, removed again below.
+    const bpffs = path.join(dir, 'bpffs');
+    fs.mkdirSync(bpffs);
+    execFileSync('mount', ['-t', 'bpf', 'bpf', bpffs]);
+    try {
+      execFileSync('bpftool', ['prog', 'loadall', obj, path.join(bpffs, 'progs')], { stdio: 'pipe' });
+      expect(fs.readdirSync(path.join(bpffs, 'progs')).sort()).toEqual(['probe_0', 'probe_1', 'probe_2', 'probe_3', 'probe_4']);
+      const shown = execFileSync('bpftool', ['prog', 'show', 'pinned', path.join(bpffs, 'progs', 'probe_1')], { encoding: 'utf8' });
+      expect(shown).toMatch(/tracepoint {2}name probe_1 /);
+      expect(shown).toMatch(/map_ids \d+,\d+/);
+    } finally {
+      fs.rmSync(path.join(bpffs, 'progs'), { recursive: true, force: true });
+      execFileSync('umount', [bpffs]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

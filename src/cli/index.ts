@@ -131,6 +131,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined,
       // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have.
       cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !process.env.TSTRACE_NO_CACHE,
+      libbpfObject: !!opts.emitElf,
     });
   } catch (e) {
     if (e instanceof CompileError) {
@@ -141,7 +142,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   printDiagnostics(compiled.warnings, source);
   if (opts.emitLlvm && compiled.ir) fs.writeFileSync(opts.emitLlvm, compiled.ir);
-  if (opts.emitElf && compiled.object) fs.writeFileSync(opts.emitElf, compiled.object);
+  if (opts.emitElf && compiled.libbpfObject) fs.writeFileSync(opts.emitElf, compiled.libbpfObject);
   if (opts.dryRun) return 0;
 
   const out = opts.output ? fs.openSync(opts.output, 'w') : 1;

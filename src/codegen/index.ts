@@ -190,3 +190,28 @@ export function llvmDiagnostic(raw: string, plan: CompiledPlan): Diagnostic {
   return { level: 'ERROR', message: `LLVM: ${message}`, loc };
 }
 
+
+/**
+ * The object for --emit-elf: loadable by libbpf (`bpftool prog loadall`).
+ * tstrace itself loads programs with map references by index into an
+ * fd_array (BPF_PSEUDO_MAP_IDX), which libbpf's object loader cannot supply;
+ * this flavour declares the maps as BTF-defined ".maps" globals instead and
+ * references them through relocations. Program sections use libbpf's names
+ * (several programs may share one).
+ */
+export function emitLibbpfObject(ir: string, plan: CompiledPlan): Buffer {
+  const sections: Record<string, string> = { LICENSE: 'license' };
+  for (const p of plan.programs) sections[p.functionName] = sectionFor(p.provider, p.detail);
+  const used = new Set<string>();
+  const libbpfMaps = plan.maps.map((m) => {
+    let name = m.name.replace(/^@/, 'AT_').replace(/[^A-Za-z0-9_]/g, '_');
+    while (used.has(name)) name += '_';
+    used.add(name);
+    return { name, type: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries };
+  });
+  try {
+    return native.emitObject(ir, sections, { libbpfMaps }).object;
+  } catch (e) {
+    throw new CompileError([llvmDiagnostic((e as Error).message, plan)]);
+  }
+}
