@@ -37,6 +37,7 @@ describe('--explain', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('Attaching');
     for (const s of ['tokens', 'ast', 'types', 'ir', 'ir-opt', 'asm', 'maps', 'attach']) section(r.stdout, s);
+    expect(r.stdout).not.toContain('(verifier)');
   });
 
   it('tokens and AST carry source ranges; the typed AST has types', () => {
@@ -110,7 +111,7 @@ describe('-d (bpftrace compatible)', () => {
   it('an unknown stage is a usage error', () => {
     const r = tstrace(['--explain=bogus', '-e', 'BEGIN {}']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^ERROR: unknown --explain stage 'bogus'; stages: tokens, ast, types, ir, ir-opt, asm, maps, attach, all/);
+    expect(r.stderr).toMatch(/^ERROR: unknown --explain stage 'bogus'; stages: tokens, ast, types, ir, ir-opt, asm, maps, attach, verifier, all/);
   });
 
   it('a script error is reported as usual, after the stages that worked', () => {
@@ -171,6 +172,26 @@ describe('explain() API (used by the explorer)', () => {
       'r6 = r1', 'r1 = *(u64 *)(r10 -8)', 'if r0 == 0x0 goto pc+4', 'call bpf_map_lookup_elem#1',
       'r1 += -0x20', 'w1 = 0x1', 'lock *(u64 *)(r1 +0) += r2', 'exit',
     ]);
+  });
+});
+
+describe('--explain=verifier (root: loads, attaches nothing)', () => {
+  it('shows the verifier walking the program, annotated with the source', () => {
+    const r = tstrace(['--explain=verifier', '-e', 'tracepoint:syscalls:sys_enter_openat /pid > 1/ { @[comm] = count(); }']);
+    expect(r.code, r.stderr).toBe(0);
+    const v = section(r.stdout, 'verifier');
+    expect(v[0]).toBe('probe_0: tracepoint:syscalls:sys_enter_openat');
+    const call = v.findIndex((l) => /^10: \(85\) call bpf_get_current_comm#16/.test(l));
+    expect(call, v.join('\n')).toBeGreaterThan(0);
+    expect(v.slice(0, call).reverse().find((l) => l.startsWith('; '))).toBe('; 1:52 | comm');
+    expect(v.some((l) => /^processed \d+ insns/.test(l))).toBe(true);
+  });
+
+  it('a rejection is a located, explained error', () => {
+    const r = tstrace(['--explain=verifier', '-e', 'BEGIN { $i = 0; while (1) { $i++; } }']);
+    expect(r.code).toBe(1);
+    expect(section(r.stdout, 'verifier')).toContain('infinite loop detected at insn 0');
+    expect(r.stderr).toMatch(/^stdin:1:17-36: ERROR: the kernel's verifier rejected this program: infinite loop detected at insn 0 \(BPF instruction 0: goto pc-1\)\. In plain words: /);
   });
 });
 

@@ -53,7 +53,7 @@ describe('tstrace explore', () => {
   it('shows every stage side by side for the script typed', async () => {
     await setScript(SCRIPT);
     const titles = await page.$$eval('#stages .panel h2', (hs) => hs.map((h) => h.textContent));
-    expect(titles).toEqual(['Tokens', 'AST', 'Typed AST', 'LLVM IR', 'LLVM IR after O2', 'BPF instructions', 'Maps', 'Attach plan']);
+    expect(titles).toEqual(['Tokens', 'AST', 'Typed AST', 'LLVM IR', 'LLVM IR after O2', 'BPF instructions', 'Maps', 'Attach plan', 'Verifier']);
     expect(await page.textContent('#stage-asm')).toContain('call bpf_get_current_comm#16');
     expect(await page.textContent('#stage-maps')).toContain('fd_array[0] @opens  BPF_MAP_TYPE_PERCPU_HASH');
     expect(await page.textContent('#stage-attach')).toContain('PERF_TYPE_TRACEPOINT');
@@ -85,6 +85,15 @@ describe('tstrace explore', () => {
     expect(squiggled).toBe('$undefined');
     expect(await page.isDisabled('#run')).toBe(true);
     await page.screenshot({ path: path.join(ARTIFACTS, 'explorer-error.png') });
+  });
+
+  it('as root, verifier rejections show inline while typing (programs are loaded, not attached)', async () => {
+    await setScript('BEGIN {\n  $i = 0;\n  while (1) { $i++; }\n}\n');
+    expect(await page.textContent('#view-body .errmsg')).toMatch(/^ERROR: the kernel's verifier rejected this program: infinite loop detected at insn 0 .*In plain words: the verifier found a loop it cannot prove ends/);
+    const squiggled = await page.$$eval('#view-body .ch.err', (es) => es.map((e) => e.textContent).join(''));
+    expect(squiggled).toBe('while (1) { $i++; }');
+    expect(await page.textContent('#stage-verifier')).toContain('infinite loop detected at insn 0');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'explorer-verifier.png') });
   });
 
   it('as root, Run streams the output and Stop ends the run (END output and maps arrive)', async () => {

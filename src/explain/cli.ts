@@ -17,11 +17,11 @@ export function parseStages(value: string): StageName[] | undefined {
   return out;
 }
 
-export const STAGE_HELP = `stages: ${STAGES.join(', ')}, all (bpftrace names codegen, codegen-opt, dis also work)`;
+export const STAGE_HELP = `stages: ${STAGES.join(', ')}, all (all but verifier, which loads the programs; bpftrace names codegen, codegen-opt, dis also work)`;
 
 /** Prints the stages to stdout and the diagnostics to stderr; returns false when compilation failed. */
 export function printExplanation(source: string, file: string, params: string[], stages: StageName[]): boolean {
-  const x = explain(source, { file, params });
+  const x = explain(source, { file, params, verify: stages.includes('verifier') });
   if (x.stages.length) process.stdout.write(formatStages(x, stages));
   process.stderr.write(x.diagnostics.map((d) => formatDiagnostic(d, source)).join(''));
   return !x.diagnostics.some((d) => d.level === 'ERROR');

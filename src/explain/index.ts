@@ -13,18 +13,22 @@ import type { UnsafeCodegen } from '../codegen/irgen';
 import { astLines, locText } from './tree';
 import { disassemble } from './disasm';
 import { attachStep } from './attach';
+import { verifyPlan } from './verify';
 
-export const STAGES = ['tokens', 'ast', 'types', 'ir', 'ir-opt', 'asm', 'maps', 'attach'] as const;
+export const STAGES = ['tokens', 'ast', 'types', 'ir', 'ir-opt', 'asm', 'maps', 'attach', 'verifier'] as const;
 export type StageName = typeof STAGES[number];
+
+/** What `all` means: every stage that loads nothing (`verifier` loads programs, so only on request). */
+const COMPILE_STAGES: StageName[] = STAGES.filter((s) => s !== 'verifier');
 
 /** bpftrace's `-d` stage names (HEAD) that mean one of ours. */
 export const STAGE_ALIASES: Record<string, StageName[]> = {
-  all: [...STAGES], d: [...STAGES], codegen: ['ir'], 'codegen-opt': ['ir-opt'], dis: ['asm'], typed: ['types'],
+  all: COMPILE_STAGES, d: COMPILE_STAGES, codegen: ['ir'], 'codegen-opt': ['ir-opt'], dis: ['asm'], typed: ['types'],
 };
 
 export const STAGE_TITLES: Record<StageName, string> = {
   tokens: 'Tokens', ast: 'AST', types: 'Typed AST', ir: 'LLVM IR', 'ir-opt': 'LLVM IR after O2',
-  asm: 'BPF instructions', maps: 'Maps', attach: 'Attach plan',
+  asm: 'BPF instructions', maps: 'Maps', attach: 'Attach plan', verifier: 'Verifier',
 };
 
 export interface StageLine {
@@ -54,6 +58,8 @@ export interface ExplainOptions {
   file?: string;
   params?: string[];
   unsafe?: UnsafeCodegen;
+  /** Also load the programs (root only) and show the verifier's log: the `verifier` stage. */
+  verify?: boolean;
 }
 
 /** Runs every phase of the compiler on `source` and describes what each produced. */
@@ -90,6 +96,11 @@ export function explain(source: string, options: ExplainOptions = {}): Explanati
         { text: `    why: ${s.why}`, loc: p.loc },
       ];
     }));
+    if (options.verify) {
+      const v = verifyPlan(plan, srcLines);
+      add('verifier', v.lines);
+      result.diagnostics.push(...v.diagnostics);
+    }
   } catch (e) {
     if (!(e instanceof CompileError)) throw e;
     result.diagnostics.push(...e.diagnostics);

@@ -23,7 +23,7 @@ export const PAGE = String.raw`<!doctype html>
   .ch.hl { background: var(--hl); }
   .ch.err { text-decoration: underline wavy var(--err); }
   .errmsg { color: var(--err); padding-left: 3.2em; white-space: pre-wrap; }
-  #stages { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); grid-template-rows: 1fr 1fr; gap: 8px; min-height: 0; }
+  #stages { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); grid-template-rows: repeat(3, minmax(0, 1fr)); gap: 8px; min-height: 0; }
   .sl { padding: 0 6px; cursor: pointer; }
   .sl.src { color: #2a7a2a; }
   .sl.noloc { color: #777; cursor: default; }
