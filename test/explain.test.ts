@@ -135,10 +135,13 @@ describe('without privileges (setpriv to nobody)', () => {
     fs.rmSync(out);
   });
 
-  it('--explain works too', () => {
-    const r = tstrace(['--explain=asm', '-e', 'uprobe:/bin/bash:readline { @[comm] = count(); }'], { asUser: true });
+  it('--explain works too; the attach plan names the file offset the uprobe PMU gets', () => {
+    const r = tstrace(['--explain=asm,attach', '-e', 'uprobe:/bin/bash:readline { @[comm] = count(); }'], { asUser: true });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('probe_0: uprobe:/bin/bash:readline');
+    const nm = execFileSync('nm', ['-D', '/bin/bash'], { encoding: 'utf8' }).split('\n').find((l) => / T readline$/.test(l))!;
+    const address = parseInt(nm.split(' ')[0], 16);
+    expect(section(r.stdout, 'attach')[1]).toMatch(new RegExp(`config2=0x[0-9a-f]+ \\(file offset of readline, which the symbol table puts at 0x${address.toString(16)}\\), pid -1\\)$`));
   });
 
   it('tracepoints need tracefs, which is root-only here: one clear line', () => {

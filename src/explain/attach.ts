@@ -3,6 +3,7 @@
 // the wording is for a learner reading `-d attach` or the explorer.
 import type { ProgramPlan } from '../codegen/plan';
 import { eventId } from '../probes/tracefs';
+import { ElfFile } from '../probes/elf';
 
 const PROG_TYPES: Record<number, string> = {
   2: 'BPF_PROG_TYPE_KPROBE', 5: 'BPF_PROG_TYPE_TRACEPOINT', 7: 'BPF_PROG_TYPE_PERF_EVENT',
@@ -14,6 +15,18 @@ export interface AttachStep {
   progType: string;
   mechanism: string;
   why: string;
+}
+
+/** Where the uprobe PMU is told to put the breakpoint: the symbol's file offset (as src/probes/uprobe.ts computes it). */
+function uprobeOffset(path: string, func: string, offset: number): string {
+  try {
+    const sym = ElfFile.with(path, (elf) => elf.functions().get(func));
+    if (!sym) return `file offset of ${func}`;
+    const hex = (n: number) => `0x${n.toString(16)}`;
+    return `${hex(sym.fileOffset + offset)} (file offset of ${func}, which the symbol table puts at ${hex(sym.value)}${offset ? `, + ${offset}` : ''})`;
+  } catch {
+    return `file offset of ${func}`;
+  }
 }
 
 function tracepointId(category: string, event: string): string {
@@ -47,7 +60,7 @@ export function attachStep(p: ProgramPlan): AttachStep {
         `the program runs every ${d.count} ${d.event} events counted by perf`);
     case 'uprobe': case 'uretprobe':
       return step(`perf_event_open(type=uprobe PMU from /sys/bus/event_source/devices/uprobe/type${p.provider === 'uretprobe' ? ', retprobe bit' : ''}, ` +
-        `config1=${d.path}, config2=file offset of ${d.func || `address ${d.address}`}${Number(d.offset) ? `+${d.offset}` : ''}, pid -1)`,
+        `config1=${d.path}, config2=${d.func ? uprobeOffset(String(d.path), String(d.func), Number(d.offset)) : `file offset of address ${d.address}`}, pid -1)`,
         p.provider === 'uprobe'
           ? 'the kernel puts a breakpoint at that instruction of the file; every process that maps it traps into the program'
           : 'the kernel swaps the return address of the function, so the program runs when it returns (retval is valid)');
