@@ -9,6 +9,9 @@
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { native, LoadProgramError } from '../src/runtime/native';
+import { explainVerifierLog } from '../src/explain/verifier';
+import type { CompiledPlan, ProgramPlan } from '../src/codegen/plan';
 
 const TSTRACE = path.join(__dirname, '../bin/tstrace');
 
@@ -80,5 +83,30 @@ describe('LLVM rejections name the expression', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^stdin:1:\d+-\d+: ERROR: LLVM: this probe needs more than the 512 bytes of stack BPF allows .*; it ran out here\n/);
     expect(underlined(r.stderr)).toBe(s);
+  });
+});
+
+describe('the verifier\'s own stack limit', () => {
+  // LLVM stops scripts that need more than 512 bytes before the verifier sees
+  // them (tested above), so this real verifier rejection comes from two
+  // hand-assembled instructions, loaded into the running kernel.
+  it('a store below the 512-byte stack is explained in plain words', () => {
+    const insns = Buffer.alloc(24);
+    insns.writeUInt8(0x7b, 0); insns.writeUInt8(0x1a, 1); insns.writeInt16LE(-520, 2); // *(u64 *)(r10 -520) = r1
+    insns.writeUInt8(0xb7, 8); // r0 = 0
+    insns.writeUInt8(0x95, 16); // exit
+    let log = '';
+    try {
+      const { fd } = native.loadProgram({ type: 17, name: 'stack_test', insns, fdArray: [], license: 'GPL', logLevel: 1 });
+      native.closeFd(fd);
+    } catch (e) {
+      log = (e as LoadProgramError).log;
+    }
+    const program = { insns: insns.toString('base64'), loc: { file: 'stdin', line: 1, col: 1, endLine: 1, endCol: 2 } } as ProgramPlan;
+    const why = explainVerifierLog(log, program, { maps: [] } as unknown as CompiledPlan);
+    expect(why.reason).toMatch(/invalid (write to )?stack/);
+    expect(why.insn).toBe(0);
+    expect(why.insnText).toBe('*(u64 *)(r10 -520) = r1');
+    expect(why.plain).toBe('a BPF program has 512 bytes of stack in total; this needs more (strings, tuples and map keys all live there)');
   });
 });
