@@ -8,7 +8,7 @@ import { cacheKey, readCache, writeCache } from './cache';
 import { check, CheckOptions, configValue } from './checker';
 import type { Diagnostic } from './diagnostics';
 import type { CompiledPlan } from './codegen/plan';
-import type { UnsafeCodegen } from './codegen/irgen';
+import type { BadCodegen } from './codegen/irgen';
 
 export interface CompileOptions extends CheckOptions {
   file?: string;
@@ -17,6 +17,8 @@ export interface CompileOptions extends CheckOptions {
   cache?: boolean;
   /** Also emit the libbpf-loadable object (--emit-elf). */
   libbpfObject?: boolean;
+  /** -p/-c: probes fire only in that process (its pid is written to the config map at run time). */
+  pidFilter?: boolean;
 }
 
 export interface CompileResult {
@@ -28,13 +30,15 @@ export interface CompileResult {
   /** The libbpf-loadable object (--emit-elf), only when asked for with `libbpfObject`. */
   libbpfObject?: Buffer;
   cacheHit?: boolean;
+  /** Not to be cached (see CheckedProgram.uncacheable). */
+  uncacheable?: boolean;
 }
 
 /** Throws CompileError with diagnostics for any error in any phase. */
 export function compileSource(source: string, options: CompileOptions = {}): CompileResult {
-  // Test-only deliberately unsafe code (codegen/irgen UnsafeCodegen) is never cached.
-  const key = options.cache && !process.env.TSTRACE_TEST_UNSAFE_CODEGEN
-    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax })
+  // Test-only deliberately bad code (codegen/irgen BadCodegen) is never cached.
+  const key = options.cache && !process.env.TSTRACE_TEST_BAD_CODEGEN
+    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax, pidFilter: options.pidFilter, childCommand: options.childCommand, unsafe: options.unsafe })
     : undefined;
   if (key) {
     const hit = readCache(key);
@@ -42,7 +46,7 @@ export function compileSource(source: string, options: CompileOptions = {}): Com
     if (hit) return { ...hit, cacheHit: true };
   }
   const result = compileUncached(source, options);
-  if (key) writeCache(key, { plan: result.plan, warnings: result.warnings });
+  if (key && !result.uncacheable) writeCache(key, { plan: result.plan, warnings: result.warnings });
   return result;
 }
 
@@ -56,12 +60,12 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   const configKeys = configValue(ast, 'max_map_keys');
   const mapKeysMax = options.mapKeysMax ?? (typeof configKeys === 'bigint' ? Number(configKeys) : undefined);
   const { ir, plan } = codegen.generateIR(checked, {
-    params: options.params, mapKeysMax, file: options.file,
-    unsafe: process.env.TSTRACE_TEST_UNSAFE_CODEGEN as UnsafeCodegen | undefined,
+    params: options.params, mapKeysMax, pidFilter: options.pidFilter, file: options.file,
+    badCode: process.env.TSTRACE_TEST_BAD_CODEGEN as BadCodegen | undefined,
   });
   mark('llvm ir');
   const object = codegen.emitPlan(ir, plan);
   mark('bpf object');
   const libbpfObject = options.libbpfObject ? codegen.emitLibbpfObject(ir, plan) : undefined;
-  return { plan, warnings: checked.warnings, ir, object, libbpfObject };
+  return { plan, warnings: checked.warnings, ir, object, libbpfObject, uncacheable: checked.uncacheable };
 }

@@ -4,8 +4,8 @@
 // before the verifier ever sees it).
 //
 // tstrace never generates code without null checks or probe reads, so two
-// cases use the test-only codegen switch TSTRACE_TEST_UNSAFE_CODEGEN
-// (src/codegen/irgen.ts UnsafeCodegen) to produce that bad code on purpose.
+// cases use the test-only codegen switch TSTRACE_TEST_BAD_CODEGEN
+// (src/codegen/irgen.ts BadCodegen) to produce that bad code on purpose.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -33,7 +33,7 @@ const OPENAT = 'tracepoint:syscalls:sys_enter_openat';
 
 describe('verifier rejections name the instruction, the expression and the reason', () => {
   it('map value used without a null check (test-only codegen switch)', () => {
-    const r = tstrace(['-e', `${OPENAT} { @s[pid] = 5; $x = @s[pid] + 1; printf("%d\\n", $x); }`], { TSTRACE_TEST_UNSAFE_CODEGEN: 'no-null-check' });
+    const r = tstrace(['-e', `${OPENAT} { @s[pid] = 5; $x = @s[pid] + 1; printf("%d\\n", $x); }`], { TSTRACE_TEST_BAD_CODEGEN: 'no-null-check' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^stdin:1:\d+-\d+: ERROR: the kernel's verifier rejected the BPF program of probe tracepoint:syscalls:sys_enter_openat: R0 invalid mem access 'map_value_or_null'\n/);
     expect(underlined(r.stderr)).toBe('@s[pid]');
@@ -43,7 +43,7 @@ describe('verifier rejections name the instruction, the expression and the reaso
   });
 
   it('memory read through a pointer without a probe read (test-only codegen switch)', () => {
-    const r = tstrace(['-e', `${OPENAT} { printf("%s\\n", str(args->filename)); }`], { TSTRACE_TEST_UNSAFE_CODEGEN: 'no-probe-read' });
+    const r = tstrace(['-e', `${OPENAT} { printf("%s\\n", str(args->filename)); }`], { TSTRACE_TEST_BAD_CODEGEN: 'no-probe-read' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/ERROR: the kernel's verifier rejected the BPF program of probe tracepoint:syscalls:sys_enter_openat: R\d invalid mem access 'scalar'\n/);
     expect(underlined(r.stderr)).toBe('str(args->filename)');

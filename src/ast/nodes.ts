@@ -1,7 +1,7 @@
 // The AST: a discriminated union on `kind`. Every node carries its source range.
 // The type checker fills `type` on expressions (see src/checker); no other pass
 // mutates nodes.
-import type { Type } from '../checker/types';
+import type { StructField, Type } from '../checker/types';
 
 /** A source range. Lines and columns are 1-based; `endCol` is exclusive, as in bpftrace. */
 export interface Loc {
@@ -18,6 +18,14 @@ export interface Program {
   /** HEAD's `config = { name = value; … }` block before the probes. */
   config?: ConfigEntry[];
   probes: Probe[];
+  /** The script's C `struct`/`union`/`enum` definitions, as text (src/ctypes parses them). */
+  cDefinitions?: CDefinition[];
+  loc: Loc;
+}
+
+export interface CDefinition {
+  kind: 'CDefinition';
+  text: string;
   loc: Loc;
 }
 
@@ -106,7 +114,8 @@ export type Expr =
   | TupleIndexExpr
   | TupleExpr
   | CastExpr
-  | SizeofExpr;
+  | SizeofExpr
+  | OffsetofExpr;
 
 interface ExprBase { loc: Loc; type?: Type }
 
@@ -115,7 +124,12 @@ export interface IntExpr extends ExprBase { kind: 'Int'; value: bigint }
 export interface StringExpr extends ExprBase { kind: 'String'; value: string }
 export interface BoolExpr extends ExprBase { kind: 'Bool'; value: boolean }
 /** A bare name: a builtin (`pid`, `comm`, `args`), or an enum constant. */
-export interface IdentifierExpr extends ExprBase { kind: 'Identifier'; name: string }
+export interface IdentifierExpr extends ExprBase {
+  kind: 'Identifier';
+  name: string;
+  /** Set by the checker when the name is an integer constant (enum, header macro). */
+  value?: bigint;
+}
 /**
  * `slot` is set by the checker when the name resolves to a `let`/`for`
  * declaration: the storage key, unique per declaration (block scoping).
@@ -130,7 +144,8 @@ export interface UnaryExpr extends ExprBase { kind: 'Unary'; op: UnaryOp; operan
 export interface IncDecExpr extends ExprBase { kind: 'IncDec'; op: '++' | '--'; prefix: boolean; target: Expr }
 /** `elvis`: written `cond ?: else` (then is the same node as cond, evaluated once). */
 export interface TernaryExpr extends ExprBase { kind: 'Ternary'; cond: Expr; then: Expr; else: Expr; elvis?: boolean }
-export interface FieldExpr extends ExprBase { kind: 'Field'; object: Expr; field: string; arrow: boolean }
+/** `member` is set by the checker: the member's offset, type and bitfield position. */
+export interface FieldExpr extends ExprBase { kind: 'Field'; object: Expr; field: string; arrow: boolean; member?: StructField }
 /** `tupleIndex`: set by the checker for HEAD's `$t[0]` (a tuple with a literal index). */
 export interface IndexExpr extends ExprBase { kind: 'Index'; object: Expr; index: Expr; tupleIndex?: number }
 export interface TupleIndexExpr extends ExprBase { kind: 'TupleIndex'; object: Expr; index: number }
@@ -141,7 +156,10 @@ export interface CastExpr extends ExprBase { kind: 'Cast'; typeName: string; poi
 /** `sizeof(TYPE)` or `sizeof(expr)`; the checker sets `size` (bytes). */
 export interface SizeofExpr extends ExprBase { kind: 'Sizeof'; typeName?: string; expr?: Expr; size?: number }
 
-export type Node = Program | Preprocessor | ConfigEntry | Probe | AttachPoint | Block | Stmt | Expr;
+/** `offsetof(struct foo, a.b)`; the checker sets `offset` (bytes). */
+export interface OffsetofExpr extends ExprBase { kind: 'Offsetof'; typeName: string; fields: string[]; offset?: number }
+
+export type Node = Program | Preprocessor | CDefinition | ConfigEntry | Probe | AttachPoint | Block | Stmt | Expr;
 
 export function spanLoc(a: Loc, b: Loc): Loc {
   return { file: a.file, line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };

@@ -3,16 +3,19 @@
 // Sets `type` on every expression, fixes the key and value types of every map
 // across all probes, expands attach points into concrete probes, and reports
 // every error of the pass at once (bpftrace's messages and locations).
+import { checkLiterals } from './literals';
 import type {
   AssignStmt, Block, CallExpr, Expr, LetStmt, Loc, MapExpr, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
 import { Diagnostic, DiagnosticBag } from '../diagnostics';
-import { matchAttachPoint, ProbeError, ProbeMatch } from '../probes';
+import { matchAttachPoint, MissingTargetError, ProbeError, ProbeMatch } from '../probes';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
 import { suggest } from './suggest';
+import { TypeRegistry } from '../ctypes/registry';
+import { checkCast, checkDeref, checkField, checkIndex, checkOffsetof, constantIdentifier, sizeofType } from './memory';
 
 export interface MapInfo {
   name: string;
@@ -29,6 +32,8 @@ export interface PrintfSite {
   format: string;
   argTypes: Type[];
   loc: Loc;
+  /** system()/cat(): the formatted text is a command to run / a file to print. */
+  action?: 'system' | 'cat';
 }
 
 /** A print() of a non-map value. */
@@ -50,6 +55,8 @@ export interface CheckedProgram {
   printfs: Map<CallExpr, PrintfSite>;
   prints: Map<CallExpr, PrintSite>;
   warnings: Diagnostic[];
+  /** The program embeds facts of this machine read at compile time (cgroupid): don't cache it. */
+  uncacheable?: boolean;
 }
 
 export interface CheckOptions {
@@ -57,6 +64,15 @@ export interface CheckOptions {
   params?: string[];
   /** Capacity of `str()` results (BPFTRACE_STRLEN). */
   strlen?: number;
+  /** A -c command was given (`cpid` is allowed). */
+  childCommand?: boolean;
+  /**
+   * --dry-run: kernel functions, library symbols and kernel symbols this
+   * machine lacks are warnings (the object is still built), not errors.
+   */
+  dryRun?: boolean;
+  /** --unsafe: allow system(), signal(), override(). */
+  unsafe?: boolean;
 }
 
 interface Scope {
@@ -77,10 +93,11 @@ class Checker {
   readonly prints = new Map<CallExpr, PrintSite>();
   /** First pass: learn map types from assignments only; report nothing. */
   collecting = true;
+  uncacheable = false;
 
-  constructor(readonly options: Required<CheckOptions>) {}
+  constructor(readonly options: Required<CheckOptions>, readonly types: TypeRegistry) {}
 
-  error(message: string, loc: Loc): void {
+  error(message: string, loc?: Loc): void {
     if (!this.collecting) this.diags.error(message, loc);
   }
   warning(message: string, loc: Loc): void {
@@ -307,7 +324,7 @@ class Checker {
       case 'String':
         return str(Buffer.byteLength(e.value, 'latin1') + 1);
       case 'Identifier': {
-        const t = builtinType(e.name, scope.match);
+        const t = builtinType(e.name, scope.match, this.options.childCommand) ?? constantIdentifier(this, e);
         if (t === undefined) {
           const hint = suggest(e.name, [...BUILTIN_NAMES, ...FUNCTION_NAMES]);
           this.error(`Unknown identifier: '${e.name}'${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);
@@ -355,15 +372,13 @@ class Checker {
         if (t.kind === 'none') return NONE;
         if (e.op === '!' || e.op === '~' || e.op === '-') {
           if (t.kind !== 'int' && t.kind !== 'bool' && !(e.op === '!' && t.kind === 'pointer')) {
-            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
+            // bpftrace marks the operator alone.
+            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, { ...e.loc, endLine: e.loc.line, endCol: e.loc.col + 1 });
             return NONE;
           }
           return e.op === '!' ? INT64 : t.kind === 'int' ? int(64, e.op === '-' ? true : t.signed) : INT64;
         }
-        if (e.op === '*') {
-          if (t.kind === 'pointer') return t.to;
-          if (t.kind === 'int') return UINT64;
-        }
+        if (e.op === '*' && (t.kind === 'pointer' || t.kind === 'int')) return checkDeref(this, e, t);
         this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
         return NONE;
       }
@@ -398,27 +413,8 @@ class Checker {
         if (a.kind === 'int' && b.kind === 'int') return int(64, a.signed && b.signed);
         return a;
       }
-      case 'Field': {
-        const t = this.expr(e.object, scope);
-        if (t.kind === 'none') return NONE;
-        const struct = t.kind === 'struct' ? t : t.kind === 'pointer' && t.to.kind === 'struct' ? t.to : undefined;
-        if (!struct) {
-          this.error(`Can not access field '${e.field}' on expression of type '${typeName(t)}'`, e.loc);
-          return NONE;
-        }
-        // `args` is a pointer in 0.17 (`->`) and a struct at HEAD (`.`): both are accepted.
-        const field = struct.fields.find((f) => f.name === e.field);
-        if (!field) {
-          const hint = suggest(e.field, struct.fields.map((f) => f.name));
-          this.error(`Struct/union of type '${struct.name}' does not contain a field named '${e.field}'${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);
-          return NONE;
-        }
-        if (struct.isCtx && field.name.startsWith('common_')) {
-          this.error('BPF does not support accessing common tracepoint fields', e.loc);
-          return NONE;
-        }
-        return field.type;
-      }
+      case 'Field':
+        return checkField(this, e, scope);
       case 'TupleIndex': {
         const t = this.expr(e.object, scope);
         if (t.kind === 'none') return NONE;
@@ -434,8 +430,8 @@ class Checker {
       }
       case 'Index': {
         const t = this.expr(e.object, scope);
-        this.expr(e.index, scope);
         if (t.kind === 'tuple' && e.index.kind === 'Int') {
+          this.expr(e.index, scope);
           // HEAD: `$t[0]` is `$t.0`.
           const i = Number(e.index.value);
           if (i < 0 || i >= t.elems.length) {
@@ -449,10 +445,7 @@ class Checker {
           this.error('The array index operator [] can only be used on arrays and pointers, found tuple.', e.loc);
           return NONE;
         }
-        if (t.kind === 'array') return t.elem;
-        if (t.kind === 'pointer') return t.to;
-        if (t.kind !== 'none') this.error(`The array index operator [] can only be used on arrays and pointers, found ${typeName(t)}.`, e.loc);
-        return NONE;
+        return checkIndex(this, e, t, scope);
       }
       case 'Tuple': {
         const elems = e.elems.map((x) => this.expr(x, scope));
@@ -461,36 +454,22 @@ class Checker {
       }
       case 'Sizeof': {
         if (e.typeName !== undefined) {
-          const m = /^(u?)int(8|16|32|64)$/.exec(e.typeName);
-          if (m) e.size = Number(m[2]) / 8;
-          else this.error(`sizeof(${e.typeName}) is not supported yet: only integer types`, e.loc);
+          e.size = sizeofType(this, e.typeName, e);
         } else if (e.expr) {
           const t = this.expr(e.expr, scope);
           if (t.kind === 'int') e.size = t.bits / 8;
           else if (t.kind === 'bool') e.size = 1;
-          else if (t.kind === 'string' || t.kind === 'pointer' || t.kind === 'tuple' || t.kind === 'struct' || t.kind === 'array') e.size = t.kind === 'pointer' ? 8 : storageSize(t);
+          else if (t.kind === 'struct' || t.kind === 'array') e.size = this.types.sizeOf(t);
+          else if (t.kind === 'string' || t.kind === 'pointer' || t.kind === 'tuple') e.size = t.kind === 'pointer' ? 8 : storageSize(t);
           else if (t.kind !== 'none') this.error(`sizeof() of a value of type '${typeName(t)}' is not supported`, e.expr.loc);
         }
         e.size ??= 0;
         return UINT64;
       }
-      case 'Cast': {
-        const t = this.expr(e.expr, scope);
-        const m = /^(u?)int(8|16|32|64)$/.exec(e.typeName);
-        if (m && e.pointerDepth === 0) {
-          if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'bool' && t.kind !== 'none') {
-            this.error(`Cannot cast from "${typeName(t)}" to "${e.typeName}"`, e.loc);
-          }
-          return int(Number(m[2]) as IntBits, m[1] !== 'u');
-        }
-        if (m) {
-          let to: Type = int(Number(m[2]) as IntBits, m[1] !== 'u');
-          for (let i = 1; i < e.pointerDepth; i++) to = { kind: 'pointer', to, addrSpace: 'kernel' };
-          return { kind: 'pointer', to, addrSpace: t.kind === 'pointer' ? t.addrSpace : 'kernel' };
-        }
-        this.error(`Unknown type: '${e.typeName}'`, e.loc);
-        return NONE;
-      }
+      case 'Cast':
+        return checkCast(this, e, scope);
+      case 'Offsetof':
+        return checkOffsetof(this, e);
     }
   }
 
@@ -521,7 +500,9 @@ class Checker {
     if ((e.op === '/' || e.op === '%') && ((ls && !isNonNegativeLiteral(e.left)) || (rs && !isNonNegativeLiteral(e.right)))) {
       this.warning(`signed operands for '${e.op}' can lead to undefined behavior (cast to unsigned to silence warning)`, e.opLoc);
     }
-    if (l.kind === 'pointer' && (e.op === '+' || e.op === '-')) return l;
+    // Pointer arithmetic moves by whole elements, as in C and bpftrace.
+    if (l.kind === 'pointer' && (e.op === '+' || e.op === '-') && r.kind !== 'pointer') return l;
+    if (r.kind === 'pointer' && e.op === '+' && l.kind !== 'pointer') return r;
     return int(64, ls && rs);
   }
 
@@ -542,7 +523,8 @@ class Checker {
 }
 
 function isNonNegativeLiteral(e: Expr): boolean {
-  return e.kind === 'Int' && e.value >= 0n;
+  // Enum and header constants are literals after expansion, as in bpftrace.
+  return (e.kind === 'Int' || (e.kind === 'Identifier' && e.value !== undefined)) && e.value! >= 0n;
 }
 
 export function isAggregation(name: string): boolean {
@@ -553,7 +535,10 @@ export type { Checker, Scope };
 
 /** Typed AST for a parsed program. Throws CompileError listing every error. */
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
-  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64 });
+  const includes = program.preamble.map((p) => /^#\s*include\s*[<"]([^>"]+)[>"]/.exec(p.text)?.[1]).filter((x): x is string => !!x);
+  const types = new TypeRegistry(program.cDefinitions ?? [], includes);
+  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false }, types);
+  for (const err of types.errors) checker.diags.error(err.message, err.loc);
   const probes: CheckedProbe[] = [];
   let begins = 0;
   let ends = 0;
@@ -564,6 +549,11 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
         matches.push(...matchAttachPoint(ap, options.params));
       } catch (err) {
         if (!(err instanceof ProbeError)) throw err;
+        if (err instanceof MissingTargetError && options.dryRun) {
+          checker.diags.warning(`${err.message}; --dry-run compiles the probe anyway`, ap.loc);
+          matches.push(...err.matches);
+          continue;
+        }
         checker.diags.error(err.message, ap.loc);
       }
     }
@@ -583,6 +573,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     checker.prints.clear();
     for (const p of probes) checker.probe(p.ast, p.matches);
   }
+  checkLiterals(program, { strlen: options.strlen ?? 64, params: options.params ?? [], diags: checker.diags });
   checker.diags.throwIfErrors();
   return {
     ast: program,
@@ -591,6 +582,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     printfs: checker.printfs,
     prints: checker.prints,
     warnings: checker.diags.warnings(),
+    ...(checker.uncacheable ? { uncacheable: true } : {}),
   };
 }
 

@@ -12,6 +12,12 @@ export enum Helper {
   get_current_uid_gid = 15,
   get_current_comm = 16,
   get_current_task = 35,
+  get_numa_node_id = 42,
+  override_return = 58,
+  send_signal = 109,
+  jiffies64 = 118,
+  d_path = 147,
+  ktime_get_tai_ns = 208,
   probe_read_str = 45,
   get_current_cgroup_id = 80,
   probe_read_user = 112,
@@ -23,4 +29,5 @@ export enum Helper {
   ringbuf_reserve = 131,
   ringbuf_submit = 132,
   ringbuf_discard = 133,
+  get_func_ip = 173,
 }

@@ -7,12 +7,11 @@ import type { CheckedProgram } from '../checker';
 import { CompileError, Diagnostic } from '../diagnostics';
 import { CodegenError } from './errors';
 import { native } from '../runtime/native';
-import { ModuleContext, ProbeCodegen, UnsafeCodegen } from './irgen';
+import { ModuleContext, ProbeCodegen, BadCodegen } from './irgen';
 import { DebugInfo } from './debuginfo';
 import { readLineInfo } from './lineinfo';
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
-rangeAt,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
 } from './plan';
 
 export interface CodegenOptions {
@@ -21,10 +20,12 @@ export interface CodegenOptions {
   mapKeysMax?: number;
   /** Ring buffer size in bytes (power of two, page multiple). */
   ringbufBytes?: number;
+  /** -p/-c: probes other than BEGIN/END fire only in that process. */
+  pidFilter?: boolean;
   /** Script file name recorded in the debug info. */
   file?: string;
-  /** Test-only deliberately unsafe code (see UnsafeCodegen). */
-  unsafe?: UnsafeCodegen;
+  /** Test-only deliberately bad code (see BadCodegen). */
+  badCode?: BadCodegen;
 }
 
 export interface GeneratedModule {
@@ -35,9 +36,10 @@ export interface GeneratedModule {
 function sectionFor(provider: string, detail: Record<string, string | number>): string {
   switch (provider) {
     case 'tracepoint': return `tracepoint/${detail.category}/${detail.event}`;
-    case 'interval': case 'profile': case 'software': case 'hardware': return 'perf_event';
+    case 'rawtracepoint': return `raw_tp/${detail.event}`;
+    case 'interval': case 'profile': case 'software': case 'hardware': case 'watchpoint': return 'perf_event';
     case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
-    case 'uprobe': case 'uretprobe': return provider;
+    case 'uprobe': case 'uretprobe': case 'usdt': return provider;
     default: return `raw_tp/${provider}`;
   }
 }
@@ -63,6 +65,13 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
     keySize: 4, valueSize: CONFIG_WORDS * 8, maxEntries: 1, percpu: false, keyTypes: [],
   };
   maps.push(config);
+  const userMapCount = checked.maps.length;
+  const counters: MapPlan = {
+    index: maps.length, name: 'counters', role: 'counters', bpfType: BPF_MAP_TYPE_PERCPU_ARRAY,
+    keySize: 4, valueSize: (COUNTER_MAP_FULL + userMapCount) * 8, maxEntries: 1, percpu: true, keyTypes: [],
+  };
+  maps.push(counters);
+  const mapUpdateSites: MapUpdateSite[] = [];
 
   const probeNames: string[] = [];
   const probeIds = new Map<string, number>();
@@ -77,7 +86,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
 
   const debug = new DebugInfo(llvm, ctx, module, options.file ?? 'stdin');
   const mctx: ModuleContext = {
-    debug, unsafe: options.unsafe, llvm, ctx, module, checked, ringbuf, config, probeIds, joins: [], timeFormats: [], params: options.params ?? [],
+    debug, badCode: options.badCode, llvm, ctx, module, checked, ringbuf, config, counters, mapUpdateSites, probeIds, joins: [], timeFormats: [], params: options.params ?? [], pidFilter: options.pidFilter,
     maps: new Map(maps.filter((m) => m.role === 'user').map((m) => [m.name, m])),
     stackMap(user, limit) {
       const name = `${user ? 'stack_user' : 'stack_kernel'}_${limit}`;
@@ -124,9 +133,9 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   if (llvm.verifyModule(module)) {
     throw new CompileError([{ level: 'ERROR', message: 'LLVM IR verification failed (internal error); run with --emit-llvm to inspect' }]);
   }
-  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes }));
+  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes, ...(s.action ? { action: s.action } : {}) }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
-  return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount,
+  return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount, mapUpdateSites,
     ranges: Object.fromEntries([...debug.ranges].map(([k, l]) => [k, [l.line, l.col, l.endLine, l.endCol] as [number, number, number, number]])) } };
 }
 

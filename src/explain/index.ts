@@ -9,7 +9,7 @@ import { typeName } from '../checker/types';
 import { CompileError, Diagnostic } from '../diagnostics';
 import * as codegen from '../codegen';
 import { CompiledPlan, MapPlan, rangeAt } from '../codegen/plan';
-import type { UnsafeCodegen } from '../codegen/irgen';
+import type { BadCodegen } from '../codegen/irgen';
 import { astLines, locText } from './tree';
 import { disassemble } from './disasm';
 import { attachStep } from './attach';
@@ -57,7 +57,7 @@ export interface Explanation {
 export interface ExplainOptions {
   file?: string;
   params?: string[];
-  unsafe?: UnsafeCodegen;
+  badCode?: BadCodegen;
   /** Also load the programs (root only) and show the verifier's log: the `verifier` stage. */
   verify?: boolean;
 }
@@ -75,7 +75,7 @@ export function explain(source: string, options: ExplainOptions = {}): Explanati
     const checked = check(ast, { params: options.params });
     result.diagnostics.push(...checked.warnings);
     add('types', astLines(ast, true));
-    const { ir, plan } = codegen.generateIR(checked, { params: options.params, file, unsafe: options.unsafe });
+    const { ir, plan } = codegen.generateIR(checked, { params: options.params, file, badCode: options.badCode });
     const ranges = (line: number, col: number): Loc | undefined => {
       if (line === 0 || col === 0) return undefined;
       return rangeAt(plan, file, line, col);
@@ -187,6 +187,7 @@ const MAP_ROLES: Record<MapPlan['role'], string> = {
   ringbuf: 'carries printf/print/exit events to user space (BPF ring buffer, read through epoll)',
   config: 'run-time values user space writes before BEGIN (e.g. the start time for elapsed)',
   stack: 'stack traces, by id (bpf_get_stackid)',
+  counters: 'per-CPU counters of what BPF code could not deliver (lost events, full maps), reported at exit',
 };
 
 function mapLines(plan: CompiledPlan, userMaps: { name: string; loc: Loc }[]): StageLine[] {
