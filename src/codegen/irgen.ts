@@ -94,6 +94,8 @@ export class ProbeCodegen {
       this.scope = m.debug.subprogram(this.fn, name, loc.line);
       this.currentLoc = [loc, loc];
       this.b.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
+      // Entry-block code (stack slots, zeroing) belongs to the probe as a whole.
+      this.allocas.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
     }
   }
   private currentLoc?: [Loc, Loc];

@@ -77,7 +77,9 @@ export function explain(source: string, options: ExplainOptions = {}): Explanati
     add('types', astLines(ast, true));
     const { ir, plan } = codegen.generateIR(checked, { params: options.params, file, badCode: options.badCode });
     const ranges = (line: number, col: number): Loc | undefined => {
-      if (line === 0 || col === 0) return undefined;
+      if (line === 0) return undefined;
+      // Column 0: LLVM knows only the line (code it merged or hoisted).
+      if (col === 0) return { file, line, col: 1, endLine: line, endCol: (srcLines[line - 1] ?? '').length + 1 };
       return rangeAt(plan, file, line, col);
     };
     result.ir = ir;
