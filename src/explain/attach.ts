@@ -64,6 +64,19 @@ export function attachStep(p: ProgramPlan): AttachStep {
         p.provider === 'uprobe'
           ? 'the kernel puts a breakpoint at that instruction of the file; every process that maps it traps into the program'
           : 'the kernel swaps the return address of the function, so the program runs when it returns (retval is valid)');
+    case 'usdt': {
+      const hex = (n: number) => `0x${n.toString(16)}`;
+      return step(`perf_event_open(type=uprobe PMU, config1=${d.path}, config2=file offset of the probe at ${hex(Number(d.pc))} from its ELF note` +
+        `${Number(d.semaphore) ? `, ref_ctr_offset=semaphore at ${hex(Number(d.semaphore))}` : ''}, pid -1)`,
+        `the program declares ${d.provider}:${d.probe} in its .note.stapsdt section: a nop at that address, turned into a uprobe; ` +
+        `the note also says where each argument lives (${d.args || 'no arguments'})`);
+    }
+    case 'rawtracepoint':
+      return step(`BPF_RAW_TRACEPOINT_OPEN("${d.event}")`,
+        'the raw tracepoint hands the program the tracepoint\'s own arguments, without building the perf record: cheaper than tracepoint:, typed from BTF');
+    case 'watchpoint':
+      return step(`perf_event_open(PERF_TYPE_BREAKPOINT, bp_type=${d.bpType}, bp_addr=0x${Number(d.address).toString(16)}, bp_len=${d.len})`,
+        'a CPU debug register traps when that address is accessed');
     case 'kprobe': case 'kretprobe':
       return step(`perf_event_open(type=kprobe PMU from /sys/bus/event_source/devices/kprobe/type, config1=${d.func}${Number(d.offset) ? `+${d.offset}` : ''})`,
         'a dynamic breakpoint in a kernel function (needs CONFIG_KPROBES; this kernel lacks it, so loading stops with one line)');
