@@ -184,6 +184,20 @@ describe('explain() API (used by the explorer)', () => {
   });
 });
 
+describe('attach plan of a USDT probe', () => {
+  it('names the probe address and argument specs from the ELF note', () => {
+    execFileSync('sh', [path.join(__dirname, '../examples/programs/build.sh')], { stdio: 'ignore' });
+    const notes = execFileSync('readelf', ['-n', '/tmp/tstrace-examples/greeter'], { encoding: 'utf8' });
+    const pc = /Name: greeted\n\s+Location: 0x0*([0-9a-f]+)/.exec(notes)![1];
+    const args = /Arguments: (.*)/.exec(notes)![1];
+    const r = tstrace(['--explain=attach', path.join(__dirname, '../examples/10-usdt.bt')]);
+    expect(r.code, r.stderr).toBe(0);
+    const attach = section(r.stdout, 'attach');
+    expect(attach[1]).toBe(`    how: perf_event_open(type=uprobe PMU, config1=/tmp/tstrace-examples/greeter, config2=file offset of the probe at 0x${pc} from its ELF note, pid -1)`);
+    expect(attach[2]).toContain(`the note also says where each argument lives (${args})`);
+  });
+});
+
 describe('--explain=verifier (root: loads, attaches nothing)', () => {
   it('shows the verifier walking the program, annotated with the source', () => {
     const r = tstrace(['--explain=verifier', '-e', 'tracepoint:syscalls:sys_enter_openat /pid > 1/ { @[comm] = count(); }']);
