@@ -187,14 +187,14 @@ export function llvmDiagnostic(raw: string, plan: CompiledPlan): Diagnostic {
   const fn = where?.[4] ?? /in function (probe_[0-9]+)/.exec(first)?.[1];
   const program = plan.programs.find((p) => p.functionName === fn);
   let message = first.replace(/^.*?in function probe_[0-9]+ [^:]*: /, '');
-  if (/stack limit of 512 bytes is exceeded/.test(message)) {
-    message = 'this probe needs more than the 512 bytes of stack BPF allows (too many or too large strings, tuples, map keys or printf arguments live at once); it ran out here';
-  }
   let loc = program?.loc;
-  if (where && Number(where[2]) > 0 && Number(where[3]) > 0) {
-    const line = Number(where[2]);
-    const col = Number(where[3]);
-    loc = rangeAt(plan, where[1], line, col);
+  const line = Number(where?.[2] ?? 0);
+  const col = Number(where?.[3] ?? 0);
+  // A location at the probe's own start is code of the probe as a whole (its stack slots): keep the attach point.
+  const precise = where !== null && line > 0 && col > 0 && !(program && line === program.loc.line && col === program.loc.col);
+  if (precise) loc = rangeAt(plan, where![1], line, col);
+  if (/stack limit of 512 bytes is exceeded/.test(message)) {
+    message = `this probe needs more than the 512 bytes of stack BPF allows (too many or too large strings, tuples, map keys or printf arguments live at once)${precise ? '; it ran out here' : ''}`;
   }
   return { level: 'ERROR', message: `LLVM: ${message}`, loc };
 }
