@@ -8,6 +8,8 @@
 // (src/codegen/irgen.ts BadCodegen) to produce that bad code on purpose.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { native, LoadProgramError } from '../src/runtime/native';
 import { explainVerifierLog } from '../src/explain/verifier';
@@ -66,6 +68,19 @@ describe('verifier rejections name the instruction, the expression and the reaso
     expect(r.stderr).toMatch(/ERROR: the kernel's verifier rejected the BPF program of probe BEGIN: (BPF program is too large\. Processed 1000001 insn|The sequence of \d+ jumps is too complex\.)\n/);
     expect(r.stderr).toMatch(/the verifier stopped at BPF instruction \d+: /);
     expect(r.stderr).toContain('in plain words: the verifier walks every path through the program');
+  });
+
+  it('a plan from the compile cache explains the same way (line info is part of the plan)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-vcache-'));
+    const once = () => spawnSync(process.execPath, [TSTRACE, '-e', 'BEGIN { $i = 0; while (1) { $i++; } }'],
+      { encoding: 'utf8', env: { ...process.env, TSTRACE_CACHE_DIR: dir, TSTRACE_TIMING: '1' } });
+    const first = once();
+    const second = once();
+    expect(second.stderr).not.toMatch(/timing: llvm ir/); // served from the cache
+    const message = (r: { stderr: string }) => r.stderr.split('\n').filter((l) => !l.startsWith('timing:')).join('\n');
+    expect(message(second)).toBe(message(first));
+    expect(message(second)).toContain('the verifier stopped at BPF instruction 0: goto pc-1');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('-v adds the raw verifier log', () => {
