@@ -96,7 +96,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     listing.flush();
     return 0;
   }
-  const { parseStages, printExplanation, STAGE_HELP } = await import('../explain/cli');
+  const { parseStages, STAGE_HELP } = await import('../explain/stages');
   // `-d script.bt` (0.17's bare -d before the file): the value is the script, not a stage.
   let debugStages = typeof opts.d === 'string' ? parseStages(opts.d) : undefined;
   if (typeof opts.d === 'string' && !debugStages) {
@@ -140,7 +140,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const target = parseTarget(opts);
   const stages = explainStages ?? debugStages;
   if (stages) {
-    if (!printExplanation(source, file, params, stages)) return 1;
+    if (!(await import('../explain/cli')).printExplanation(source, file, params, stages)) return 1;
     if (explainStages || opts.dryRun && !opts.emitElf && !opts.emitLlvm) return 0;
   }
   const isRoot = process.getuid?.() === 0;

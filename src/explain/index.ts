@@ -15,16 +15,10 @@ import { disassemble } from './disasm';
 import { attachStep } from './attach';
 import { verifyPlan } from './verify';
 
-export const STAGES = ['tokens', 'ast', 'types', 'ir', 'ir-opt', 'asm', 'maps', 'attach', 'verifier'] as const;
-export type StageName = typeof STAGES[number];
+import { STAGES, StageName, COMPILE_STAGES } from './stages';
 
-/** What `all` means: every stage that loads nothing (`verifier` loads programs, so only on request). */
-const COMPILE_STAGES: StageName[] = STAGES.filter((s) => s !== 'verifier');
-
-/** bpftrace's `-d` stage names (HEAD) that mean one of ours. */
-export const STAGE_ALIASES: Record<string, StageName[]> = {
-  all: COMPILE_STAGES, d: COMPILE_STAGES, codegen: ['ir'], 'codegen-opt': ['ir-opt'], dis: ['asm'], typed: ['types'],
-};
+export { STAGES, COMPILE_STAGES };
+export type { StageName };
 
 export const STAGE_TITLES: Record<StageName, string> = {
   tokens: 'Tokens', ast: 'AST', types: 'Typed AST', ir: 'LLVM IR', 'ir-opt': 'LLVM IR after O2',
