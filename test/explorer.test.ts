@@ -3,6 +3,7 @@
 // test/artifacts/ (gitignored).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'fs';
+import { spawn, spawnSync } from 'child_process';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
@@ -136,5 +137,26 @@ describe('tstrace explore', () => {
     });
     expect(await status('evil.example')).toBe(403);
     expect(await status(`localhost:${explorer.port}`)).toBe(200);
+  });
+});
+
+describe('tstrace explore (the command)', () => {
+  it('serves on the port asked for, prints the address, and stops on SIGINT', async () => {
+    const child = spawn(process.execPath, [path.join(__dirname, '../bin/tstrace'), 'explore', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
+    await expect.poll(() => out, { timeout: 20_000 }).toMatch(/^tstrace explorer on http:\/\/127\.0\.0\.1:\d+\/ \(Ctrl-C to stop\)\n$/);
+    const port = Number(/:(\d+)\//.exec(out)![1]);
+    const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    expect(page).toContain('<title>tstrace explorer</title>');
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('rejects a bad port with a usage line', () => {
+    const r = spawnSync(process.execPath, [path.join(__dirname, '../bin/tstrace'), 'explore', '--port', 'x'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('ERROR: usage: tstrace explore [--port N]\n');
   });
 });
