@@ -12,6 +12,10 @@ import type { Diagnostic } from '../diagnostics';
 
 /** Log lines shown per program: a walk through a long loop runs to a million lines. */
 const MAX_LOG_LINES = 3000;
+/** Longest walk (instructions processed) whose full log (level 2) is worth asking the kernel for. */
+const MAX_WALK = 20000;
+const BPF_LOG_LEVEL2 = 2;
+const BPF_LOG_STATS = 4;
 
 export interface VerifyLine {
   text: string;
@@ -45,12 +49,19 @@ export function verifyPlan(plan: CompiledPlan, srcLines: string[]): VerifyResult
       out.lines.push({ text: `${p.functionName}: ${p.probeName}`, loc: p.loc });
       let log: string;
       try {
-        const loaded = native.loadProgram({
-          type: p.progType, name: p.functionName, insns: Buffer.from(p.insns ?? '', 'base64'),
-          fdArray: mapFds, license: 'GPL', logLevel: 2, ...provider.loadOptions?.(match),
-        });
-        fds.push(loaded.fd);
-        log = loaded.log;
+        const load = (logLevel: number) => {
+          const loaded = native.loadProgram({
+            type: p.progType, name: p.functionName, insns: Buffer.from(p.insns ?? '', 'base64'),
+            fdArray: mapFds, license: 'GPL', logLevel, ...provider.loadOptions?.(match),
+          });
+          fds.push(loaded.fd);
+          return loaded.log;
+        };
+        // Statistics first (cheap): the full walk only when it is short enough to read.
+        log = load(BPF_LOG_STATS);
+        const processed = Number(/processed ([0-9]+) insns/.exec(log)?.[1] ?? Infinity);
+        if (processed <= MAX_WALK) log = load(BPF_LOG_LEVEL2);
+        else log = `(the verifier walked ${processed} instructions; too many to show)\n${log}`;
       } catch (e) {
         const err = e as LoadProgramError;
         log = err.log ?? err.message;
