@@ -174,6 +174,14 @@ async function update() {
   const mine = ++generation;
   $('status').textContent = 'compiling…';
   const res = await fetch('/api/explain', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ source: source.value }) });
+  if (!res.ok) {
+    // An internal error of the compiler: say so instead of keeping stale stages.
+    const text = await res.text();
+    if (mine !== generation) return;
+    $('diagnostics').textContent = 'ERROR: ' + text;
+    $('status').textContent = 'internal error';
+    return;
+  }
   const data = await res.json();
   if (mine !== generation) return;
   current = data;

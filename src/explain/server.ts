@@ -109,7 +109,8 @@ export function startExplorer(port = 8080, host = '127.0.0.1'): Promise<Explorer
       }
       send(res, 404, 'text/plain', 'not found\n');
     } catch (e) {
-      send(res, 400, 'text/plain', `${(e as Error).message}\n`);
+      // Bad requests and internal compiler errors alike: one line for the page, never a crash of the server.
+      if (!res.headersSent) send(res, 400, 'text/plain', `${(e as Error).message}\n`);
     }
   });
 
