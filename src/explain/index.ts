@@ -189,7 +189,10 @@ const MAP_ROLES: Record<MapPlan['role'], string> = {
 function mapLines(plan: CompiledPlan, userMaps: { name: string; loc: Loc }[]): StageLine[] {
   return plan.maps.flatMap((m) => {
     const loc = userMaps.find((u) => u.name === m.name)?.loc;
-    const key = m.keyTypes.length ? ` (${m.keyTypes.map(typeName).join(', ')})` : '';
+    const bucketed = m.valueType?.kind === 'agg' && (m.valueType.agg === 'hist' || m.valueType.agg === 'lhist');
+    // hist/lhist keep one count per bucket: the bucket index is the last key part.
+    const keyParts = [...m.keyTypes.map(typeName), ...(bucketed ? ['bucket index'] : [])];
+    const key = keyParts.length ? ` (${keyParts.join(', ')})` : '';
     const value = m.valueType ? ` (${typeName(m.valueType)})` : '';
     const head = `fd_array[${m.index}] ${m.name}  ${MAP_TYPES[m.bpfType] ?? `type ${m.bpfType}`}`;
     const sizes = m.role === 'ringbuf'
