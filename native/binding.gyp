@@ -66,7 +66,8 @@
       "sources": [
         "src/addon_llvm.cc",
         "src/common.cc",
-        "src/emit.cc"
+        "src/emit.cc",
+        "src/libbpf_maps.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -10,6 +10,7 @@
 // collected by a context diagnostic handler, which also keeps LLVM from
 // printing anything or calling exit().
 #include "common.h"
+#include "libbpf_maps.h"
 
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/ADT/StringRef.h>
@@ -53,6 +54,9 @@ struct EmitJob {
   int optLevel = 2;
   std::string cpu = "v3";
   bool wantIr = false;
+  // libbpf flavour (--emit-elf): BTF-defined maps, relocations allowed.
+  bool libbpfMaps = false;
+  std::vector<LibbpfMapDef> maps;
 
   // outputs
   bool failed = false;
@@ -144,6 +148,7 @@ void ReadBack(EmitJob* job) {
     auto target = sec.getRelocatedSection();
     if (!target) return Fail(job, std::string(kErrPrefix) + ToString(target.takeError()));
     if (*target == obj.section_end()) continue;
+    if (job->libbpfMaps) continue;  // map relocations are the point of that flavour
     auto targetName = (*target)->getName();
     if (!targetName) return Fail(job, std::string(kErrPrefix) + ToString(targetName.takeError()));
     if (!wanted.count(targetName->str())) continue;
@@ -206,6 +211,11 @@ void RunEmit(EmitJob* job) {
     } else {
       return Fail(job, "emitObject: no function or global variable named '" + sym + "' in the module");
     }
+  }
+
+  if (job->libbpfMaps) {
+    std::string err = AddLibbpfMaps(*mod, job->maps);
+    if (!err.empty()) return Fail(job, std::string(kErrPrefix) + err);
   }
 
   {
@@ -315,6 +325,26 @@ Napi::Value EmitObject(const Napi::CallbackInfo& info) {
       job->cpu = c.As<Napi::String>().Utf8Value();
     }
     if (Has(opts, "emitIr")) job->wantIr = opts.Get("emitIr").ToBoolean().Value();
+    if (Has(opts, "libbpfMaps")) {
+      Napi::Value v = opts.Get("libbpfMaps");
+      if (!v.IsArray()) throw Napi::TypeError::New(env, "emitObject: options.libbpfMaps must be an array");
+      Napi::Array arr = v.As<Napi::Array>();
+      job->libbpfMaps = true;
+      for (uint32_t i = 0; i < arr.Length(); i++) {
+        Napi::Value e = arr.Get(i);
+        if (!e.IsObject()) throw Napi::TypeError::New(env, "emitObject: options.libbpfMaps entries must be objects");
+        Napi::Object o = e.As<Napi::Object>();
+        LibbpfMapDef d;
+        Napi::Value name = o.Get("name");
+        if (!name.IsString()) throw Napi::TypeError::New(env, "emitObject: libbpfMaps[].name must be a string");
+        d.name = name.As<Napi::String>().Utf8Value();
+        d.type = static_cast<uint32_t>(PropU64(o, "type", "libbpfMaps[]"));
+        d.keySize = static_cast<uint32_t>(PropU64(o, "keySize", "libbpfMaps[]"));
+        d.valueSize = static_cast<uint32_t>(PropU64(o, "valueSize", "libbpfMaps[]"));
+        d.maxEntries = static_cast<uint32_t>(PropU64(o, "maxEntries", "libbpfMaps[]"));
+        job->maps.push_back(std::move(d));
+      }
+    }
   }
 
   {

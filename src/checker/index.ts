@@ -264,7 +264,10 @@ class Checker {
     const map = s.target;
     const keyTypes = map.keys.map((k) => this.mapKeyType(this.expr(k, scope)));
     let t: Type;
-    if (value.kind === 'Call' && isAggregation(value.name)) {
+    if (s.op !== '=' && !this.maps.has(map.name)) {
+      // `@m[k] += v` may be the first use of @m (as in bpftrace): a missing entry reads as 0.
+      t = this.expr(s.value, scope);
+    } else if (value.kind === 'Call' && isAggregation(value.name)) {
       t = this.call(value, scope, { directMapValue: true, map });
     } else {
       t = this.expr(value, scope);

@@ -54,6 +54,7 @@ function parseTarget(opts: CliOptions): { pid?: number } {
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
+  if (argv[2] === 'explore') return (await import('../explain/server')).exploreCommand(argv.slice(3));
   const program = new Command()
     .name('tstrace')
     .usage('[options] filename\n       tstrace [options] - <stdin input>\n       tstrace [options] -e \'program\'')
@@ -96,7 +97,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     listing.flush();
     return 0;
   }
-  const { parseStages, printExplanation, STAGE_HELP } = await import('../explain/cli');
+  const { parseStages, STAGE_HELP } = await import('../explain/stages');
   // `-d script.bt` (0.17's bare -d before the file): the value is the script, not a stage.
   let debugStages = typeof opts.d === 'string' ? parseStages(opts.d) : undefined;
   if (typeof opts.d === 'string' && !debugStages) {
@@ -106,8 +107,13 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   if (opts.d === true || opts.d === 'd') opts.dryRun = true;
   if (opts.d === true) debugStages = parseStages('all');
-  const explainStages = opts.explain === undefined ? undefined : opts.explain === true ? parseStages('all') : parseStages(opts.explain);
-  if (opts.explain !== undefined && !explainStages) usageError(`unknown --explain stage '${opts.explain}'; ${STAGE_HELP}`);
+  let explainStages = opts.explain === undefined ? undefined : opts.explain === true ? parseStages('all') : parseStages(opts.explain);
+  if (typeof opts.explain === 'string' && !explainStages) {
+    // `--explain script.bt`: all stages of that script.
+    if (opts.e === undefined && args.length === 0 || /[./]/.test(opts.explain)) args.unshift(opts.explain);
+    else usageError(`unknown --explain stage '${opts.explain}'; ${STAGE_HELP}`);
+    explainStages = parseStages('all');
+  }
   let source: string;
   let file = 'stdin';
   if (opts.e !== undefined) {
@@ -135,7 +141,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const target = parseTarget(opts);
   const stages = explainStages ?? debugStages;
   if (stages) {
-    if (!printExplanation(source, file, params, stages)) return 1;
+    if (!(await import('../explain/cli')).printExplanation(source, file, params, stages)) return 1;
     if (explainStages || opts.dryRun && !opts.emitElf && !opts.emitLlvm) return 0;
   }
   const missing = opts.dryRun ? undefined : (await import('../runtime/privileges')).missingPrivilege();
@@ -153,6 +159,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have;
       // with -p, probe targets are resolved inside that process.
       cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !opts.dryRun && !process.env.TSTRACE_NO_CACHE && target.pid === undefined,
+      libbpfObject: !!opts.emitElf,
     });
   } catch (e) {
     if (e instanceof CompileError) {
@@ -163,7 +170,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   printDiagnostics(compiled.warnings, source);
   if (opts.emitLlvm && compiled.ir) fs.writeFileSync(opts.emitLlvm, compiled.ir);
-  if (opts.emitElf && compiled.object) fs.writeFileSync(opts.emitElf, compiled.object);
+  if (opts.emitElf && compiled.libbpfObject) fs.writeFileSync(opts.emitElf, compiled.libbpfObject);
   if (opts.dryRun) return 0;
 
   const outFd = opts.output ? fs.openSync(opts.output, 'w') : 1;
@@ -195,6 +202,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   } catch (e) {
     if (e instanceof RuntimeError) {
       process.stderr.write(formatDiagnostic({ level: 'ERROR', message: e.message, loc: (e as RuntimeErrorT).loc }, source));
+      for (const note of (e as RuntimeErrorT).notes) process.stderr.write(`${note}\n`);
       if (opts.verbose && (e as RuntimeErrorT).detail) process.stderr.write(`${(e as RuntimeErrorT).detail}\n`);
       return e.exitCode;
     }

@@ -51,16 +51,16 @@ export interface ModuleContext {
   /** Source locations for the IR (absent when debug info is off). */
   debug?: DebugInfo;
   /** Test-only: leave out one safety step so the verifier rejects the program (test/verifier.test.ts). */
-  unsafe?: UnsafeCodegen;
+  badCode?: BadCodegen;
 }
 
 /**
  * Deliberately wrong code, to provoke real verifier rejections in tests
- * (TSTRACE_TEST_UNSAFE_CODEGEN): `no-null-check` reads map values without
+ * (TSTRACE_TEST_BAD_CODEGEN): `no-null-check` reads map values without
  * testing the lookup result; `no-probe-read` loads through a pointer field
  * of `args` directly instead of with probe_read_kernel.
  */
-export type UnsafeCodegen = 'no-null-check' | 'no-probe-read';
+export type BadCodegen = 'no-null-check' | 'no-probe-read';
 
 export class ProbeCodegen {
   readonly b: LLVM.IRBuilder;
@@ -92,24 +92,26 @@ export class ProbeCodegen {
     this.bodyBB = body;
     if (m.debug && loc) {
       this.scope = m.debug.subprogram(this.fn, name, loc.line);
-      this.currentLoc = loc;
+      this.currentLoc = [loc, loc];
       this.b.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
+      // Entry-block code (stack slots, zeroing) belongs to the probe as a whole.
+      this.allocas.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
     }
   }
-  private currentLoc?: Loc;
+  private currentLoc?: [Loc, Loc];
 
-  /** Runs `emit` with `loc` as the debug location of the instructions it creates. */
-  private at<T>(loc: Loc, emit: () => T): T {
+  /** Runs `emit` with `loc` (anchored at `anchor`, see DebugInfo.location) as the debug location of the instructions it creates. */
+  private at<T>(loc: Loc, anchor: Loc, emit: () => T): T {
     const debug = this.m.debug;
     if (!debug || !this.scope) return emit();
     const outer = this.currentLoc;
-    this.currentLoc = loc;
-    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc));
+    this.currentLoc = [loc, anchor];
+    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc, anchor));
     try {
       return emit();
     } finally {
       this.currentLoc = outer;
-      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer));
+      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer[0], outer[1]));
     }
   }
   private readonly bodyBB: LLVM.BasicBlock;
@@ -246,7 +248,7 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
-    this.at(s.loc, () => {
+    this.at(s.loc, s.kind === 'Assign' ? s.opLoc : s.loc, () => {
       // No value outlives its statement (variables have their own slots).
       const mark = this.liveBuffers.length;
       this.stmtHere(s);
@@ -520,7 +522,7 @@ export class ProbeCodegen {
     const t = info.valueType;
     const scalar = t.kind === 'int' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'bool' || t.kind === 'agg' || t.kind === 'stack';
     const result = scalar ? undefined : this.stackBuffer(storageSize(t), 'mapread');
-    if (this.m.unsafe === 'no-null-check') this.b.CreateBr(found);
+    if (this.m.badCode === 'no-null-check') this.b.CreateBr(found);
     else this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
     this.b.SetInsertPoint(found);
     let loaded: LLVM.Value | undefined;
@@ -591,7 +593,7 @@ export class ProbeCodegen {
   }
 
   expr(e: Expr): CgValue {
-    return this.at(e.loc, () => this.exprHere(e));
+    return this.at(e.loc, e.kind === 'Binary' ? e.opLoc : e.loc, () => this.exprHere(e));
   }
 
   private exprHere(e: Expr): CgValue {

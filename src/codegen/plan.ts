@@ -77,8 +77,11 @@ export interface CompiledPlan {
   attachPointCount: number;
   /** Map updates that can fail when the map is full, by site id (EVENT_MAP_FULL payload). */
   mapUpdateSites?: MapUpdateSite[];
-  /** `line:col` → [endLine, endCol] of the construct starting there (codegen/debuginfo), to underline a whole expression. */
-  ranges?: Record<string, [number, number]>;
+  /**
+   * Debug location `line:col` (codegen/debuginfo) → [line, col, endLine, endCol]
+   * of the construct whose code carries it, to underline a whole expression.
+   */
+  ranges?: Record<string, [number, number, number, number]>;
 }
 
 /** One place in the source that inserts into a map: where a "Map full" warning points. */
@@ -172,4 +175,10 @@ export function userMapPlan(index: number, name: string, keyTypes: Type[], value
     index, name, role: 'user', bpfType: BPF_MAP_TYPE_HASH, keySize: key.size,
     valueSize: align8(storageSize(valueType)), maxEntries, percpu: false, keyTypes, valueType,
   };
+}
+
+/** The source range of the construct whose code carries debug location line:col. */
+export function rangeAt(plan: CompiledPlan, file: string, line: number, col: number): import('../ast/nodes').Loc {
+  const r = plan.ranges?.[`${line}:${col}`];
+  return r ? { file, line: r[0], col: r[1], endLine: r[2], endCol: r[3] } : { file, line, col, endLine: line, endCol: col + 1 };
 }

@@ -18,6 +18,16 @@ export function tracefs(): string {
   for (const c of CANDIDATES) {
     if (fs.existsSync(`${c.dir}/events`)) return (tracefsRoot = c.dir);
   }
+  // Mounted but closed to us (tracefs is mode 0700): say so rather than try to mount it again.
+  for (const c of CANDIDATES) {
+    try {
+      fs.readdirSync(c.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') {
+        throw new ProbeError(`cannot read tracefs at ${c.dir}: permission denied (it is readable by root only); tracepoint probes need root, even with --dry-run`);
+      }
+    }
+  }
   const failures: string[] = [];
   for (const c of CANDIDATES) {
     try {

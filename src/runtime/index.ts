@@ -9,6 +9,7 @@ import * as os from 'os';
 import { providers } from '../probes';
 import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
+import { explainVerifierLog } from '../explain/verifier';
 import { decodeValue, snapshotMap, DecodeContext } from './decode';
 import { strftime } from '../output/strftime';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
@@ -59,16 +60,14 @@ export function ringbufBytesFromEnv(planned: number): number {
 
 /** A runtime failure with a one-line message and bpftrace's exit code. */
 export class RuntimeError extends Error {
-  constructor(message: string, readonly exitCode = 1, readonly detail?: string, readonly loc?: import('../ast/nodes').Loc) {
+  constructor(message: string, readonly exitCode = 1, readonly detail?: string, readonly loc?: import('../ast/nodes').Loc,
+    /** Lines printed after the located message (verifier explanations). */
+    readonly notes: string[] = []) {
     super(message);
   }
 }
 
-/** The verifier's own reason: the last non-empty line of its log that isn't a statistic. */
-export function verifierReason(log: string | undefined): string | undefined {
-  const lines = (log ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !/^(processed|verification time|stack depth|max_states|mark_read)/.test(l));
-  return lines[lines.length - 1];
-}
+export { verifierReason } from '../explain/verifier';
 
 interface LoadedProgram {
   fd: number;
@@ -152,10 +151,15 @@ class Session {
         // A kernel without the feature (e.g. no BPF trampolines): one line, no verifier talk.
         const missing = provider.explainLoadError?.(match, err);
         if (missing) throw new RuntimeError(missing, 1, err.log);
-        const reason = verifierReason(err.log);
+        const why = explainVerifierLog(err.log, p, this.plan);
+        const notes = [
+          ...(why.insn !== undefined ? [`the verifier stopped at BPF instruction ${why.insn}: ${why.insnText ?? '?'}`] : []),
+          ...(why.plain ? [`in plain words: ${why.plain}`] : []),
+          '(run with -v for the verifier log)',
+        ];
         throw new RuntimeError(
-          `the kernel rejected the BPF program of probe ${p.probeName}: ${reason ?? err.message} (run with -v for the verifier log)`,
-          1, err.log, p.loc);
+          `the kernel's verifier rejected the BPF program of probe ${p.probeName}: ${why.reason ?? err.message}`,
+          1, err.log, why.loc ?? p.loc, notes);
       }
     }
   }

@@ -34,6 +34,12 @@ export interface EmitOptions {
   cpu?: string;
   /** Return the optimised IR text as `ir` (debugging). */
   emitIr?: boolean;
+  /**
+   * libbpf flavour (--emit-elf): map i of this list becomes a BTF-defined map
+   * global in ".maps" and every llvm.bpf.pseudo(5, i) its address, so the
+   * object has map relocations (allowed in this mode) instead of fd_array indexes.
+   */
+  libbpfMaps?: { name: string; type: number; keySize: number; valueSize: number; maxEntries: number }[];
 }
 
 export interface EmitResult {
