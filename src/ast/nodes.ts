@@ -68,7 +68,8 @@ export type Stmt =
   | UnrollStmt
   | JumpStmt
   | LetStmt
-  | ForStmt;
+  | ForStmt
+  | ForMapStmt;
 
 export interface ExprStmt { kind: 'ExprStmt'; expr: Expr; loc: Loc }
 /** `target op value`; the target is a map or a scratch variable (checked by the parser). */
@@ -81,6 +82,11 @@ export interface UnrollStmt { kind: 'Unroll'; count: Expr; body: Block; headerLo
 export interface LetStmt { kind: 'Let'; variable: VariableExpr; typeName?: string; typeLoc?: Loc; value?: Expr; loc: Loc }
 /** `for ($i : start..end) { … }` (HEAD): start inclusive, end exclusive, bounds evaluated once. */
 export interface ForStmt { kind: 'For'; variable: VariableExpr; start: Expr; end: Expr; body: Block; loc: Loc }
+/**
+ * `for ($kv : @map) { … }` (HEAD): `$kv` is `(key, value)`, the key a tuple
+ * for multi-key maps. Lowered to a bpf_for_each_map_elem callback.
+ */
+export interface ForMapStmt { kind: 'ForMap'; variable: VariableExpr; map: MapExpr; body: Block; loc: Loc }
 export interface JumpStmt { kind: 'Jump'; jump: 'break' | 'continue' | 'return'; loc: Loc }
 
 export type BinaryOp =

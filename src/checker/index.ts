@@ -13,6 +13,7 @@ import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
 import { suggest } from './suggest';
+import { forMapElementType } from './formap';
 
 export interface MapInfo {
   name: string;
@@ -190,6 +191,19 @@ class Checker {
         const slot = this.declare(s.variable, scope);
         scope.vars.set(slot, INT64);
         s.variable.type = INT64;
+        scope.loopDepth++;
+        this.block(s.body, scope);
+        scope.loopDepth--;
+        scope.lets.pop();
+        return;
+      }
+      case 'ForMap': {
+        const elem = forMapElementType(s, this);
+        scope.lets.push(new Map());
+        const slot = this.declare(s.variable, scope);
+        // NONE after an error keeps the body from reporting `$kv` as undefined.
+        scope.vars.set(slot, elem ?? NONE);
+        s.variable.type = elem ?? NONE;
         scope.loopDepth++;
         this.block(s.body, scope);
         scope.loopDepth--;

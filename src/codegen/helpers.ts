@@ -23,4 +23,6 @@ export enum Helper {
   ringbuf_reserve = 131,
   ringbuf_submit = 132,
   ringbuf_discard = 133,
+  for_each_map_elem = 164,
+  map_lookup_percpu_elem = 195,
 }

@@ -41,24 +41,36 @@ export interface ModuleContext {
 
 export class ProbeCodegen {
   readonly b: LLVM.IRBuilder;
-  private readonly allocas: LLVM.IRBuilder;
+  /** Inserts into the entry block (stack slots, one-time set-up). */
+  protected readonly allocas: LLVM.IRBuilder;
   readonly fn: LLVM.Function;
-  readonly ctxArg: LLVM.Value;
+  /** The probe's context (for a loop-body callback: loaded from the loop context). */
+  ctxArg: LLVM.Value;
   readonly i64: LLVM.IntegerType;
   readonly i8: LLVM.IntegerType;
   readonly i8p: LLVM.PointerType;
-  private readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
-  private readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
+  protected readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
+  readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
+  /**
+   * Names of the callback subprograms (for-map loop bodies) emitted for this
+   * program, shared with nested callbacks; they go into the program's section.
+   */
+  subprograms: string[] = [];
+  /** The BPF program this function belongs to (itself, or the probe of a callback). */
+  programName: string;
 
-  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string) {
+  /** `callback`: a static loop-body subprogram `i64 (map, key, value, loopctx)` instead of a probe. */
+  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, readonly name: string, callback = false) {
     const { llvm, ctx, module } = m;
     this.b = new llvm.IRBuilder(ctx);
     this.allocas = new llvm.IRBuilder(ctx);
     this.i64 = this.b.getInt64Ty();
     this.i8 = this.b.getInt8Ty();
     this.i8p = this.b.getInt8PtrTy();
-    const fnType = llvm.FunctionType.get(this.i64, [this.i8p], false);
-    this.fn = llvm.Function.Create(fnType, llvm.Function.LinkageTypes.ExternalLinkage, name, module);
+    const fnType = llvm.FunctionType.get(this.i64, callback ? [this.i8p, this.i8p, this.i8p, this.i8p] : [this.i8p], false);
+    const linkage = callback ? llvm.Function.LinkageTypes.InternalLinkage : llvm.Function.LinkageTypes.ExternalLinkage;
+    this.fn = llvm.Function.Create(fnType, linkage, name, module);
+    this.programName = name;
     this.ctxArg = this.fn.getArg(0);
     const entry = llvm.BasicBlock.Create(ctx, 'entry', this.fn);
     this.allocas.SetInsertPoint(entry);
@@ -66,7 +78,7 @@ export class ProbeCodegen {
     this.b.SetInsertPoint(body);
     this.bodyBB = body;
   }
-  private readonly bodyBB: LLVM.BasicBlock;
+  protected readonly bodyBB: LLVM.BasicBlock;
 
   // ---- small IR helpers ---------------------------------------------------
 
@@ -263,6 +275,10 @@ export class ProbeCodegen {
         this.b.SetInsertPoint(endBB);
         return;
       }
+      case 'ForMap':
+        // Required here, not imported: formap.ts subclasses ProbeCodegen, so it must load after this module.
+        (require('./formap') as typeof import('./formap')).emitForMap(this, s);
+        return;
       case 'Jump': {
         if (s.jump === 'return') return this.returnNow();
         const loop = this.loops[this.loops.length - 1];

@@ -276,14 +276,24 @@ class BpftraceParser extends EmbeddedActionsParser {
         this.CONSUME3(T.LParen);
         const v = this.CONSUME(T.Variable);
         this.CONSUME(T.Colon);
-        const start = this.SUBRULE3(this.expr);
-        this.CONSUME(T.DotDot);
-        const end = this.SUBRULE4(this.expr);
+        // `for ($i : a..b)` or `for ($kv : @map)`: one expression, then `..` decides.
+        const first = this.SUBRULE3(this.expr);
+        let end: Expr | undefined;
+        this.OPTION5(() => {
+          this.CONSUME(T.DotDot);
+          end = this.SUBRULE4(this.expr);
+        });
         this.CONSUME3(T.RParen);
         const body = this.SUBRULE3(this.block);
-        return this.ACTION(() => ({
-          kind: 'For', variable: { kind: 'Variable', name: v.image, loc: this.loc(v) }, start, end, body, loc: spanLoc(this.loc(kw), body.loc),
-        })) as Stmt;
+        return this.ACTION(() => {
+          const variable: VariableExpr = { kind: 'Variable', name: v.image, loc: this.loc(v) };
+          const loc = spanLoc(this.loc(kw), body.loc);
+          if (end) return { kind: 'For', variable, start: first, end, body, loc };
+          if (first.kind !== 'Map' || first.keys.length > 0) {
+            this.error('syntax error, expecting a map (for ($kv : @map)) or a range (for ($i : start..end))', first.loc);
+          }
+          return { kind: 'ForMap', variable, map: first as MapExpr, body, loc };
+        }) as Stmt;
       },
     },
     {
