@@ -17,6 +17,8 @@ export interface Program {
   preamble: Preprocessor[];
   /** HEAD's `config = { name = value; … }` block before the probes. */
   config?: ConfigEntry[];
+  /** HEAD `macro name(params) { … }` definitions, expanded by src/ast/macros.ts before checking. */
+  macros?: MacroDecl[];
   probes: Probe[];
   loc: Loc;
 }
@@ -34,6 +36,15 @@ export interface Preprocessor {
   text: string;
   loc: Loc;
 }
+
+/**
+ * `macro name($var, @map, expr) { stmts; value }` (HEAD). `value` is the body's
+ * final expression when it has no `;` after it; a macro without one is a
+ * statement macro.
+ */
+export interface MacroDecl { kind: 'Macro'; name: string; params: MacroParam[]; body: Block; value?: Expr; nameLoc: Loc; loc: Loc }
+/** `$x` (a variable, by reference), `@m` (a map), `x` (an expression, substituted). */
+export interface MacroParam { kind: 'MacroParam'; form: 'variable' | 'map' | 'expr'; name: string; loc: Loc }
 
 export interface Probe {
   kind: 'Probe';
@@ -112,7 +123,8 @@ export type Expr =
   | TupleIndexExpr
   | TupleExpr
   | CastExpr
-  | SizeofExpr;
+  | SizeofExpr
+  | BlockExpr;
 
 interface ExprBase { loc: Loc; type?: Type }
 
@@ -147,7 +159,13 @@ export interface CastExpr extends ExprBase { kind: 'Cast'; typeName: string; poi
 /** `sizeof(TYPE)` or `sizeof(expr)`; the checker sets `size` (bytes). */
 export interface SizeofExpr extends ExprBase { kind: 'Sizeof'; typeName?: string; expr?: Expr; size?: number }
 
-export type Node = Program | Preprocessor | ConfigEntry | Probe | AttachPoint | Block | Stmt | Expr;
+/**
+ * An expanded macro call: the statements run, then `value` is the result
+ * (absent for statement macros). `macro` names the macro, for messages.
+ */
+export interface BlockExpr extends ExprBase { kind: 'BlockExpr'; stmts: Stmt[]; value?: Expr; macro: string }
+
+export type Node = Program | MacroDecl | MacroParam | Preprocessor | ConfigEntry | Probe | AttachPoint | Block | Stmt | Expr;
 
 export function spanLoc(a: Loc, b: Loc): Loc {
   return { file: a.file, line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };

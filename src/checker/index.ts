@@ -14,6 +14,7 @@ import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
 import { suggest } from './suggest';
 import { forMapElementType } from './formap';
+import { expandMacros } from '../ast/macros';
 
 export interface MapInfo {
   name: string;
@@ -485,6 +486,17 @@ class Checker {
         e.size ??= 0;
         return UINT64;
       }
+      case 'BlockExpr': {
+        // An expanded macro call: its own block scope, then the value.
+        scope.lets.push(new Map());
+        for (const st of e.stmts) this.stmt(st, scope);
+        const t = e.value ? this.expr(e.value, scope, false, assignedToVariable) : NONE;
+        scope.lets.pop();
+        if (!e.value && !isStatement) {
+          this.error(`Macro '${e.macro}' has no value (its body ends with a statement) and can not be used as an expression`, e.loc);
+        }
+        return t;
+      }
       case 'Cast': {
         const t = this.expr(e.expr, scope);
         const m = /^(u?)int(8|16|32|64)$/.exec(e.typeName);
@@ -565,6 +577,8 @@ export type { Checker, Scope };
 /** Typed AST for a parsed program. Throws CompileError listing every error. */
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
   const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64 });
+  for (const d of expandMacros(program, new Set([...BUILTIN_NAMES, ...FUNCTION_NAMES]))) checker.diags.error(d.message, d.loc!);
+  checker.diags.throwIfErrors();
   const probes: CheckedProbe[] = [];
   let begins = 0;
   let ends = 0;

@@ -542,6 +542,9 @@ export class ProbeCodegen {
       }
       case 'Sizeof':
         return int(this.b.getInt64(e.size ?? 0));
+      case 'BlockExpr':
+        for (const st of e.stmts) this.stmt(st);
+        return e.value ? this.expr(e.value) : int(this.b.getInt64(0));
       case 'Cast': {
         const v = this.intValue(e.expr);
         return int(this.normalize(v, e.type!));

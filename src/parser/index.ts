@@ -7,7 +7,7 @@ import { EmbeddedActionsParser, IToken, TokenType, EOF, IParserErrorMessageProvi
 import * as T from '../lexer';
 import { tokenize } from '../lexer';
 import type {
-  AssignOp, AttachPoint, BinaryOp, Block, ConfigEntry, Expr, Loc, MapExpr, Preprocessor, Probe, Program, Stmt, VariableExpr,
+  AssignOp, AttachPoint, BinaryOp, Block, ConfigEntry, Expr, Loc, MacroDecl, MacroParam, MapExpr, Preprocessor, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
 import { CompileError, Diagnostic } from '../diagnostics';
@@ -110,6 +110,7 @@ class BpftraceParser extends EmbeddedActionsParser {
   public program = this.RULE('program', (): Program => {
     const preamble: Preprocessor[] = [];
     const probes: Probe[] = [];
+    const macros: MacroDecl[] = [];
     let config: ConfigEntry[] | undefined;
     this.MANY(() => {
       const t = this.CONSUME(T.Preprocessor);
@@ -119,14 +120,27 @@ class BpftraceParser extends EmbeddedActionsParser {
       GATE: () => this.LA(2).tokenType === T.Assign,
       DEF: () => { config = this.SUBRULE(this.configBlock); },
     });
-    this.AT_LEAST_ONE(() => {
-      const p = this.SUBRULE(this.probe);
-      this.ACTION(() => probes.push(p));
-    });
+    this.AT_LEAST_ONE(() => this.OR([
+      {
+        // `macro` is no keyword (it may name a field or a probe provider): `macro NAME (` starts a macro.
+        GATE: () => this.LA(1).image === 'macro' && this.LA(2).tokenType === T.Identifier && this.LA(3).tokenType === T.LParen,
+        ALT: () => {
+          const m = this.SUBRULE(this.macroDecl);
+          this.ACTION(() => macros.push(m));
+        },
+      },
+      {
+        ALT: () => {
+          const p = this.SUBRULE(this.probe);
+          this.ACTION(() => probes.push(p));
+        },
+      },
+    ]));
     return this.ACTION(() => ({
       kind: 'Program',
       preamble,
       ...(config ? { config } : {}),
+      ...(macros.length ? { macros } : {}),
       probes,
       loc: probes.length ? spanLoc(probes[0].loc, probes[probes.length - 1].loc) : this.eofLoc(),
     })) as Program;
@@ -165,6 +179,44 @@ class BpftraceParser extends EmbeddedActionsParser {
     });
     this.CONSUME(T.RCurly);
     return entries;
+  });
+
+  /** `macro name(params) { stmts [value] }` (HEAD). */
+  private macroDecl = this.RULE('macroDecl', (): MacroDecl => {
+    const kw = this.CONSUME(T.Identifier);
+    const name = this.CONSUME2(T.Identifier);
+    this.CONSUME(T.LParen);
+    const params: MacroParam[] = [];
+    this.MANY_SEP({
+      SEP: T.Comma,
+      DEF: () => {
+        const t = this.OR([
+          { ALT: () => this.CONSUME(T.Variable) },
+          { ALT: () => this.CONSUME(T.MapName) },
+          { ALT: () => this.CONSUME3(T.Identifier) },
+        ]);
+        this.ACTION(() => params.push({
+          kind: 'MacroParam', name: t.image, loc: this.loc(t),
+          form: t.tokenType === T.Variable ? 'variable' : t.tokenType === T.MapName ? 'map' : 'expr',
+        }));
+      },
+    });
+    this.CONSUME(T.RParen);
+    const open = this.CONSUME(T.LCurly);
+    const stmts = this.SUBRULE(this.stmtList);
+    const lastBeforeClose = this.LA(0);
+    const close = this.CONSUME(T.RCurly);
+    return this.ACTION(() => {
+      const body: Block = { kind: 'Block', stmts, angle: false, loc: spanLoc(this.loc(open), this.loc(close)) };
+      let value: Expr | undefined;
+      const last = stmts[stmts.length - 1];
+      // A final expression statement without `;` is the macro's value.
+      if (last?.kind === 'ExprStmt' && lastBeforeClose.tokenType !== T.Semicolon) {
+        value = last.expr;
+        stmts.pop();
+      }
+      return { kind: 'Macro', name: name.image, params, body, value, nameLoc: this.loc(name), loc: spanLoc(this.loc(kw), this.loc(close)) };
+    }) as MacroDecl;
   });
 
   private probe = this.RULE('probe', (): Probe => {
