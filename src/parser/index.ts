@@ -535,7 +535,7 @@ class BpftraceParser extends EmbeddedActionsParser {
         return this.ACTION(() => {
           const loc = spanLoc(this.loc(op), operand.loc);
           // `-5` is a signed literal, as bpftrace folds it at parse time.
-          if (op.image === '-' && operand.kind === 'Int') return { kind: 'Int', value: -operand.value, loc } as Expr;
+          if (op.image === '-' && operand.kind === 'Int') return { kind: 'Int', value: BigInt.asIntN(64, -operand.value), loc } as Expr;
           return { kind: 'Unary', op: op.image, operand, loc } as Expr;
         }) as Expr;
       },
@@ -827,13 +827,28 @@ export function parse(source: string, file = 'stdin'): Program {
       loc: parser.lexLoc({ file, line: e.line ?? 1, col: e.column ?? 1, endLine: e.line ?? 1, endCol: (e.column ?? 1) + e.length }),
     };
   });
+  let commentLoc: Loc | undefined;
+  const unterminated = lexed.tokens.findIndex((t) => t.tokenType === T.UnterminatedComment);
+  if (unterminated >= 0) {
+    // As bpftrace: the comment swallowed the rest of the file; the error spans
+    // the comment on its last line (bpftrace's lexer location restarts at newlines).
+    const t = lexed.tokens[unterminated];
+    const lines = t.image.split('\n');
+    const line = (t.startLine ?? 1) + lines.length - 1;
+    const col = lines.length > 1 ? 1 : t.startColumn ?? 1;
+    commentLoc = { file, line, col, endLine: line, endCol: col + lines[lines.length - 1].length };
+    diagnostics.push({ level: 'ERROR', message: 'end of file during comment', loc: commentLoc });
+    lexed.tokens.splice(unterminated);
+  }
   parser.input = expandDefines(lexed.tokens, diagnostics, parser);
   const program = parser.program();
   diagnostics.push(...parser.diagnostics);
   if (parser.errors.length > 0) {
     const e = parser.errors[0];
     const unterminated = parser.diagnostics.find((d) => d.message === 'unterminated string');
-    if (unterminated && e.token.tokenType === EOF) {
+    if (commentLoc && e.token.tokenType === EOF) {
+      diagnostics.push({ level: 'ERROR', message: e.message, loc: commentLoc });
+    } else if (unterminated && e.token.tokenType === EOF) {
       // As bpftrace: the unterminated string swallowed the rest, reported at the string.
       diagnostics.push({ level: 'ERROR', message: 'syntax error, unexpected end of file', loc: unterminated.loc });
     } else {
