@@ -370,7 +370,10 @@ class Checker {
             this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
             return NONE;
           }
-          return e.op === '!' ? INT64 : t.kind === 'int' ? int(64, e.op === '-' ? true : t.signed) : INT64;
+          // As 0.17: `~` keeps the operand's type, `-` keeps an unsigned one
+          // (`-(uint16)1` is 65535) and makes a signed one int64 (`-(int8)-128` is 128).
+          if (e.op === '!' || t.kind !== 'int') return INT64;
+          return e.op === '-' && t.signed ? INT64 : t;
         }
         if (e.op === '*') {
           if (t.kind === 'pointer') return t.to;

@@ -489,16 +489,17 @@ export class ProbeCodegen {
       case 'Unary': {
         const v = this.intValue(e.operand);
         switch (e.op) {
-          case '-': return int(this.b.CreateNeg(v));
-          case '~': return int(this.b.CreateNot(v));
+          case '-': return int(this.normalize(this.b.CreateNeg(v), e.type!));
+          case '~': return int(this.normalize(this.b.CreateNot(v), e.type!));
           case '!': return int(this.boolToI64(this.b.CreateICmpEQ(v, this.b.getInt64(0))));
           default: throw new CodegenError(`unsupported operator ${e.op}`, e.loc);
         }
       }
       case 'IncDec': {
-        const delta = this.b.getInt64(e.op === '++' ? 1 : -1);
+        // (getInt64(-1) would be 0xffffffff: llvm-bindings takes the number as unsigned 32-bit.)
         const old = this.intValue(e.target);
-        const updated = this.normalize(this.b.CreateAdd(old, delta), e.type!);
+        const one = this.b.getInt64(1);
+        const updated = this.normalize(e.op === '++' ? this.b.CreateAdd(old, one) : this.b.CreateSub(old, one), e.type!);
         if (e.target.kind === 'Variable') this.b.CreateStore(updated, this.wordPtr(this.variable(e.target.slot ?? e.target.name, e.target.type!).ptr, 0));
         else this.mapStore(e.target as MapExpr, int(updated));
         return int(e.prefix ? updated : old);
