@@ -1,6 +1,7 @@
 // The probe-type registry: attach-point text → provider → concrete probes.
 import type { AttachPoint } from '../ast/nodes';
 import { ProbeError, Provider, ProbeMatch } from './provider';
+import { suggest } from '../checker/suggest';
 import { beginProvider, endProvider } from './special';
 import { tracepointProvider } from './tracepoint';
 import { intervalProvider } from './interval';
@@ -41,7 +42,11 @@ export function matchAttachPoint(ap: AttachPoint, params: string[] = []): ProbeM
   const text = ap.text.replace(/\$([0-9]+)/g, (_, n) => params[Number(n) - 1] ?? '');
   const [head, ...rest] = splitAttachPoint(text);
   const provider = byName.get(head);
-  if (!provider) throw new ProbeError(`Invalid probe type: ${head}`);
+  if (!provider) {
+    // Full names only: one-letter aliases would be "close" to any short typo.
+    const hint = suggest(head, providers.map((p) => p.name));
+    throw new ProbeError(`Invalid probe type: ${head}${hint ? `; did you mean '${hint}'?` : ''}`);
+  }
   return provider.match(rest, ap);
 }
 

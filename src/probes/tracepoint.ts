@@ -3,6 +3,7 @@
 import { ProbeError, Provider, ProbeMatch } from './provider';
 import { eventExists, eventId, listCategories, listEvents, readFormat } from './tracefs';
 import { hasWildcard, matchAll } from './wildcard';
+import { suggest } from '../checker/suggest';
 import { openPerfEventWithProgram } from './perf';
 import type { Type } from '../checker/types';
 
@@ -28,7 +29,10 @@ export const tracepointProvider: Provider = {
         for (const e of matchAll(event, listEvents(c))) matches.push(makeMatch(c, e));
       }
     }
-    if (matches.length === 0) throw new ProbeError(`tracepoint not found: ${category}:${event}`);
+    if (matches.length === 0) {
+      const hint = hasWildcard(category) || hasWildcard(event) ? undefined : closestTracepoint(category, event);
+      throw new ProbeError(`tracepoint not found: ${category}:${event}${hint ? `; did you mean '${hint}'?` : ''}`);
+    }
     return matches;
   },
 
@@ -54,6 +58,20 @@ export const tracepointProvider: Provider = {
     return { fds: [fd] };
   },
 };
+
+/** The nearest existing `category:event`: a misspelt event in its category, or a misspelt category. */
+function closestTracepoint(category: string, event: string): string | undefined {
+  const categories = listCategories();
+  if (categories.includes(category)) {
+    const e = suggest(event, listEvents(category));
+    return e && `${category}:${e}`;
+  }
+  const c = suggest(category, categories);
+  if (!c) return undefined;
+  if (eventExists(c, event)) return `${c}:${event}`;
+  const e = suggest(event, listEvents(c));
+  return e && `${c}:${e}`;
+}
 
 function makeMatch(category: string, event: string): ProbeMatch {
   return { provider: tracepointProvider, name: `tracepoint:${category}:${event}`, detail: { category, event } };
