@@ -257,6 +257,11 @@ describe('statements', () => {
     expect(second.else).toBeUndefined();
   });
 
+  it('HEAD: if without parentheses around the condition', () => {
+    const [s1] = stmts('BEGIN { if $x == 2 { $a = 1; } else if $x > 5 { $a = 2; } }');
+    expect(s1.kind === 'If' && [tree(s1.cond), s1.else && s1.else.stmts[0].kind === 'If' && tree(s1.else.stmts[0].cond)]).toEqual(['($x == 2)', '($x > 5)']);
+  });
+
   it('unroll, while with break/continue, both for forms, return', () => {
     expect(stmts(CONSTRUCTS.unroll).map((s) => s.kind === 'Unroll' && tree(s.count))).toEqual(['3', '$1']);
     const w = stmts(CONSTRUCTS['while, break, continue'])[1];
@@ -299,6 +304,11 @@ describe('probes', () => {
     expect(parse(CONSTRUCTS['probe types']).probes.map((p) => p.attachPoints[0].text.split(':')[0])).toEqual([
       'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'interval', 'profile', 'software', 'hardware', 'fentry', 'usdt',
     ]);
+  });
+
+  it('HEAD: a trailing comma in a probe list, before the predicate or the block', () => {
+    expect(parse('BEGIN, END, { }').probes[0].attachPoints.map((a) => a.text)).toEqual(['BEGIN', 'END']);
+    expect(parse('BEGIN, /1/ { }').probes[0].predicate).toMatchObject({ kind: 'Int', value: 1n });
   });
 
   it('predicates, including a division inside one', () => {

@@ -223,11 +223,16 @@ class BpftraceParser extends EmbeddedActionsParser {
     const attachPoints: AttachPoint[] = [];
     const first = this.SUBRULE(this.attachPoint);
     this.ACTION(() => attachPoints.push(first));
-    this.MANY(() => {
-      this.CONSUME(T.Comma);
-      const ap = this.SUBRULE2(this.attachPoint);
-      this.ACTION(() => attachPoints.push(ap));
+    this.MANY({
+      GATE: () => this.LA(2).tokenType !== T.Div && this.LA(2).tokenType !== T.LCurly && this.LA(2).tokenType !== T.Less,
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        const ap = this.SUBRULE2(this.attachPoint);
+        this.ACTION(() => attachPoints.push(ap));
+      },
     });
+    // HEAD allows a trailing comma before the predicate or the block.
+    this.OPTION2(() => this.CONSUME2(T.Comma));
     let predicate: Expr | undefined;
     this.OPTION(() => {
       this.CONSUME(T.Div);
@@ -374,9 +379,18 @@ class BpftraceParser extends EmbeddedActionsParser {
 
   private ifStmt = this.RULE('ifStmt', (): Stmt => {
     const kw = this.CONSUME(T.If);
-    this.CONSUME(T.LParen);
-    const cond = this.SUBRULE(this.expr);
-    this.CONSUME(T.RParen);
+    // `if (c)`, or HEAD's `if c` (0.24+) when no parenthesis follows `if`.
+    const cond = this.OR3([
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          const c = this.SUBRULE(this.expr);
+          this.CONSUME(T.RParen);
+          return c;
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.expr) },
+    ]);
     const then = this.SUBRULE(this.block);
     let elseBlock: Block | undefined;
     this.OPTION(() => {
