@@ -74,6 +74,18 @@ BEGIN {
     ].join('\n'));
   });
 
+  it('a program of macros only is an error, not a tracer that waits forever', () => {
+    const r = run('macro f() { 7 }');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('stdin:1:7-8: ERROR: No probes to attach: the program only defines macros\nmacro f() { 7 }\n      ~\n');
+  });
+
+  it('macros may follow the probes that use them', () => {
+    const r = run('BEGIN { printf("%d\\n", f()); exit(); } macro f() { 7 }');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\n7\n\n\n');
+  });
+
   it('a statement macro has no value', () => {
     const r = run('macro st($a) { $a = 1; } BEGIN { $v = st($q); }', '--dry-run');
     expect(r.status).toBe(1);

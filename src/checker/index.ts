@@ -581,6 +581,8 @@ export type { Checker, Scope };
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
   const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64 });
   for (const d of expandMacros(program, new Set([...BUILTIN_NAMES, ...FUNCTION_NAMES]))) checker.diags.error(d.message, d.loc!);
+  // Only macro definitions (HEAD allows it for libraries): nothing would ever run.
+  if (program.probes.length === 0) checker.diags.error('No probes to attach: the program only defines macros', program.macros?.[0]?.nameLoc);
   checker.diags.throwIfErrors();
   const probes: CheckedProbe[] = [];
   let begins = 0;
