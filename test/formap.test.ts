@@ -9,6 +9,8 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { spawnSync, execFileSync } from 'child_process';
 import * as path from 'path';
 import { runTracer, GatedWorkload, buildWorkload, removeTempDir, uniqueComm, WORKLOAD_C } from './helpers/run';
+import { native } from '../src/runtime/native';
+import { programBtf, funcInfo } from '../src/runtime/progbtf';
 
 const bin = path.join(__dirname, '../bin/tstrace');
 
@@ -27,6 +29,47 @@ function output(script: string): string {
 }
 
 afterAll(() => removeTempDir());
+
+describe('callback subprograms (object emission and loading)', () => {
+  const IR = `
+target triple = "bpf-pc-linux"
+define i64 @prog(i8* %ctx) {
+  %f = bitcast i64 (i8*, i8*, i8*, i8*)* @cb to i8*
+  %r = call i64 inttoptr (i64 164 to i64 (i8*, i8*, i8*, i64)*)(i8* null, i8* %f, i8* null, i64 0)
+  ret i64 %r
+}
+define internal i64 @cb(i8* %m, i8* %k, i8* %v, i8* %c) {
+  ret i64 1
+}
+`;
+
+  it('resolves the callback address into a BPF_PSEUDO_FUNC load and reports function offsets', () => {
+    const r = native.emitObject(IR, { prog: 'raw_tp/x', cb: 'raw_tp/x' });
+    expect(r.functions.prog).toEqual({ section: 'raw_tp/x', offset: 0 });
+    const cbOffset = r.functions.cb.offset;
+    expect(cbOffset % 8).toBe(0);
+    expect(cbOffset).toBeGreaterThan(0);
+    const code = r.sections['raw_tp/x'];
+    const loads: number[] = [];
+    for (let at = 0; at < code.length; at += 8) {
+      if (code[at] === 0x18 && code[at + 1] >> 4 === 4) loads.push(at / 8 + 1 + code.readInt32LE(at + 4));
+    }
+    expect(loads).toEqual([cbOffset / 8]); // the load's imm points at the callback's first instruction
+  });
+
+  // Loading whole programs with it is what the e2e tests below do.
+  it('the kernel accepts tstrace\'s program BTF; func_info names the probe then each callback', () => {
+    const r = native.emitObject(IR, { prog: 'raw_tp/x', cb: 'raw_tp/x' });
+    const btf = native.loadBtf(programBtf());
+    try {
+      expect(btf).toBeGreaterThan(0);
+      const info = funcInfo([r.functions.cb.offset / 8]);
+      expect([...info]).toEqual([0, 0, 0, 0, 5, 0, 0, 0, r.functions.cb.offset / 8, 0, 0, 0, 6, 0, 0, 0]);
+    } finally {
+      native.closeFd(btf);
+    }
+  });
+});
 
 describe('for ($kv : @map)', () => {
   it('gives (key, value) tuples; $kv.0 and $kv.1', () => {
