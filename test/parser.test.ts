@@ -257,6 +257,11 @@ describe('statements', () => {
     expect(second.else).toBeUndefined();
   });
 
+  it('HEAD: `_ = expr;` discards the value (an expression statement)', () => {
+    expect(stmts('BEGIN { _ = delete(@m[1]); }')).toMatchObject([{ kind: 'ExprStmt', expr: { kind: 'Call', name: 'delete' } }]);
+    expect(errors('BEGIN { _ += 1; }')).toContain('ERROR: syntax error, unexpected +=, expecting }');
+  });
+
   it('HEAD: if without parentheses around the condition', () => {
     const [s1] = stmts('BEGIN { if $x == 2 { $a = 1; } else if $x > 5 { $a = 2; } }');
     expect(s1.kind === 'If' && [tree(s1.cond), s1.else && s1.else.stmts[0].kind === 'If' && tree(s1.else.stmts[0].cond)]).toEqual(['($x == 2)', '($x > 5)']);

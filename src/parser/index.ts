@@ -460,6 +460,8 @@ class BpftraceParser extends EmbeddedActionsParser {
   private makeStatement(target: Expr, op: IToken | undefined, value: Expr | undefined): Stmt {
     if (!op || !value) return { kind: 'ExprStmt', expr: target, loc: target.loc };
     const loc = spanLoc(target.loc, value.loc);
+    // HEAD's discard `_ = expr;` is the expression statement `expr;`.
+    if (target.kind === 'Identifier' && target.name === '_' && op.image === '=') return { kind: 'ExprStmt', expr: value, loc };
     if (target.kind === 'Map' || target.kind === 'Variable') {
       return { kind: 'Assign', target: target as MapExpr | VariableExpr, op: op.image as AssignOp, value, opLoc: this.loc(op), loc };
     }
