@@ -82,6 +82,16 @@ describe('for ($kv : @map)', () => {
       .toBe('((16, 17), 32)\n16 17\n\n\n@m[16, 17]: 32\n');
   });
 
+  // The cases of HEAD's tests/runtime/for, with exit() added (0.17-style BEGIN-only scripts need it).
+  it("HEAD's runtime tests: two keys with a per-CPU count; continue on a string key", () => {
+    const out = output('begin { @map[16,17] = count(); @map[16,17] = count(); @map[1,2] = count(); for ($kv : @map) { print($kv); } exit(); }');
+    const [loop, maps] = out.split('\n\n\n');
+    expect(loop.split('\n').sort()).toEqual(['((1, 2), 1)', '((16, 17), 2)']);
+    expect(maps).toBe('@map[1, 2]: 1\n@map[16, 17]: 2\n');
+    expect(output('begin { @map["foo"] = 1; @map["bar"] = 2; print("start"); for ($i : @map) { if ($i.0 == "bar") { continue; } print($i.0); } exit(); }'))
+      .toBe('start\nfoo\n\n\n@map[foo]: 1\n@map[bar]: 2\n');
+  });
+
   it('string keys and values, negative integer keys', () => {
     expect(output('BEGIN { @s["ab"] = "xyz"; @n[-3, "q"] = -5; for ($kv : @s) { printf("%s=%s\\n", $kv.0, $kv.1); } for ($kv : @n) { print($kv); } exit(); }'))
       .toBe('ab=xyz\n((-3, q), -5)\n\n\n@n[-3, q]: -5\n@s[ab]: xyz\n');
