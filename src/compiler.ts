@@ -14,6 +14,8 @@ export interface CompileOptions extends CheckOptions {
   mapKeysMax?: number;
   /** Use the compile cache (src/cache.ts). */
   cache?: boolean;
+  /** -p/-c: probes fire only in that process (its pid is written to the config map at run time). */
+  pidFilter?: boolean;
 }
 
 export interface CompileResult {
@@ -23,12 +25,14 @@ export interface CompileResult {
   ir?: string;
   object?: Buffer;
   cacheHit?: boolean;
+  /** Not to be cached (see CheckedProgram.uncacheable). */
+  uncacheable?: boolean;
 }
 
 /** Throws CompileError with diagnostics for any error in any phase. */
 export function compileSource(source: string, options: CompileOptions = {}): CompileResult {
   const key = options.cache
-    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax })
+    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax, pidFilter: options.pidFilter, childCommand: options.childCommand, unsafe: options.unsafe })
     : undefined;
   if (key) {
     const hit = readCache(key);
@@ -36,7 +40,7 @@ export function compileSource(source: string, options: CompileOptions = {}): Com
     if (hit) return { ...hit, cacheHit: true };
   }
   const result = compileUncached(source, options);
-  if (key) writeCache(key, { plan: result.plan, warnings: result.warnings });
+  if (key && !result.uncacheable) writeCache(key, { plan: result.plan, warnings: result.warnings });
   return result;
 }
 
@@ -49,9 +53,9 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   // BPFTRACE_MAP_KEYS_MAX (options.mapKeysMax) wins over the config block, as in HEAD.
   const configKeys = configValue(ast, 'max_map_keys');
   const mapKeysMax = options.mapKeysMax ?? (typeof configKeys === 'bigint' ? Number(configKeys) : undefined);
-  const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax });
+  const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax, pidFilter: options.pidFilter });
   mark('llvm ir');
   const object = codegen.emitPlan(ir, plan);
   mark('bpf object');
-  return { plan, warnings: checked.warnings, ir, object };
+  return { plan, warnings: checked.warnings, ir, object, uncacheable: checked.uncacheable };
 }

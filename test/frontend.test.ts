@@ -323,7 +323,7 @@ describe('HEAD language constructs (let, for, config, sizeof, #define, ?:, $t[i]
     };
     expect(sizes('sizeof(uint8), sizeof(int16), sizeof(uint32), sizeof(int64), sizeof($b), sizeof("abc"), sizeof(1 + 2)')).toEqual([1, 2, 4, 8, 4, 4, 8]);
     expect(errorsOf('BEGIN { @ = sizeof(struct foo); }')).toBe(
-      'stdin:1:13-31: ERROR: sizeof(struct foo) is not supported yet: only integer types\nBEGIN { @ = sizeof(struct foo); }\n            ~~~~~~~~~~~~~~~~~~\n',
+      'stdin:1:13-31: ERROR: Unknown identifier: \'struct foo\'\nBEGIN { @ = sizeof(struct foo); }\n            ~~~~~~~~~~~~~~~~~~\n',
     );
   });
 

@@ -103,9 +103,13 @@ describe('uprobe / uretprobe', () => {
     let r = await runTracer('tstrace', ['--dry-run', '--no-cache', '-e', 'uprobe:/nonexistent/bin:f { }'], { notify: false });
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n')[0]).toBe("stdin:1:1-26: ERROR: uprobe target file '/nonexistent/bin' does not exist or is not executable");
-    r = await runTracer('tstrace', ['--dry-run', '--no-cache', '-e', `uprobe:${bin}:nosuchfn { }`], { notify: false });
+    r = await runTracer('tstrace', ['--no-cache', '-e', `uprobe:${bin}:nosuchfn { }`], { notify: false });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`ERROR: Could not resolve symbol: ${bin}:nosuchfn`);
+    // --dry-run compiles it anyway, with a warning (docs/compat.md).
+    r = await runTracer('tstrace', ['--dry-run', '--no-cache', '-e', `uprobe:${bin}:nosuchfn { }`], { notify: false });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`WARNING: Could not resolve symbol: ${bin}:nosuchfn; --dry-run compiles the probe anyway`);
   });
 
   it('rejects retval in an entry probe and arg0 in a return probe', async () => {
@@ -218,7 +222,8 @@ describe('probe types this kernel lacks: one line, non-zero exit, no stack trace
     expect(r.stdout).toBe('');
     expectOneLine(
       r,
-      'ERROR: fentry:vfs_read: BPF trampolines are not permitted on this kernel (loading returned EPERM); use kprobe or a tracepoint instead',
+      'ERROR: fentry:vfs_read: BPF trampolines are not permitted on this kernel (loading returned EPERM); use ' +
+        (hasKprobePmu ? 'kprobe:vfs_read' : 'a tracepoint or rawtracepoint (kprobes are not available either)') + ' instead',
       1,
     );
   });
@@ -234,9 +239,13 @@ describe('probe types this kernel lacks: one line, non-zero exit, no stack trace
   });
 
   it('an unknown kernel function is an error at the attach point', async () => {
-    const r = await runTracer('tstrace', ['--dry-run', '--no-cache', '-e', 'kprobe:no_such_function_xyz { }'], { notify: false });
+    let r = await runTracer('tstrace', ['--no-cache', '-e', 'kprobe:no_such_function_xyz { }'], { notify: false });
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n')[0]).toBe('stdin:1:1-28: ERROR: No kernel function named no_such_function_xyz (not in /proc/kallsyms)');
+    // --dry-run compiles it anyway, with a warning (docs/compat.md).
+    r = await runTracer('tstrace', ['--dry-run', '--no-cache', '-e', 'kprobe:no_such_function_xyz { }'], { notify: false });
+    expect(r.code).toBe(0);
+    expect(r.stderr.split('\n')[0]).toBe('stdin:1:1-28: WARNING: No kernel function named no_such_function_xyz (not in /proc/kallsyms); --dry-run compiles the probe anyway');
   });
 
   it('arg6 is not an x86_64 register argument', async () => {

@@ -42,7 +42,7 @@ describe('did you mean (probes)', () => {
 
   it('no suggestion for unrelated names or wildcards', () => {
     expect(errorsOf('tracepoint:nope:nope { }')).toBe('stdin:1:1-21: ERROR: tracepoint not found: nope:nope\ntracepoint:nope:nope { }\n~~~~~~~~~~~~~~~~~~~~\n');
-    expect(errorsOf('tracepoint:syscalls:sys_enter_zzzz* { }')).toContain('ERROR: tracepoint not found: syscalls:sys_enter_zzzz*\n');
+    expect(errorsOf('tracepoint:syscalls:sys_enter_zzzz* { }')).toContain('ERROR: tracepoints not found: syscalls:sys_enter_zzzz*\n');
   });
 
   it('suggest() picks the closest name within a third of its length', () => {

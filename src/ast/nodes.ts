@@ -1,7 +1,7 @@
 // The AST: a discriminated union on `kind`. Every node carries its source range.
 // The type checker fills `type` on expressions (see src/checker); no other pass
 // mutates nodes.
-import type { Type } from '../checker/types';
+import type { StructField, Type } from '../checker/types';
 
 /** A source range. Lines and columns are 1-based; `endCol` is exclusive, as in bpftrace. */
 export interface Loc {
@@ -20,6 +20,14 @@ export interface Program {
   /** HEAD `macro name(params) { … }` definitions, expanded by src/ast/macros.ts before checking. */
   macros?: MacroDecl[];
   probes: Probe[];
+  /** The script's C `struct`/`union`/`enum` definitions, as text (src/ctypes parses them). */
+  cDefinitions?: CDefinition[];
+  loc: Loc;
+}
+
+export interface CDefinition {
+  kind: 'CDefinition';
+  text: string;
   loc: Loc;
 }
 
@@ -124,6 +132,7 @@ export type Expr =
   | TupleExpr
   | CastExpr
   | SizeofExpr
+  | OffsetofExpr
   | BlockExpr;
 
 interface ExprBase { loc: Loc; type?: Type }
@@ -133,7 +142,12 @@ export interface IntExpr extends ExprBase { kind: 'Int'; value: bigint }
 export interface StringExpr extends ExprBase { kind: 'String'; value: string }
 export interface BoolExpr extends ExprBase { kind: 'Bool'; value: boolean }
 /** A bare name: a builtin (`pid`, `comm`, `args`), or an enum constant. */
-export interface IdentifierExpr extends ExprBase { kind: 'Identifier'; name: string }
+export interface IdentifierExpr extends ExprBase {
+  kind: 'Identifier';
+  name: string;
+  /** Set by the checker when the name is an integer constant (enum, header macro). */
+  value?: bigint;
+}
 /**
  * `slot` is set by the checker when the name resolves to a `let`/`for`
  * declaration: the storage key, unique per declaration (block scoping).
@@ -148,7 +162,8 @@ export interface UnaryExpr extends ExprBase { kind: 'Unary'; op: UnaryOp; operan
 export interface IncDecExpr extends ExprBase { kind: 'IncDec'; op: '++' | '--'; prefix: boolean; target: Expr }
 /** `elvis`: written `cond ?: else` (then is the same node as cond, evaluated once). */
 export interface TernaryExpr extends ExprBase { kind: 'Ternary'; cond: Expr; then: Expr; else: Expr; elvis?: boolean }
-export interface FieldExpr extends ExprBase { kind: 'Field'; object: Expr; field: string; arrow: boolean }
+/** `member` is set by the checker: the member's offset, type and bitfield position. */
+export interface FieldExpr extends ExprBase { kind: 'Field'; object: Expr; field: string; arrow: boolean; member?: StructField }
 /** `tupleIndex`: set by the checker for HEAD's `$t[0]` (a tuple with a literal index). */
 export interface IndexExpr extends ExprBase { kind: 'Index'; object: Expr; index: Expr; tupleIndex?: number }
 export interface TupleIndexExpr extends ExprBase { kind: 'TupleIndex'; object: Expr; index: number }
@@ -159,13 +174,16 @@ export interface CastExpr extends ExprBase { kind: 'Cast'; typeName: string; poi
 /** `sizeof(TYPE)` or `sizeof(expr)`; the checker sets `size` (bytes). */
 export interface SizeofExpr extends ExprBase { kind: 'Sizeof'; typeName?: string; expr?: Expr; size?: number }
 
+/** `offsetof(struct foo, a.b)`; the checker sets `offset` (bytes). */
+export interface OffsetofExpr extends ExprBase { kind: 'Offsetof'; typeName: string; fields: string[]; offset?: number }
+
 /**
  * An expanded macro call: the statements run, then `value` is the result
  * (absent for statement macros). `macro` names the macro, for messages.
  */
 export interface BlockExpr extends ExprBase { kind: 'BlockExpr'; stmts: Stmt[]; value?: Expr; macro: string }
 
-export type Node = Program | MacroDecl | MacroParam | Preprocessor | ConfigEntry | Probe | AttachPoint | Block | Stmt | Expr;
+export type Node = Program | MacroDecl | MacroParam | Preprocessor | CDefinition | ConfigEntry | Probe | AttachPoint | Block | Stmt | Expr;
 
 export function spanLoc(a: Loc, b: Loc): Loc {
   return { file: a.file, line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };

@@ -14,6 +14,8 @@ const INDENT = '  ';
 export function printProgram(program: Program): string {
   const parts: string[] = [];
   if (program.preamble.length) parts.push(program.preamble.map((p) => p.text).join('\n'));
+  // C definitions as written (src/ctypes parses their text).
+  for (const c of program.cDefinitions ?? []) parts.push(c.text);
   if (program.config) parts.push(printConfig(program.config));
   // The AST keeps macros apart from probes; HEAD accepts them in any order.
   for (const m of program.macros ?? []) parts.push(printMacro(m));
@@ -146,6 +148,7 @@ export function printExpr(e: Expr): string {
     case 'TupleIndex': return `${operand(e.object, POSTFIX)}.${e.index}`;
     case 'Cast': return `(${e.typeName}${e.pointerDepth ? ' ' + '*'.repeat(e.pointerDepth) : ''})${operand(e.expr, UNARY)}`;
     case 'Sizeof': return `sizeof(${e.typeName ?? printExpr(e.expr!)})`;
+    case 'Offsetof': return `offsetof(${e.typeName}, ${e.fields.join('.')})`;
     case 'BlockExpr': {
       // Only after macro expansion (never from the parser): HEAD's block-expression form.
       const stmts = e.stmts.map((s) => printStmt(s, 0)).join(' ');

@@ -1,6 +1,6 @@
 // Types of builtin variables (spec §4), as bpftrace 0.17 types them.
 import type { ProbeMatch } from '../probes/provider';
-import { Type, UINT64, str } from './types';
+import { Type, UINT32, UINT64, str } from './types';
 
 export interface BuiltinInfo {
   type: Type;
@@ -16,6 +16,10 @@ const BUILTINS: Record<string, Type> = {
   cpu: UINT64,
   cgroup: UINT64,
   rand: UINT64,
+  numaid: UINT64,
+  jiffies: UINT64,
+  // bpftrace 0.17 types it `struct task_struct *`; a plain address until BTF struct types exist.
+  curtask: UINT64,
   comm: str(16),
   probe: { kind: 'text', what: 'probe' },
   username: { kind: 'text', what: 'username' },
@@ -23,18 +27,33 @@ const BUILTINS: Record<string, Type> = {
   ustack: { kind: 'stack', user: true, mode: 'bpftrace', limit: 127 },
 };
 
-export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval');
+export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval', 'cpid', 'func');
 
-/** The builtin's type in this probe, or an error message. */
-export function builtinType(name: string, match: ProbeMatch): Type | { error: string } | undefined {
+/** The builtin's type in this probe, or an error message. `hasChild`: a -c command was given. */
+export function builtinType(name: string, match: ProbeMatch, hasChild = false): Type | { error: string } | undefined {
+  if (name === 'cpid') return hasChild ? UINT32 : { error: 'cpid cannot be used without child command' };
   if (name === 'args') {
     const t = match.provider.argsType?.(match);
     if (!t) return { error: `The args builtin can only be used with tracepoint/kfunc/uprobeprobes (${match.provider.name} used here)` };
     return t;
   }
+  if (name === 'func') return funcType(match);
+  const sargN = /^sarg([0-9])$/.exec(name);
+  if (sargN) {
+    const p = match.provider.name;
+    return p === 'kprobe' || p === 'uprobe' ? UINT64 : { error: `The ${name} builtin can only be used with 'kprobes' and 'uprobes' probes` };
+  }
   const argN = /^arg([0-9]+)$/.exec(name);
   if (argN || name === 'retval') return contextArgType(argN ? Number(argN[1]) : undefined, match);
   return BUILTINS[name];
+}
+
+/** `func`: the probed function, symbolised in user space from its address (kernel or user). */
+function funcType(match: ProbeMatch): Type | { error: string } {
+  const p = match.provider.name;
+  if (p === 'kprobe' || p === 'kretprobe' || p === 'fentry' || p === 'fexit') return { kind: 'text', what: 'ksym' };
+  if (p === 'uprobe' || p === 'uretprobe' || p === 'usdt') return { kind: 'text', what: 'usym' };
+  return { error: `The func builtin can not be used with '${p}' probes` };
 }
 
 /** `argN` (n given) or `retval`: u64 slots of the probe's context (registers, trampoline args). */

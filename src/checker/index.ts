@@ -3,18 +3,21 @@
 // Sets `type` on every expression, fixes the key and value types of every map
 // across all probes, expands attach points into concrete probes, and reports
 // every error of the pass at once (bpftrace's messages and locations).
+import { checkLiterals } from './literals';
 import type {
   AssignStmt, Block, CallExpr, Expr, LetStmt, Loc, MapExpr, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
 import { Diagnostic, DiagnosticBag } from '../diagnostics';
-import { matchAttachPoint, ProbeError, ProbeMatch } from '../probes';
+import { matchAttachPoint, MissingTargetError, ProbeError, ProbeMatch } from '../probes';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
 import { suggest } from './suggest';
 import { forMapElementType } from './formap';
 import { expandMacros } from '../ast/macros';
+import { TypeRegistry } from '../ctypes/registry';
+import { checkCast, checkDeref, checkField, checkIndex, checkOffsetof, constantIdentifier, sizeofType } from './memory';
 
 export interface MapInfo {
   name: string;
@@ -31,6 +34,8 @@ export interface PrintfSite {
   format: string;
   argTypes: Type[];
   loc: Loc;
+  /** system()/cat(): the formatted text is a command to run / a file to print. */
+  action?: 'system' | 'cat';
 }
 
 /** A print() of a non-map value. */
@@ -52,6 +57,8 @@ export interface CheckedProgram {
   printfs: Map<CallExpr, PrintfSite>;
   prints: Map<CallExpr, PrintSite>;
   warnings: Diagnostic[];
+  /** The program embeds facts of this machine read at compile time (cgroupid): don't cache it. */
+  uncacheable?: boolean;
 }
 
 export interface CheckOptions {
@@ -59,6 +66,15 @@ export interface CheckOptions {
   params?: string[];
   /** Capacity of `str()` results (BPFTRACE_STRLEN). */
   strlen?: number;
+  /** A -c command was given (`cpid` is allowed). */
+  childCommand?: boolean;
+  /**
+   * --dry-run: kernel functions, library symbols and kernel symbols this
+   * machine lacks are warnings (the object is still built), not errors.
+   */
+  dryRun?: boolean;
+  /** --unsafe: allow system(), signal(), override(). */
+  unsafe?: boolean;
 }
 
 interface Scope {
@@ -79,10 +95,11 @@ class Checker {
   readonly prints = new Map<CallExpr, PrintSite>();
   /** First pass: learn map types from assignments only; report nothing. */
   collecting = true;
+  uncacheable = false;
 
-  constructor(readonly options: Required<CheckOptions>) {}
+  constructor(readonly options: Required<CheckOptions>, readonly types: TypeRegistry) {}
 
-  error(message: string, loc: Loc): void {
+  error(message: string, loc?: Loc): void {
     if (!this.collecting) this.diags.error(message, loc);
   }
   warning(message: string, loc: Loc): void {
@@ -319,7 +336,7 @@ class Checker {
       case 'String':
         return str(Buffer.byteLength(e.value, 'latin1') + 1);
       case 'Identifier': {
-        const t = builtinType(e.name, scope.match);
+        const t = builtinType(e.name, scope.match, this.options.childCommand) ?? constantIdentifier(this, e);
         if (t === undefined) {
           const hint = suggest(e.name, [...BUILTIN_NAMES, ...FUNCTION_NAMES]);
           this.error(`Unknown identifier: '${e.name}'${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);
@@ -367,7 +384,8 @@ class Checker {
         if (t.kind === 'none') return NONE;
         if (e.op === '!' || e.op === '~' || e.op === '-') {
           if (t.kind !== 'int' && t.kind !== 'bool' && !(e.op === '!' && t.kind === 'pointer')) {
-            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
+            // bpftrace marks the operator alone.
+            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, { ...e.loc, endLine: e.loc.line, endCol: e.loc.col + 1 });
             return NONE;
           }
           // As 0.17: `~` keeps the operand's type, `-` keeps an unsigned one
@@ -375,10 +393,7 @@ class Checker {
           if (e.op === '!' || t.kind !== 'int') return INT64;
           return e.op === '-' && t.signed ? INT64 : t;
         }
-        if (e.op === '*') {
-          if (t.kind === 'pointer') return t.to;
-          if (t.kind === 'int') return UINT64;
-        }
+        if (e.op === '*' && (t.kind === 'pointer' || t.kind === 'int')) return checkDeref(this, e, t);
         this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
         return NONE;
       }
@@ -413,27 +428,8 @@ class Checker {
         if (a.kind === 'int' && b.kind === 'int') return int(64, a.signed && b.signed);
         return a;
       }
-      case 'Field': {
-        const t = this.expr(e.object, scope);
-        if (t.kind === 'none') return NONE;
-        const struct = t.kind === 'struct' ? t : t.kind === 'pointer' && t.to.kind === 'struct' ? t.to : undefined;
-        if (!struct) {
-          this.error(`Can not access field '${e.field}' on expression of type '${typeName(t)}'`, e.loc);
-          return NONE;
-        }
-        // `args` is a pointer in 0.17 (`->`) and a struct at HEAD (`.`): both are accepted.
-        const field = struct.fields.find((f) => f.name === e.field);
-        if (!field) {
-          const hint = suggest(e.field, struct.fields.map((f) => f.name));
-          this.error(`Struct/union of type '${struct.name}' does not contain a field named '${e.field}'${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);
-          return NONE;
-        }
-        if (struct.isCtx && field.name.startsWith('common_')) {
-          this.error('BPF does not support accessing common tracepoint fields', e.loc);
-          return NONE;
-        }
-        return field.type;
-      }
+      case 'Field':
+        return checkField(this, e, scope);
       case 'TupleIndex': {
         const t = this.expr(e.object, scope);
         if (t.kind === 'none') return NONE;
@@ -449,8 +445,8 @@ class Checker {
       }
       case 'Index': {
         const t = this.expr(e.object, scope);
-        this.expr(e.index, scope);
         if (t.kind === 'tuple' && e.index.kind === 'Int') {
+          this.expr(e.index, scope);
           // HEAD: `$t[0]` is `$t.0`.
           const i = Number(e.index.value);
           if (i < 0 || i >= t.elems.length) {
@@ -464,10 +460,7 @@ class Checker {
           this.error('The array index operator [] can only be used on arrays and pointers, found tuple.', e.loc);
           return NONE;
         }
-        if (t.kind === 'array') return t.elem;
-        if (t.kind === 'pointer') return t.to;
-        if (t.kind !== 'none') this.error(`The array index operator [] can only be used on arrays and pointers, found ${typeName(t)}.`, e.loc);
-        return NONE;
+        return checkIndex(this, e, t, scope);
       }
       case 'Tuple': {
         const elems = e.elems.map((x) => this.expr(x, scope));
@@ -476,14 +469,13 @@ class Checker {
       }
       case 'Sizeof': {
         if (e.typeName !== undefined) {
-          const m = /^(u?)int(8|16|32|64)$/.exec(e.typeName);
-          if (m) e.size = Number(m[2]) / 8;
-          else this.error(`sizeof(${e.typeName}) is not supported yet: only integer types`, e.loc);
+          e.size = sizeofType(this, e.typeName, e);
         } else if (e.expr) {
           const t = this.expr(e.expr, scope);
           if (t.kind === 'int') e.size = t.bits / 8;
           else if (t.kind === 'bool') e.size = 1;
-          else if (t.kind === 'string' || t.kind === 'pointer' || t.kind === 'tuple' || t.kind === 'struct' || t.kind === 'array') e.size = t.kind === 'pointer' ? 8 : storageSize(t);
+          else if (t.kind === 'struct' || t.kind === 'array') e.size = this.types.sizeOf(t);
+          else if (t.kind === 'string' || t.kind === 'pointer' || t.kind === 'tuple') e.size = t.kind === 'pointer' ? 8 : storageSize(t);
           else if (t.kind !== 'none') this.error(`sizeof() of a value of type '${typeName(t)}' is not supported`, e.expr.loc);
         }
         e.size ??= 0;
@@ -500,23 +492,10 @@ class Checker {
         }
         return t;
       }
-      case 'Cast': {
-        const t = this.expr(e.expr, scope);
-        const m = /^(u?)int(8|16|32|64)$/.exec(e.typeName);
-        if (m && e.pointerDepth === 0) {
-          if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'bool' && t.kind !== 'none') {
-            this.error(`Cannot cast from "${typeName(t)}" to "${e.typeName}"`, e.loc);
-          }
-          return int(Number(m[2]) as IntBits, m[1] !== 'u');
-        }
-        if (m) {
-          let to: Type = int(Number(m[2]) as IntBits, m[1] !== 'u');
-          for (let i = 1; i < e.pointerDepth; i++) to = { kind: 'pointer', to, addrSpace: 'kernel' };
-          return { kind: 'pointer', to, addrSpace: t.kind === 'pointer' ? t.addrSpace : 'kernel' };
-        }
-        this.error(`Unknown type: '${e.typeName}'`, e.loc);
-        return NONE;
-      }
+      case 'Cast':
+        return checkCast(this, e, scope);
+      case 'Offsetof':
+        return checkOffsetof(this, e);
     }
   }
 
@@ -547,7 +526,9 @@ class Checker {
     if ((e.op === '/' || e.op === '%') && ((ls && !isNonNegativeLiteral(e.left)) || (rs && !isNonNegativeLiteral(e.right)))) {
       this.warning(`signed operands for '${e.op}' can lead to undefined behavior (cast to unsigned to silence warning)`, e.opLoc);
     }
-    if (l.kind === 'pointer' && (e.op === '+' || e.op === '-')) return l;
+    // Pointer arithmetic moves by whole elements, as in C and bpftrace.
+    if (l.kind === 'pointer' && (e.op === '+' || e.op === '-') && r.kind !== 'pointer') return l;
+    if (r.kind === 'pointer' && e.op === '+' && l.kind !== 'pointer') return r;
     return int(64, ls && rs);
   }
 
@@ -568,7 +549,8 @@ class Checker {
 }
 
 function isNonNegativeLiteral(e: Expr): boolean {
-  return e.kind === 'Int' && e.value >= 0n;
+  // Enum and header constants are literals after expansion, as in bpftrace.
+  return (e.kind === 'Int' || (e.kind === 'Identifier' && e.value !== undefined)) && e.value! >= 0n;
 }
 
 export function isAggregation(name: string): boolean {
@@ -579,7 +561,10 @@ export type { Checker, Scope };
 
 /** Typed AST for a parsed program. Throws CompileError listing every error. */
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
-  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64 });
+  const includes = program.preamble.map((p) => /^#\s*include\s*[<"]([^>"]+)[>"]/.exec(p.text)?.[1]).filter((x): x is string => !!x);
+  const types = new TypeRegistry(program.cDefinitions ?? [], includes);
+  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false }, types);
+  for (const err of types.errors) checker.diags.error(err.message, err.loc);
   for (const d of expandMacros(program, new Set([...BUILTIN_NAMES, ...FUNCTION_NAMES]))) checker.diags.error(d.message, d.loc!);
   // Only macro definitions (HEAD allows it for libraries): nothing would ever run.
   if (program.probes.length === 0) checker.diags.error('No probes to attach: the program only defines macros', program.macros?.[0]?.nameLoc);
@@ -594,6 +579,11 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
         matches.push(...matchAttachPoint(ap, options.params));
       } catch (err) {
         if (!(err instanceof ProbeError)) throw err;
+        if (err instanceof MissingTargetError && options.dryRun) {
+          checker.diags.warning(`${err.message}; --dry-run compiles the probe anyway`, ap.loc);
+          matches.push(...err.matches);
+          continue;
+        }
         checker.diags.error(err.message, ap.loc);
       }
     }
@@ -613,6 +603,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     checker.prints.clear();
     for (const p of probes) checker.probe(p.ast, p.matches);
   }
+  checkLiterals(program, { strlen: options.strlen ?? 64, params: options.params ?? [], diags: checker.diags });
   checker.diags.throwIfErrors();
   return {
     ast: program,
@@ -621,6 +612,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     printfs: checker.printfs,
     prints: checker.prints,
     warnings: checker.diags.warnings(),
+    ...(checker.uncacheable ? { uncacheable: true } : {}),
   };
 }
 

@@ -8,7 +8,10 @@ export type AddrSpace = 'kernel' | 'user' | 'none';
 export interface StructField {
   name: string;
   type: Type;
+  /** Byte offset in the struct; for a bitfield, of the bytes holding it. */
   offset: number;
+  /** A bitfield: `bits` wide, starting `shift` bits into the bytes at `offset`. */
+  bitfield?: { shift: number; bits: number };
 }
 
 export type AggKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
@@ -20,17 +23,29 @@ export type Type =
   | { kind: 'string'; size: number }
   | { kind: 'tuple'; elems: Type[] }
   | { kind: 'pointer'; to: Type; addrSpace: AddrSpace }
-  | { kind: 'struct'; name: string; size: number; fields: StructField[]; isCtx?: boolean }
+  /**
+   * A record. `lazy`: the fields are not listed here (kernel BTF types and the
+   * script's C definitions are large and cyclic); src/ctypes `TypeRegistry`
+   * resolves them by `name`, or by `btfId` for anonymous BTF records.
+   */
+  | { kind: 'struct'; name: string; size: number; fields: StructField[]; isCtx?: boolean; lazy?: boolean; btfId?: number }
   | { kind: 'array'; elem: Type; length: number }
-  | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint } }
+  | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint }; histBits?: number }
   /** Values resolved to text in user space: `probe`, `username`, … */
-  | { kind: 'text'; what: 'probe' | 'username' | 'ksym' | 'usym' | 'timestamp'; /** strftime() format */ format?: string }
+  | { kind: 'text'; what: 'probe' | 'username' | 'ksym' | 'usym' | 'timestamp' | 'strerror' | 'macaddr' | 'cgroup_path'; /** strftime() format */ format?: string }
+  /** buf(): a u64 length, then `size` bytes (only the first `length` are the value). */
+  | { kind: 'buffer'; size: number }
+  /** ntop(): a u64 address family (AF_INET 2, AF_INET6 10), then 16 address bytes. */
+  | { kind: 'inet' }
   /**
    * kstack/ustack: stored as one u64. kstack: the stack id from
    * bpf_get_stackid. ustack: (pid << 32) | stack id, since user symbols need
    * the process. Frames are read from the stack map and symbolised in user space.
    */
   | { kind: 'stack'; user: boolean; mode: 'bpftrace' | 'perf'; limit: number };
+
+/** Storage of an `inet` value: family word + 16 address bytes. */
+export const INET_SIZE = 24;
 
 export const NONE: Type = { kind: 'none' };
 export const INT64: Type = { kind: 'int', bits: 64, signed: true };
@@ -63,6 +78,8 @@ export function typeName(t: Type): string {
     case 'agg': return t.agg;
     case 'text': return t.what;
     case 'stack': return t.user ? 'ustack' : 'kstack';
+    case 'buffer': return 'buffer';
+    case 'inet': return 'inet';
   }
 }
 
@@ -73,11 +90,12 @@ export function sameType(a: Type, b: Type): boolean {
     case 'string': return true; // capacities may differ; the larger wins
     case 'tuple': return b.kind === 'tuple' && a.elems.length === b.elems.length && a.elems.every((e, i) => sameType(e, b.elems[i]));
     case 'pointer': return b.kind === 'pointer' && sameType(a.to, b.to);
-    case 'struct': return b.kind === 'struct' && a.name === b.name;
+    case 'struct': return b.kind === 'struct' && a.name === b.name && a.btfId === b.btfId;
     case 'array': return b.kind === 'array' && a.length === b.length && sameType(a.elem, b.elem);
     case 'agg': return b.kind === 'agg' && a.agg === b.agg;
     case 'text': return b.kind === 'text' && a.what === b.what && a.format === b.format;
     case 'stack': return b.kind === 'stack' && a.user === b.user && a.mode === b.mode && a.limit === b.limit;
+    case 'buffer': return true; // capacities may differ; the larger wins
     default: return true;
   }
 }
@@ -92,10 +110,25 @@ export function storageSize(t: Type): number {
     case 'int': case 'bool': case 'pointer': case 'text': case 'stack': return 8;
     case 'string': return t.size;
     case 'tuple': return t.elems.reduce((n, e) => n + align8(storageSize(e)), 0);
-    case 'array': return t.length * storageSize(t.elem);
+    // C layout: integer elements packed (a `u8 saddr[4]` is 4 bytes).
+    case 'array': return t.length * (t.elem.kind === 'int' ? t.elem.bits / 8 : storageSize(t.elem));
     case 'struct': return t.size;
     case 'agg': return aggValueSize(t.agg);
+    case 'buffer': return 8 + t.size;
+    case 'inet': return INET_SIZE;
     case 'none': return 0;
+  }
+}
+
+/** Size in bytes of a value of type `t` in kernel or user memory (C layout). */
+export function memorySize(t: Type): number {
+  switch (t.kind) {
+    case 'int': return t.bits / 8;
+    case 'bool': return 1;
+    case 'string': return t.size;
+    case 'array': return t.length * memorySize(t.elem);
+    case 'struct': return t.size;
+    default: return 8;
   }
 }
 

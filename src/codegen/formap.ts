@@ -9,7 +9,7 @@
 // The callback returns 0 to continue, 1 to stop (`break`, `return`).
 // Variables declared inside the body live on the callback's own stack.
 import type * as LLVM from 'llvm-bindings';
-import type { ForMapStmt } from '../ast/nodes';
+import type { ForMapStmt, Loc } from '../ast/nodes';
 import { Type, storageSize, tupleOffsets } from '../checker/types';
 import { ProbeCodegen } from './irgen';
 import { Helper } from './helpers';
@@ -37,7 +37,7 @@ export function emitForMap(g: ProbeCodegen, s: ForMapStmt): void {
 
   const name = `${g.programName}_for${g.subprograms.length}`;
   g.subprograms.push(name);
-  const body = new LoopBodyCodegen(g, name, shared);
+  const body = new LoopBodyCodegen(g, name, shared, s.loc);
   body.generateBody(s);
 
   g.helper(Helper.for_each_map_elem, g.i64, [g.mapRef(plan), g.b.CreateBitCast(body.fn, g.i8p), loopCtx, g.b.getInt64(0)]);
@@ -55,8 +55,8 @@ class LoopBodyCodegen extends ProbeCodegen {
   private readonly loopCtx: LLVM.Value;
   private readonly sharedSlots = new Map<string, number>();
 
-  constructor(parent: ProbeCodegen, name: string, shared: { key: string; type: Type }[]) {
-    super(parent.m, parent.match, name, true);
+  constructor(parent: ProbeCodegen, name: string, shared: { key: string; type: Type }[], loc: Loc) {
+    super(parent.m, parent.match, name, loc, true);
     this.subprograms = parent.subprograms;
     this.programName = parent.programName;
     this.loopCtx = this.fn.getArg(3);
@@ -105,6 +105,7 @@ class LoopBodyCodegen extends ProbeCodegen {
     this.b.SetInsertPoint(continueBB);
     this.b.CreateRet(this.b.getInt64(0));
     this.allocas.CreateBr(this.bodyBB);
+    this.finishDebugInfo();
   }
 
   /**

@@ -3,14 +3,19 @@
 // extended (sign or zero) from its declared width; strings and tuples live in
 // 8-aligned stack buffers and are passed around as i8* pointers.
 import type * as LLVM from 'llvm-bindings';
+import { lowerArgOperand } from './operand';
 import type { Block, CallExpr, Expr, Stmt, MapExpr } from '../ast/nodes';
 import type { CheckedProgram, MapInfo } from '../checker';
 import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../checker/types';
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, CONFIG_START_NS, MapPlan, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import type { Loc } from '../ast/nodes';
 import { emitCall } from './calls';
+import { emitAccess, pointerStride } from './memory';
+import { PT_REGS_OFFSETS } from '../probes/regs';
+import type { DebugInfo } from './debuginfo';
 
 type Llvm = typeof LLVM;
 
@@ -29,6 +34,10 @@ export interface ModuleContext {
   maps: Map<string, MapPlan>;
   ringbuf: MapPlan;
   config: MapPlan;
+  /** Per-CPU counts of lost ring-buffer records and failed map inserts (plan.ts COUNTER_*). */
+  counters: MapPlan;
+  /** Source locations of map inserts, by the site id a map-full event carries. */
+  mapUpdateSites: MapUpdateSite[];
   /** join() separators; a join event carries its index. */
   joins: string[];
   /** time() formats; a time event carries its index. */
@@ -37,7 +46,21 @@ export interface ModuleContext {
   /** The stack-trace map of kstack (user=false) or ustack with `limit` frames, created on first use. */
   stackMap(user: boolean, limit: number): MapPlan;
   params: string[];
+  /** Probes (not BEGIN/END) run only in the -p/-c process, as in current bpftrace. */
+  pidFilter?: boolean;
+  /** Source locations for the IR (absent when debug info is off). */
+  debug?: DebugInfo;
+  /** Test-only: leave out one safety step so the verifier rejects the program (test/verifier.test.ts). */
+  unsafe?: UnsafeCodegen;
 }
+
+/**
+ * Deliberately wrong code, to provoke real verifier rejections in tests
+ * (TSTRACE_TEST_UNSAFE_CODEGEN): `no-null-check` reads map values without
+ * testing the lookup result; `no-probe-read` loads through a pointer field
+ * of `args` directly instead of with probe_read_kernel.
+ */
+export type UnsafeCodegen = 'no-null-check' | 'no-probe-read';
 
 export class ProbeCodegen {
   readonly b: LLVM.IRBuilder;
@@ -59,8 +82,10 @@ export class ProbeCodegen {
   /** The BPF program this function belongs to (itself, or the probe of a callback). */
   programName: string;
 
+  private readonly scope?: LLVM.DISubprogram;
+
   /** `callback`: a static loop-body subprogram `i64 (map, key, value, loopctx)` instead of a probe. */
-  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, readonly name: string, callback = false) {
+  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, readonly name: string, loc?: Loc, callback = false) {
     const { llvm, ctx, module } = m;
     this.b = new llvm.IRBuilder(ctx);
     this.allocas = new llvm.IRBuilder(ctx);
@@ -77,6 +102,27 @@ export class ProbeCodegen {
     const body = llvm.BasicBlock.Create(ctx, 'body', this.fn);
     this.b.SetInsertPoint(body);
     this.bodyBB = body;
+    if (m.debug && loc) {
+      this.scope = m.debug.subprogram(this.fn, name, loc.line);
+      this.currentLoc = loc;
+      this.b.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
+    }
+  }
+  private currentLoc?: Loc;
+
+  /** Runs `emit` with `loc` as the debug location of the instructions it creates. */
+  private at<T>(loc: Loc, emit: () => T): T {
+    const debug = this.m.debug;
+    if (!debug || !this.scope) return emit();
+    const outer = this.currentLoc;
+    this.currentLoc = loc;
+    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc));
+    try {
+      return emit();
+    } finally {
+      this.currentLoc = outer;
+      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer));
+    }
   }
   protected readonly bodyBB: LLVM.BasicBlock;
 
@@ -90,13 +136,34 @@ export class ProbeCodegen {
     return this.b.CreateOr(this.b.CreateShl(this.b.getInt64(hi), this.b.getInt64(32)), this.b.getInt64(lo));
   }
 
-  /** An 8-aligned, zeroed stack buffer (allocated in the entry block: BPF can't grow the stack). */
+  /**
+   * An 8-aligned, zeroed stack buffer (allocated in the entry block: BPF can't
+   * grow the stack). Temporaries die with their statement: `stmt` returns the
+   * buffers a statement took to a pool the next statements reuse, so a probe
+   * of many statements (capable.bt's 41 map assignments) fits in 512 bytes.
+   */
   stackBuffer(size: number, name = 'buf'): LLVM.Value {
     const words = Math.max(1, align8(size) / 8);
-    const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name);
-    const ptr = this.b.CreateBitCast(arr, this.i8p);
+    let ptr = this.freeBuffers.get(words)?.pop();
+    if (!ptr) {
+      const arr = this.allocas.CreateAlloca(this.m.llvm.ArrayType.get(this.i64, words), null, name);
+      ptr = this.allocas.CreateBitCast(arr, this.i8p);
+    }
+    this.liveBuffers.push({ words, ptr });
     this.zero(ptr, size);
     return ptr;
+  }
+
+  private readonly freeBuffers = new Map<number, LLVM.Value[]>();
+  private readonly liveBuffers: { words: number; ptr: LLVM.Value }[] = [];
+
+  /** Returns the buffers taken since `mark` to the pool. */
+  private releaseBuffers(mark: number): void {
+    for (const { words, ptr } of this.liveBuffers.splice(mark)) {
+      let pool = this.freeBuffers.get(words);
+      if (!pool) this.freeBuffers.set(words, (pool = []));
+      pool.push(ptr);
+    }
   }
 
   zero(ptr: LLVM.Value, size: number): void {
@@ -168,8 +235,11 @@ export class ProbeCodegen {
   // ---- probe body ----------------------------------------------------------
 
   generate(predicate: Expr | undefined, body: Block): void {
+    if (this.m.pidFilter && !this.match.provider.special) this.returnUnlessTargetPid();
     if (predicate) {
+      const mark = this.liveBuffers.length;
       const cond = this.intValue(predicate);
+      this.releaseBuffers(mark);
       const pass = this.newBlock('pred_true');
       const fail = this.newBlock('pred_false');
       this.b.CreateCondBr(this.isTrue(cond), pass, fail);
@@ -180,6 +250,11 @@ export class ProbeCodegen {
     this.block(body);
     if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
     this.allocas.CreateBr(this.bodyBB);
+    this.finishDebugInfo();
+  }
+
+  protected finishDebugInfo(): void {
+    if (this.scope) this.m.debug!.finishFunction(this.scope);
   }
 
   block(b: Block): void {
@@ -187,6 +262,15 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
+    this.at(s.loc, () => {
+      // No value outlives its statement (variables have their own slots).
+      const mark = this.liveBuffers.length;
+      this.stmtHere(s);
+      this.releaseBuffers(mark);
+    });
+  }
+
+  private stmtHere(s: Stmt): void {
     switch (s.kind) {
       case 'ExprStmt':
         this.expr(s.expr);
@@ -307,7 +391,7 @@ export class ProbeCodegen {
       return;
     }
     const v = this.expr(value);
-    this.mapStore(map, v);
+    this.mapStore(map, v, s.loc);
   }
 
   variable(name: string, t: Type): { ptr: LLVM.Value; type: Type } {
@@ -377,13 +461,71 @@ export class ProbeCodegen {
     return key;
   }
 
-  mapStore(map: MapExpr, v: CgValue): void {
+  mapStore(map: MapExpr, v: CgValue, loc: Loc = map.loc): void {
     const info = this.mapInfo(map.name);
     const plan = this.mapPlan(map.name);
     const key = this.mapKey(map);
     const val = this.stackBuffer(plan.valueSize, 'mapval');
     this.storeValue(val, v, info.valueType);
-    this.helper(Helper.map_update_elem, this.i64, [this.mapRef(plan), key, val, this.b.getInt64(0)]);
+    this.updateMap(plan, key, val, loc);
+  }
+
+  /**
+   * bpf_map_update_elem that reports a full map: failures are counted per map
+   * in the counters map, and the first one on each CPU sends a map-full event
+   * naming the source location, so user space can warn once per map.
+   */
+  updateMap(plan: MapPlan, key: LLVM.Value, val: LLVM.Value, loc: Loc): void {
+    const rc = this.helper(Helper.map_update_elem, this.i64, [this.mapRef(plan), key, val, this.b.getInt64(0)]);
+    const full = this.newBlock('map_full');
+    const done = this.newBlock('map_updated');
+    this.b.CreateCondBr(this.b.CreateICmpEQ(rc, this.const64(-7n /* -E2BIG */)), full, done);
+    this.b.SetInsertPoint(full);
+    const first = this.bumpCounter(COUNTER_MAP_FULL + plan.index);
+    const report = this.newBlock('map_full_first');
+    this.b.CreateCondBr(first, report, done);
+    this.b.SetInsertPoint(report);
+    const site = this.m.mapUpdateSites.push({ map: plan.name, loc }) - 1;
+    this.emitEvent(EVENT_MAP_FULL, [{ v: { kind: 'int', v: this.b.getInt64(site) }, t: { kind: 'int', bits: 64, signed: true } }]);
+    this.b.CreateBr(done);
+    this.b.SetInsertPoint(done);
+  }
+
+  /** Adds one to word `word` of this CPU's counters; true when it was 0 before. */
+  bumpCounter(word: number): LLVM.Value {
+    const key = this.counterKey();
+    const slot = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.counters), key]);
+    const found = this.newBlock('ctr_found');
+    const done = this.newBlock('ctr_done');
+    const entry = this.b.GetInsertBlock()!;
+    this.b.CreateCondBr(this.b.CreateIsNull(slot), done, found);
+    this.b.SetInsertPoint(found);
+    const p = this.wordPtr(slot, word * 8);
+    const old = this.b.CreateLoad(this.i64, p);
+    this.b.CreateStore(this.b.CreateAdd(old, this.b.getInt64(1)), p);
+    const wasZero = this.b.CreateICmpEQ(old, this.b.getInt64(0));
+    this.b.CreateBr(done);
+    this.b.SetInsertPoint(done);
+    const phi = this.b.CreatePHI(this.b.getInt1Ty(), 2);
+    phi.addIncoming(this.b.getFalse(), entry);
+    phi.addIncoming(wasZero, found);
+    return phi;
+  }
+
+  /** Key 0 of the counters map: one zeroed slot per probe, shared by every counter update. */
+  private counterKey(): LLVM.Value {
+    if (!this.counterKeyPtr) {
+      const arr = this.allocas.CreateAlloca(this.i64, null, 'ctrkey');
+      this.allocas.CreateStore(this.allocas.getInt64(0), arr);
+      this.counterKeyPtr = this.allocas.CreateBitCast(arr, this.i8p);
+    }
+    return this.counterKeyPtr;
+  }
+  private counterKeyPtr?: LLVM.Value;
+
+  /** The null branch of a ring-buffer reserve: count the record as lost. */
+  countLostEvent(): void {
+    this.bumpCounter(COUNTER_LOST_EVENTS);
   }
 
   /** Reads `@map[keys]`; a missing key reads as zero / empty. */
@@ -398,7 +540,8 @@ export class ProbeCodegen {
     const t = info.valueType;
     const scalar = t.kind === 'int' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'bool' || t.kind === 'agg' || t.kind === 'stack';
     const result = scalar ? undefined : this.stackBuffer(storageSize(t), 'mapread');
-    this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
+    if (this.m.unsafe === 'no-null-check') this.b.CreateBr(found);
+    else this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
     this.b.SetInsertPoint(found);
     let loaded: LLVM.Value | undefined;
     if (result) this.copy(result, ptr, storageSize(t));
@@ -426,8 +569,12 @@ export class ProbeCodegen {
     const ringbuf = this.mapRef(this.m.ringbuf);
     const rec = this.helper(Helper.ringbuf_reserve, this.i8p, [ringbuf, this.b.getInt64(size), this.b.getInt64(0)]);
     const ok = this.newBlock('event_ok');
+    const lost = this.newBlock('event_lost');
     const done = this.newBlock('event_done');
-    this.b.CreateCondBr(this.b.CreateIsNull(rec), done, ok);
+    this.b.CreateCondBr(this.b.CreateIsNull(rec), lost, ok);
+    this.b.SetInsertPoint(lost);
+    this.countLostEvent();
+    this.b.CreateBr(done);
     this.b.SetInsertPoint(ok);
     this.b.CreateStore(this.b.getInt64(header), this.wordPtr(rec, 0));
     values.forEach(({ v, t }, i) => {
@@ -454,6 +601,10 @@ export class ProbeCodegen {
   }
 
   expr(e: Expr): CgValue {
+    return this.at(e.loc, () => this.exprHere(e));
+  }
+
+  private exprHere(e: Expr): CgValue {
     const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
     switch (e.kind) {
       case 'Int':
@@ -475,6 +626,7 @@ export class ProbeCodegen {
       case 'Param':
         return int(this.const64(e.count ? BigInt(this.m.params.length) : BigInt(/^[0-9]+$/.test(this.paramText(e)) ? this.paramText(e) : '0')));
       case 'Identifier':
+        if (e.value !== undefined) return int(this.const64(e.value));
         return this.builtin(e.name, e.type!);
       case 'Variable': {
         const slot = this.variable(e.slot ?? e.name, e.type!);
@@ -487,6 +639,7 @@ export class ProbeCodegen {
       case 'Binary':
         return this.binary(e);
       case 'Unary': {
+        if (e.op === '*') return emitAccess(this, e);
         const v = this.intValue(e.operand);
         switch (e.op) {
           case '-': return int(this.normalize(this.b.CreateNeg(v), e.type!));
@@ -501,7 +654,7 @@ export class ProbeCodegen {
         const one = this.b.getInt64(1);
         const updated = this.normalize(e.op === '++' ? this.b.CreateAdd(old, one) : this.b.CreateSub(old, one), e.type!);
         if (e.target.kind === 'Variable') this.b.CreateStore(updated, this.wordPtr(this.variable(e.target.slot ?? e.target.name, e.target.type!).ptr, 0));
-        else this.mapStore(e.target as MapExpr, int(updated));
+        else this.mapStore(e.target as MapExpr, int(updated), e.loc);
         return int(e.prefix ? updated : old);
       }
       case 'Ternary': {
@@ -543,6 +696,8 @@ export class ProbeCodegen {
       }
       case 'Sizeof':
         return int(this.b.getInt64(e.size ?? 0));
+      case 'Offsetof':
+        return int(this.b.getInt64(e.offset ?? 0));
       case 'BlockExpr':
         for (const st of e.stmts) this.stmt(st);
         return e.value ? this.expr(e.value) : int(this.b.getInt64(0));
@@ -552,7 +707,7 @@ export class ProbeCodegen {
       }
       case 'Index':
         if (e.tupleIndex !== undefined) return this.expr({ kind: 'TupleIndex', object: e.object, index: e.tupleIndex, loc: e.loc, type: e.type });
-        throw new CodegenError('array indexing is not supported yet', e.loc);
+        return emitAccess(this, e);
     }
   }
 
@@ -565,8 +720,13 @@ export class ProbeCodegen {
       const eq = this.stringsEqual(this.expr(e.left), this.expr(e.right));
       return int(this.boolToI64(e.op === '==' ? eq : this.b.CreateNot(eq)));
     }
-    const l = this.intValue(e.left);
-    const r = this.intValue(e.right);
+    let l = this.intValue(e.left);
+    let r = this.intValue(e.right);
+    if ((e.op === '+' || e.op === '-') && (lt.kind === 'pointer') !== (rt.kind === 'pointer')) {
+      // Pointer arithmetic moves by whole elements.
+      if (lt.kind === 'pointer') r = this.b.CreateMul(r, this.b.getInt64(pointerStride(lt)));
+      else l = this.b.CreateMul(l, this.b.getInt64(pointerStride(rt)));
+    }
     const signed = lt.kind === 'int' && rt.kind === 'int' && lt.signed && rt.signed;
     const b = this.b;
     switch (e.op) {
@@ -643,24 +803,38 @@ export class ProbeCodegen {
   }
 
   field(e: Extract<Expr, { kind: 'Field' }>): CgValue {
-    const objType = e.object.type!;
-    const struct = objType.kind === 'struct' ? objType : objType.kind === 'pointer' && objType.to.kind === 'struct' ? objType.to : undefined;
-    if (!struct?.isCtx || e.object.kind !== 'Identifier') throw new CodegenError('field access is only supported on args for now', e.loc);
-    // Each concrete probe of a wildcard has its own record layout.
-    const own = this.match.provider.argsType?.(this.match) ?? struct;
-    const field = own.fields.find((f) => f.name === e.field);
-    if (!field) throw new CodegenError(`Struct/union of type '${own.name}' does not contain a field named '${e.field}'`, e.loc);
-    const t = field.type;
-    if (t.kind === 'int') {
-      const raw = this.b.CreateLoad(this.b.getIntNTy(t.bits), this.wordPtr(this.ctxArg, field.offset, t.bits));
-      return { kind: 'int', v: t.bits === 64 ? raw : t.signed ? this.b.CreateSExt(raw, this.i64) : this.b.CreateZExt(raw, this.i64) };
-    }
-    if (t.kind === 'pointer') return { kind: 'int', v: this.b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, field.offset)) };
-    // Arrays and strings inside the record are copied out with probe_read_kernel.
-    const size = storageSize(t);
-    const buf = this.stackBuffer(size, 'field');
-    this.helper(Helper.probe_read_kernel, this.i64, [buf, this.b.getInt64(size), this.bytePtr(this.ctxArg, field.offset)]);
-    return { kind: 'buf', ptr: buf, size };
+    return emitAccess(this, e);
+  }
+
+  /** The implicit `pid == PID` filter of -p/-c. */
+  private returnUnlessTargetPid(): void {
+    const b = this.b;
+    const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    const pass = this.newBlock('pid_match');
+    const fail = this.newBlock('pid_other');
+    b.CreateCondBr(b.CreateICmpEQ(pid, this.configWord(CONFIG_TARGET_PID)), pass, fail);
+    b.SetInsertPoint(fail);
+    b.CreateRet(b.getInt64(0));
+    b.SetInsertPoint(pass);
+  }
+
+  /** A word of the config map that user space wrote before BEGIN (0 if the lookup fails). */
+  configWord(index: number): LLVM.Value {
+    const b = this.b;
+    const key = this.stackBuffer(4, 'cfgkey');
+    const cfg = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.config), key]);
+    const found = this.newBlock('cfg_found');
+    const done = this.newBlock('cfg_done');
+    const entry = b.GetInsertBlock()!;
+    b.CreateCondBr(b.CreateIsNull(cfg), done, found);
+    b.SetInsertPoint(found);
+    const word = b.CreateLoad(this.i64, this.wordPtr(cfg, index * 8));
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    const phi = b.CreatePHI(this.i64, 2);
+    phi.addIncoming(b.getInt64(0), entry);
+    phi.addIncoming(word, found);
+    return phi;
   }
 
   /** kstack/ustack value: the stack id (ustack: (pid << 32) | id); see checker/types. */
@@ -672,6 +846,20 @@ export class ProbeCodegen {
     if (!user) return id;
     const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
     return b.CreateOr(b.CreateShl(pid, b.getInt64(32)), b.CreateAnd(id, b.getInt64(0xffffffff)));
+  }
+
+  /**
+   * `func`: the probed function's address, symbolised in user space. Kernel
+   * probes ask bpf_get_func_ip (the function's entry even in return probes);
+   * uprobes take the instruction pointer, tagged with the pid as usym does.
+   */
+  funcAddress(): LLVM.Value {
+    const b = this.b;
+    const p = this.match.provider.name;
+    if (p !== 'uprobe' && p !== 'uretprobe' && p !== 'usdt') return this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]);
+    const ip = p === 'uretprobe' ? this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]) : b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_OFFSETS.ip));
+    const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    return b.CreateOr(b.CreateShl(pid, b.getInt64(47)), b.CreateAnd(ip, this.const64((1n << 47n) - 1n)));
   }
 
   builtin(name: string, t: Type): CgValue {
@@ -686,6 +874,9 @@ export class ProbeCodegen {
       case 'cpu': return int(b.CreateZExt(this.helper(Helper.get_smp_processor_id, b.getInt32Ty(), []), this.i64));
       case 'cgroup': return int(this.helper(Helper.get_current_cgroup_id, this.i64, []));
       case 'rand': return int(b.CreateZExt(this.helper(Helper.get_prandom_u32, b.getInt32Ty(), []), this.i64));
+      case 'numaid': return int(this.helper(Helper.get_numa_node_id, this.i64, []));
+      case 'jiffies': return int(this.helper(Helper.jiffies64, this.i64, []));
+      case 'curtask': return int(this.helper(Helper.get_current_task, this.i64, []));
       case 'probe': return int(b.getInt64(this.m.probeIds.get(this.match.name) ?? 0));
       case 'kstack': case 'ustack': return int(this.stackId(t));
       case 'comm': {
@@ -695,6 +886,9 @@ export class ProbeCodegen {
       }
       case 'args':
         return int(b.CreatePtrToInt(this.ctxArg, this.i64));
+      case 'cpid':
+        return int(this.configWord(CONFIG_CPID));
+      case 'func': return int(this.funcAddress());
       case 'elapsed': {
         // Start time lives in the config array map, written by user space before BEGIN.
         const key = this.stackBuffer(4, 'cfgkey');
@@ -715,6 +909,16 @@ export class ProbeCodegen {
         return int(phi);
       }
     }
+    const sargN = /^sarg([0-9])$/.exec(name);
+    if (sargN) {
+      // Stack arguments: above the return address at the probed function's entry (x86_64).
+      const sp = b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_OFFSETS.sp));
+      const slot = this.stackBuffer(8, 'sarg');
+      const helper = this.match.provider.name === 'uprobe' ? Helper.probe_read_user : Helper.probe_read_kernel;
+      const addr = b.CreateAdd(sp, b.getInt64(8 * (Number(sargN[1]) + 1)));
+      this.helper(helper, this.i64, [slot, b.getInt32(8), b.CreateIntToPtr(addr, this.i8p)]);
+      return int(b.CreateLoad(this.i64, this.wordPtr(slot, 0)));
+    }
     const argN = /^arg([0-9]+)$/.exec(name);
     if (argN || name === 'retval') {
       // Registers (pt_regs) or trampoline arguments: a direct u64 load from the context.
@@ -722,6 +926,7 @@ export class ProbeCodegen {
       const offset = argN ? slots?.args[Number(argN[1])] : slots?.retval;
       // Wildcards can expand to functions with fewer arguments than the first match has.
       if (offset === undefined) throw new CodegenError(`${name} does not exist in ${this.match.name}`);
+      if (typeof offset === 'object') return int(lowerArgOperand(this, offset));
       return int(b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, offset)));
     }
     throw new CodegenError(`builtin ${name} (${t.kind}) is not supported yet`);

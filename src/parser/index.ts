@@ -12,6 +12,7 @@ import type {
 import { spanLoc } from '../ast/nodes';
 import { CompileError, Diagnostic } from '../diagnostics';
 import { parseIntLiteral, decodeString } from './literals';
+import { preprocess } from './preamble';
 
 const INT_TYPE_NAMES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
 
@@ -717,6 +718,7 @@ class BpftraceParser extends EmbeddedActionsParser {
     },
     { ALT: () => this.SUBRULE(this.mapExpr) },
     { ALT: () => this.SUBRULE(this.sizeofExpr) },
+    { ALT: () => this.SUBRULE(this.offsetofExpr) },
     {
       ALT: () => {
         const id = this.CONSUME(T.Identifier);
@@ -778,6 +780,24 @@ class BpftraceParser extends EmbeddedActionsParser {
       const last = this.LA(0);
       return { kind: 'Sizeof', typeName, expr: operand, loc: spanLoc(this.loc(kw), this.loc(last)) };
     }) as Expr;
+  });
+
+  /** `offsetof(struct foo, a.b)` (HEAD): a record type, then a field path. */
+  private offsetofExpr = this.RULE('offsetofExpr', (): Expr => {
+    const kw = this.CONSUME(T.Offsetof);
+    this.CONSUME(T.LParen);
+    const typeName = this.SUBRULE(this.typeName);
+    this.CONSUME(T.Comma);
+    const fields: string[] = [];
+    const first = this.CONSUME(T.Identifier);
+    this.ACTION(() => fields.push(first.image));
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      const f = this.CONSUME2(T.Identifier);
+      this.ACTION(() => fields.push(f.image));
+    });
+    const close = this.CONSUME(T.RParen);
+    return this.ACTION(() => ({ kind: 'Offsetof', typeName, fields, loc: spanLoc(this.loc(kw), this.loc(close)) })) as Expr;
   });
 
   private mapExpr = this.RULE('mapExpr', (): Expr => {
@@ -856,8 +876,10 @@ export function parse(source: string, file = 'stdin'): Program {
     diagnostics.push({ level: 'ERROR', message: 'end of file during comment', loc: commentLoc });
     lexed.tokens.splice(unterminated);
   }
-  parser.input = expandDefines(lexed.tokens, diagnostics, parser);
+  const preamble = preprocess(lexed.tokens, source, diagnostics, (t) => parser.loc(t));
+  parser.input = expandDefines(preamble.tokens, diagnostics, parser);
   const program = parser.program();
+  if (preamble.cDefinitions.length > 0) program.cDefinitions = preamble.cDefinitions;
   diagnostics.push(...parser.diagnostics);
   if (parser.errors.length > 0) {
     const e = parser.errors[0];

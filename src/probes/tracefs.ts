@@ -83,6 +83,9 @@ export function readFormat(category: string, event: string): FormatField[] {
 function fieldType(decl: string, size: number, signed: boolean, arraySuffix: string | undefined, userPointers: boolean): Type {
   if (decl.startsWith('__data_loc')) return { kind: 'int', bits: 32, signed: false };
   if (decl.includes('*')) {
+    // A pointer to a record: fields come from BTF when accessed (src/ctypes).
+    const record = /^(?:const\s+)?(struct|union)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\*\s*[A-Za-z_]/.exec(decl);
+    if (record) return { kind: 'pointer', to: { kind: 'struct', name: `${record[1]} ${record[2]}`, size: 0, fields: [], lazy: true }, addrSpace: userPointers ? 'user' : 'kernel' };
     const isChar = /\bchar\b/.test(decl);
     return { kind: 'pointer', to: isChar ? { kind: 'int', bits: 8, signed: true } : { kind: 'int', bits: 64, signed: false }, addrSpace: userPointers ? 'user' : 'kernel' };
   }

@@ -1,7 +1,8 @@
 // tracepoint:CATEGORY:EVENT — kernel tracepoints through perf_event_open.
 // `args` is the event record described by tracefs' format file.
-import { ProbeError, Provider, ProbeMatch } from './provider';
-import { eventExists, eventId, listCategories, listEvents, readFormat } from './tracefs';
+import { ListedProbe, ProbeError, Provider, ProbeMatch } from './provider';
+import * as fs from 'fs';
+import { eventExists, eventId, listCategories, listEvents, readFormat, tracefs } from './tracefs';
 import { hasWildcard, matchAll } from './wildcard';
 import { suggest } from '../checker/suggest';
 import { openPerfEventWithProgram } from './perf';
@@ -31,7 +32,7 @@ export const tracepointProvider: Provider = {
     }
     if (matches.length === 0) {
       const hint = hasWildcard(category) || hasWildcard(event) ? undefined : closestTracepoint(category, event);
-      throw new ProbeError(`tracepoint not found: ${category}:${event}${hint ? `; did you mean '${hint}'?` : ''}`);
+      throw new ProbeError(`${/[*?]/.test(category + event) ? 'tracepoints' : 'tracepoint'} not found: ${category}:${event}${hint ? `; did you mean '${hint}'?` : ''}`);
     }
     return matches;
   },
@@ -48,6 +49,18 @@ export const tracepointProvider: Provider = {
       formatCache.set(key, type);
     }
     return type;
+  },
+
+  list() {
+    const out: ListedProbe[] = [];
+    for (const c of listCategories()) {
+      for (const e of listEvents(c)) {
+        // Events without an `enable` file (the ftrace category) can't be traced; bpftrace doesn't list them.
+        if (!fs.existsSync(`${tracefs()}/events/${c}/${e}/enable`)) continue;
+        out.push({ name: `tracepoint:${c}:${e}`, args: () => readFormat(c, e).filter((f) => !f.common).map((f) => f.decl) });
+      }
+    }
+    return out;
   },
 
   attach(m, progFd, ctx) {
