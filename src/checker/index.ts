@@ -17,6 +17,8 @@ import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { curtaskType, positionalStr } from './functions';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
 import { suggest } from './suggest';
+import { forMapElementType } from './formap';
+import { expandMacros } from '../ast/macros';
 import { TypeRegistry } from '../ctypes/registry';
 import { checkCast, checkDeref, checkField, checkIndex, checkOffsetof, constantIdentifier, sizeofType } from './memory';
 
@@ -216,6 +218,19 @@ class Checker {
         scope.lets.pop();
         return;
       }
+      case 'ForMap': {
+        const elem = forMapElementType(s, this);
+        scope.lets.push(new Map());
+        const slot = this.declare(s.variable, scope);
+        // NONE after an error keeps the body from reporting `$kv` as undefined.
+        scope.vars.set(slot, elem ?? NONE);
+        s.variable.type = elem ?? NONE;
+        scope.loopDepth++;
+        this.block(s.body, scope);
+        scope.loopDepth--;
+        scope.lets.pop();
+        return;
+      }
       case 'Jump':
         if (s.jump !== 'return' && scope.loopDepth === 0) this.error(`${s.jump} used outside of a loop`, s.loc);
         return;
@@ -380,7 +395,10 @@ class Checker {
             this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, { ...e.loc, endLine: e.loc.line, endCol: e.loc.col + 1 });
             return NONE;
           }
-          return e.op === '!' ? INT64 : t.kind === 'int' ? int(64, e.op === '-' ? true : t.signed) : INT64;
+          // As 0.17: `~` keeps the operand's type, `-` keeps an unsigned one
+          // (`-(uint16)1` is 65535) and makes a signed one int64 (`-(int8)-128` is 128).
+          if (e.op === '!' || t.kind !== 'int') return INT64;
+          return e.op === '-' && t.signed ? INT64 : t;
         }
         if (e.op === '*' && (t.kind === 'pointer' || t.kind === 'int')) return checkDeref(this, e, t);
         this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
@@ -470,6 +488,17 @@ class Checker {
         e.size ??= 0;
         return UINT64;
       }
+      case 'BlockExpr': {
+        // An expanded macro call: its own block scope, then the value.
+        scope.lets.push(new Map());
+        for (const st of e.stmts) this.stmt(st, scope);
+        const t = e.value ? this.expr(e.value, scope, false, assignedToVariable) : NONE;
+        scope.lets.pop();
+        if (!e.value && !isStatement) {
+          this.error(`Macro '${e.macro}' has no value (its body ends with a statement) and can not be used as an expression`, e.loc);
+        }
+        return t;
+      }
       case 'Cast':
         return checkCast(this, e, scope);
       case 'Offsetof':
@@ -540,6 +569,10 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
   const types = new TypeRegistry(program.cDefinitions ?? [], includes);
   const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false }, types);
   for (const err of types.errors) checker.diags.error(err.message, err.loc);
+  for (const d of expandMacros(program, new Set([...BUILTIN_NAMES, ...FUNCTION_NAMES]))) checker.diags.error(d.message, d.loc!);
+  // Only macro definitions (HEAD allows it for libraries): nothing would ever run.
+  if (program.probes.length === 0) checker.diags.error('No probes to attach: the program only defines macros', program.macros?.[0]?.nameLoc);
+  checker.diags.throwIfErrors();
   const probes: CheckedProbe[] = [];
   let begins = 0;
   let ends = 0;

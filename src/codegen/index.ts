@@ -115,8 +115,11 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
       usedSections.set(section, n + 1);
       // Each program gets a section of its own, so it can be read back alone.
       if (n > 0) section = `${section}_${n}`;
+      let subprograms: string[] = [];
       try {
-        new ProbeCodegen(mctx, match, functionName, p.ast.loc).generate(p.ast.predicate, p.ast.body);
+        const g = new ProbeCodegen(mctx, match, functionName, p.ast.loc);
+        g.generate(p.ast.predicate, p.ast.body);
+        subprograms = g.subprograms;
       } catch (e) {
         if (e instanceof CodegenError) throw new CompileError([{ level: 'ERROR', message: e.message, loc: e.loc ?? p.ast.loc }]);
         throw e;
@@ -124,6 +127,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
       programs.push({
         probeIndex, probeName: match.name, provider: match.provider.name, detail: match.detail,
         functionName, section, progType: match.provider.progType, loc: p.ast.attachPoints[0].loc,
+        ...(subprograms.length ? { subprograms } : {}),
       });
     }
   });
@@ -156,8 +160,11 @@ export function emitPlan(ir: string, plan: CompiledPlan): Buffer {
 /** emitPlan, also returning the IR after O2 when `optimizedIr` is asked for (-d ir-opt). */
 export function emitPlanDetailed(ir: string, plan: CompiledPlan, options: { optimizedIr?: boolean } = {}): { object: Buffer; optimizedIr?: string } {
   const sections: Record<string, string> = { LICENSE: 'license' };
-  for (const p of plan.programs) sections[p.functionName] = p.section;
-  let emitted: { object: Buffer; sections: Record<string, Buffer>; ir?: string };
+  for (const p of plan.programs) {
+    sections[p.functionName] = p.section;
+    for (const sub of p.subprograms ?? []) sections[sub] = p.section;
+  }
+  let emitted: { object: Buffer; sections: Record<string, Buffer>; functions: Record<string, { section: string; offset: number }>; ir?: string };
   try {
     emitted = native.emitObject(ir, sections, options.optimizedIr ? { emitIr: true } : undefined);
   } catch (e) {
@@ -167,6 +174,15 @@ export function emitPlanDetailed(ir: string, plan: CompiledPlan, options: { opti
     const insns = emitted.sections[p.section];
     if (!insns || insns.length === 0) throw new CompileError([{ level: 'ERROR', message: `internal: no code emitted for ${p.probeName}` }]);
     p.insns = insns.toString('base64');
+    if (p.subprograms) {
+      const at = (fn: string) => emitted.functions[fn]?.offset;
+      if (at(p.functionName) !== 0) throw new CompileError([{ level: 'ERROR', message: `internal: ${p.functionName} does not start its section` }]);
+      p.subprogramOffsets = p.subprograms.map((sub) => {
+        const offset = at(sub);
+        if (offset === undefined) throw new CompileError([{ level: 'ERROR', message: `internal: no code emitted for ${sub}` }]);
+        return offset / 8;
+      });
+    }
   }
   const lines = readLineInfo(emitted.object);
   for (const p of plan.programs) {

@@ -64,26 +64,38 @@ export type BadCodegen = 'no-null-check' | 'no-probe-read';
 
 export class ProbeCodegen {
   readonly b: LLVM.IRBuilder;
-  private readonly allocas: LLVM.IRBuilder;
+  /** Inserts into the entry block (stack slots, one-time set-up). */
+  protected readonly allocas: LLVM.IRBuilder;
   readonly fn: LLVM.Function;
-  readonly ctxArg: LLVM.Value;
+  /** The probe's context (for a loop-body callback: loaded from the loop context). */
+  ctxArg: LLVM.Value;
   readonly i64: LLVM.IntegerType;
   readonly i8: LLVM.IntegerType;
   readonly i8p: LLVM.PointerType;
-  private readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
-  private readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
+  protected readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
+  readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
+  /**
+   * Names of the callback subprograms (for-map loop bodies) emitted for this
+   * program, shared with nested callbacks; they go into the program's section.
+   */
+  subprograms: string[] = [];
+  /** The BPF program this function belongs to (itself, or the probe of a callback). */
+  programName: string;
 
   private readonly scope?: LLVM.DISubprogram;
 
-  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string, loc?: Loc) {
+  /** `callback`: a static loop-body subprogram `i64 (map, key, value, loopctx)` instead of a probe. */
+  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, readonly name: string, loc?: Loc, callback = false) {
     const { llvm, ctx, module } = m;
     this.b = new llvm.IRBuilder(ctx);
     this.allocas = new llvm.IRBuilder(ctx);
     this.i64 = this.b.getInt64Ty();
     this.i8 = this.b.getInt8Ty();
     this.i8p = this.b.getInt8PtrTy();
-    const fnType = llvm.FunctionType.get(this.i64, [this.i8p], false);
-    this.fn = llvm.Function.Create(fnType, llvm.Function.LinkageTypes.ExternalLinkage, name, module);
+    const fnType = llvm.FunctionType.get(this.i64, callback ? [this.i8p, this.i8p, this.i8p, this.i8p] : [this.i8p], false);
+    const linkage = callback ? llvm.Function.LinkageTypes.InternalLinkage : llvm.Function.LinkageTypes.ExternalLinkage;
+    this.fn = llvm.Function.Create(fnType, linkage, name, module);
+    this.programName = name;
     this.ctxArg = this.fn.getArg(0);
     const entry = llvm.BasicBlock.Create(ctx, 'entry', this.fn);
     this.allocas.SetInsertPoint(entry);
@@ -114,7 +126,7 @@ export class ProbeCodegen {
       if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer[0], outer[1]));
     }
   }
-  private readonly bodyBB: LLVM.BasicBlock;
+  protected readonly bodyBB: LLVM.BasicBlock;
 
   // ---- small IR helpers ---------------------------------------------------
 
@@ -240,6 +252,10 @@ export class ProbeCodegen {
     this.block(body);
     if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
     this.allocas.CreateBr(this.bodyBB);
+    this.finishDebugInfo();
+  }
+
+  protected finishDebugInfo(): void {
     if (this.scope) this.m.debug!.finishFunction(this.scope);
   }
 
@@ -345,6 +361,10 @@ export class ProbeCodegen {
         this.b.SetInsertPoint(endBB);
         return;
       }
+      case 'ForMap':
+        // Required here, not imported: formap.ts subclasses ProbeCodegen, so it must load after this module.
+        (require('./formap') as typeof import('./formap')).emitForMap(this, s);
+        return;
       case 'Jump': {
         if (s.jump === 'return') return this.returnNow();
         const loop = this.loops[this.loops.length - 1];
@@ -634,16 +654,17 @@ export class ProbeCodegen {
         if (e.op === '*') return emitAccess(this, e);
         const v = this.intValue(e.operand);
         switch (e.op) {
-          case '-': return int(this.b.CreateNeg(v));
-          case '~': return int(this.b.CreateNot(v));
+          case '-': return int(this.normalize(this.b.CreateNeg(v), e.type!));
+          case '~': return int(this.normalize(this.b.CreateNot(v), e.type!));
           case '!': return int(this.boolToI64(this.b.CreateICmpEQ(v, this.b.getInt64(0))));
           default: throw new CodegenError(`unsupported operator ${e.op}`, e.loc);
         }
       }
       case 'IncDec': {
-        const delta = this.b.getInt64(e.op === '++' ? 1 : -1);
+        // (getInt64(-1) would be 0xffffffff: llvm-bindings takes the number as unsigned 32-bit.)
         const old = this.intValue(e.target);
-        const updated = this.normalize(this.b.CreateAdd(old, delta), e.type!);
+        const one = this.b.getInt64(1);
+        const updated = this.normalize(e.op === '++' ? this.b.CreateAdd(old, one) : this.b.CreateSub(old, one), e.type!);
         if (e.target.kind === 'Variable') this.b.CreateStore(updated, this.wordPtr(this.variable(e.target.slot ?? e.target.name, e.target.type!).ptr, 0));
         else this.mapStore(e.target as MapExpr, int(updated), e.loc);
         return int(e.prefix ? updated : old);
@@ -689,6 +710,9 @@ export class ProbeCodegen {
         return int(this.b.getInt64(e.size ?? 0));
       case 'Offsetof':
         return int(this.b.getInt64(e.offset ?? 0));
+      case 'BlockExpr':
+        for (const st of e.stmts) this.stmt(st);
+        return e.value ? this.expr(e.value) : int(this.b.getInt64(0));
       case 'Cast': {
         const v = this.intValue(e.expr);
         return int(this.normalize(v, e.type!));

@@ -44,6 +44,10 @@ export interface ProgramPlan {
   progType: number;
   /** Filled after object emission: the instructions, base64 so the plan stays JSON. */
   insns?: string;
+  /** Callback subprograms (for-map loop bodies) placed after the program in its section. */
+  subprograms?: string[];
+  /** Filled after emission: instruction index where each subprogram starts (BTF func_info). */
+  subprogramOffsets?: number[];
   /** From the object's .BTF.ext line info: [instruction index, line, column], by instruction. */
   lines?: [number, number, number][];
 }

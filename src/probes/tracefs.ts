@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import { execFileSync } from 'child_process';
 import type { IntBits, StructField, Type } from '../checker/types';
-import { EnvironmentError } from './provider';
+import { EnvironmentError, ProbeError } from './provider';
 
 const CANDIDATES = [
   { dir: '/sys/kernel/tracing', fstype: 'tracefs', mountPoint: '/sys/kernel/tracing' },

@@ -4,6 +4,7 @@ import { ListedProbe, ProbeError, Provider, ProbeMatch } from './provider';
 import * as fs from 'fs';
 import { eventExists, eventId, listCategories, listEvents, readFormat, tracefs } from './tracefs';
 import { hasWildcard, matchAll } from './wildcard';
+import { suggest } from '../checker/suggest';
 import { openPerfEventWithProgram } from './perf';
 import type { Type } from '../checker/types';
 
@@ -29,7 +30,10 @@ export const tracepointProvider: Provider = {
         for (const e of matchAll(event, listEvents(c))) if (traceable(c, e)) matches.push(makeMatch(c, e));
       }
     }
-    if (matches.length === 0) throw new ProbeError(`${/[*?]/.test(category + event) ? 'tracepoints' : 'tracepoint'} not found: ${category}:${event}`);
+    if (matches.length === 0) {
+      const hint = hasWildcard(category) || hasWildcard(event) ? undefined : closestTracepoint(category, event);
+      throw new ProbeError(`${/[*?]/.test(category + event) ? 'tracepoints' : 'tracepoint'} not found: ${category}:${event}${hint ? `; did you mean '${hint}'?` : ''}`);
+    }
     return matches;
   },
 
@@ -74,6 +78,20 @@ export const tracepointProvider: Provider = {
  */
 function traceable(category: string, event: string): boolean {
   return fs.existsSync(`${tracefs()}/events/${category}/${event}/enable`);
+}
+
+/** The nearest existing `category:event`: a misspelt event in its category, or a misspelt category. */
+function closestTracepoint(category: string, event: string): string | undefined {
+  const categories = listCategories();
+  if (categories.includes(category)) {
+    const e = suggest(event, listEvents(category));
+    return e && `${category}:${e}`;
+  }
+  const c = suggest(category, categories);
+  if (!c) return undefined;
+  if (eventExists(c, event)) return `${c}:${event}`;
+  const e = suggest(event, listEvents(c));
+  return e && `${c}:${e}`;
 }
 
 function makeMatch(category: string, event: string): ProbeMatch {

@@ -3,13 +3,14 @@
 // Creates the maps, loads every program, runs BEGIN, attaches the probes,
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
-import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
+import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
 import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
 import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { explainVerifierLog } from '../explain/verifier';
+import { programBtf, funcInfo } from './progbtf';
 import { decodeValue, snapshotMap, DecodeContext } from './decode';
 import { strftime } from '../output/strftime';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
@@ -90,6 +91,7 @@ class Session {
   private readonly printfs = new Map<number, { plan: PrintfPlan; format: CompiledPrintf; offsets: number[] }>();
   private readonly decodeCtx: DecodeContext;
   readonly numCpus = native.numPossibleCpus();
+  private btfFd = -1;
 
   constructor(readonly plan: CompiledPlan, readonly options: RunOptions) {
     this.decodeCtx = { probeNames: plan.probeNames, stackFrames: (user, limit, id) => this.stackFrames(user, limit, id) };
@@ -143,7 +145,7 @@ class Session {
       try {
         const { fd } = native.loadProgram({
           type: p.progType, name: p.functionName, insns: Buffer.from(p.insns!, 'base64'),
-          fdArray: this.mapFds, license: 'GPL', logLevel: 0, ...provider.loadOptions?.(match),
+          fdArray: this.mapFds, license: 'GPL', logLevel: 0, ...provider.loadOptions?.(match), ...this.btfFor(p),
         });
         this.programs.push({ fd, match, special: provider.special });
       } catch (e) {
@@ -406,9 +408,24 @@ class Session {
     native.mapUpdate(this.mapFds[i], Buffer.alloc(4), value, 0);
   }
 
+  /** BTF func_info for programs with callback subprograms; the BTF is loaded once per session. */
+  private btfFor(p: ProgramPlan): { progBtfFd?: number; funcInfo?: Buffer } {
+    if (!p.subprogramOffsets?.length) return {};
+    if (this.btfFd < 0) {
+      try {
+        this.btfFd = native.loadBtf(programBtf());
+      } catch (e) {
+        throw new RuntimeError(`cannot load the BTF that for-map loops need: ${(e as Error).message}`);
+      }
+    }
+    return { progBtfFd: this.btfFd, funcInfo: funcInfo(p.subprogramOffsets) };
+  }
+
   close(): void {
     if (this.lostExitTimer) clearTimeout(this.lostExitTimer);
     this.detach();
+    if (this.btfFd >= 0) native.closeFd(this.btfFd);
+    this.btfFd = -1;
     if (this.ringbuf >= 0) native.ringbufClose(this.ringbuf);
     this.ringbuf = -1;
     for (const p of this.programs.splice(0)) native.closeFd(p.fd);

@@ -49,6 +49,8 @@ export interface EmitResult {
   sections: Record<string, Buffer>;
   /** Optimised IR, only with `emitIr: true`. */
   ir?: string;
+  /** Every function defined in a requested section: its section and byte offset there. */
+  functions: Record<string, { section: string; offset: number }>;
 }
 
 export interface LoadProgramOptions {
@@ -64,6 +66,10 @@ export interface LoadProgramOptions {
   license: string;
   /** Verifier log level (0, 1, 2, 4 or a combination). */
   logLevel: number;
+  /** BTF fd whose FUNC types `funcInfo` refers to (needed by programs with callbacks). */
+  progBtfFd?: number;
+  /** struct bpf_func_info records {u32 insn_off; u32 type_id}, the program itself first. */
+  funcInfo?: Buffer;
   expectedAttachType?: number;
   attachBtfId?: number;
   attachBtfObjFd?: number;
@@ -162,6 +168,9 @@ export interface Native {
    * `failed to load program '<name>': <strerror>` with `errno` and `log`.
    */
   loadProgram(opts: LoadProgramOptions): { fd: number; log: string };
+
+  /** BPF_BTF_LOAD of a raw BTF blob (header, types, strings); returns the fd. */
+  loadBtf(btf: Buffer): number;
 
   /**
    * BPF_PROG_TEST_RUN; returns the program's return value (u32). For raw
