@@ -56,7 +56,8 @@ function kprobeLike(ret: boolean): Provider {
     progType: BPF_PROG_TYPE_KPROBE,
 
     match(parts) {
-      if (parts.length !== 1 && parts.length !== 2) throw new ProbeError(`${kind} probe type requires 1 or 2 arguments`);
+      // bpftrace 0.17's message (it has no MODULE:FUNC form).
+      if (parts.length !== 1 && parts.length !== 2) throw new ProbeError(`${kind} probe type requires 1 argument`);
       // kprobe:MODULE:FUNC (current bpftrace) narrows the functions to one module (or `vmlinux`).
       const module = parts.length === 2 ? parts[0] : undefined;
       const { name: func, offset } = splitOffset(parts[parts.length - 1], !ret);
