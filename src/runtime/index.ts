@@ -170,7 +170,8 @@ class Session {
   handleBatch = (batch: Buffer): void => {
     let out = '';
     forEachRingRecord(batch, (rec) => {
-      const kind = Number(rec.readBigUInt64LE(0));
+      // The u64 header without a BigInt per record (kinds fit in 32 bits).
+      const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
       if (kind === EVENT_MAP_FULL) {
         this.warnMapFull(Number(rec.readBigUInt64LE(8)));
         return;
