@@ -523,7 +523,9 @@ describe('builtins without an oracle here', () => {
       const m = /k(\d+) u(\d+)\|(.*)\|(.*)$/s.exec(ev.replace(/^Attaching 1 probe\.\.\.\n/, ''))!;
       const frames = (text: string) => text.split('\n').filter((l) => l.startsWith('        ')).length;
       expect(Number(m[1])).toBe(frames(m[3]));
-      expect(Number(m[2])).toBe(frames(m[4]));
+      // Printing stops at the first 0 address; a user stack walked through garbage (JIT code
+      // without frame pointers) can hold one, which len() still counts.
+      expect(Number(m[2])).toBeGreaterThanOrEqual(frames(m[4]));
     }
   });
 
