@@ -404,6 +404,20 @@ describe('ntop() of tracepoint address arrays (u8[4], u8[16])', () => {
   });
 });
 
+describe('macaddr() of a kernel pointer reached through BTF types', () => {
+  it('net:net_dev_xmit on the loopback device: same as bpftrace', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const script =
+      'tracepoint:net:net_dev_xmit /((struct sk_buff *)args->skbaddr)->dev->ifindex == 1/ { $skb = (struct sk_buff *)args->skbaddr; ' +
+      'printf("%s %s\\n", macaddr($skb->dev->dev_addr), $skb->dev->name); exit(); }';
+    const run = (tracer: 'tstrace' | 'bpftrace') => runTracer(tracer, ['-e', script], { timeoutMs: 60_000, onAttached: () => connectOnce(port) });
+    const ts = await run('tstrace');
+    expect(ts.stdout).toBe('Attaching 1 probe...\n00:00:00:00:00:00 lo\n\n\n');
+    const bt = await run('bpftrace');
+    expect(ts.stdout).toBe(bt.stdout);
+  });
+});
+
 describe('signal() (--unsafe) delivers the signal to the probed task', () => {
   for (const [sig, fn, spelled] of [[10, 'signal', '"usr1"'], [12, 'signal', '12'], [10, 'signal', '"SIGUSR1"'], [12, 'signal_thread', '"USR2"']] as const) {
     it(`${fn}(${spelled})`, async () => {
