@@ -29,6 +29,7 @@
         "src/common.cc",
         "src/bpf.cc",
         "src/ringbuf.cc",
+        "src/hangup.cc",
         "src/demangle.cc"
       ],
       "include_dirs": [
@@ -65,7 +66,8 @@
       "sources": [
         "src/addon_llvm.cc",
         "src/common.cc",
-        "src/emit.cc"
+        "src/emit.cc",
+        "src/libbpf_maps.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -8,12 +8,15 @@ import { cacheKey, readCache, writeCache } from './cache';
 import { check, CheckOptions, configValue } from './checker';
 import type { Diagnostic } from './diagnostics';
 import type { CompiledPlan } from './codegen/plan';
+import type { BadCodegen } from './codegen/irgen';
 
 export interface CompileOptions extends CheckOptions {
   file?: string;
   mapKeysMax?: number;
   /** Use the compile cache (src/cache.ts). */
   cache?: boolean;
+  /** Also emit the libbpf-loadable object (--emit-elf). */
+  libbpfObject?: boolean;
   /** -p/-c: probes fire only in that process (its pid is written to the config map at run time). */
   pidFilter?: boolean;
 }
@@ -24,6 +27,8 @@ export interface CompileResult {
   /** LLVM IR text and the BPF ELF object; absent on a cache hit. */
   ir?: string;
   object?: Buffer;
+  /** The libbpf-loadable object (--emit-elf), only when asked for with `libbpfObject`. */
+  libbpfObject?: Buffer;
   cacheHit?: boolean;
   /** Not to be cached (see CheckedProgram.uncacheable). */
   uncacheable?: boolean;
@@ -31,7 +36,8 @@ export interface CompileResult {
 
 /** Throws CompileError with diagnostics for any error in any phase. */
 export function compileSource(source: string, options: CompileOptions = {}): CompileResult {
-  const key = options.cache
+  // Test-only deliberately bad code (codegen/irgen BadCodegen) is never cached.
+  const key = options.cache && !process.env.TSTRACE_TEST_BAD_CODEGEN
     ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax, pidFilter: options.pidFilter, childCommand: options.childCommand, unsafe: options.unsafe })
     : undefined;
   if (key) {
@@ -53,9 +59,13 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   // BPFTRACE_MAP_KEYS_MAX (options.mapKeysMax) wins over the config block, as in HEAD.
   const configKeys = configValue(ast, 'max_map_keys');
   const mapKeysMax = options.mapKeysMax ?? (typeof configKeys === 'bigint' ? Number(configKeys) : undefined);
-  const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax, pidFilter: options.pidFilter });
+  const { ir, plan } = codegen.generateIR(checked, {
+    params: options.params, mapKeysMax, pidFilter: options.pidFilter, file: options.file,
+    badCode: process.env.TSTRACE_TEST_BAD_CODEGEN as BadCodegen | undefined,
+  });
   mark('llvm ir');
   const object = codegen.emitPlan(ir, plan);
   mark('bpf object');
-  return { plan, warnings: checked.warnings, ir, object, uncacheable: checked.uncacheable };
+  const libbpfObject = options.libbpfObject ? codegen.emitLibbpfObject(ir, plan) : undefined;
+  return { plan, warnings: checked.warnings, ir, object, libbpfObject, uncacheable: checked.uncacheable };
 }

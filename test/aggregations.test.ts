@@ -74,6 +74,14 @@ const CASES: Case[] = [
   { name: 'delete(@m[key]) of every value kind; delete of a scalar', script: 'BEGIN { @x[1] = count(); @x[2] = count(); @y[1, 2] = sum(3); @y[2, 2] = sum(4); @z["a"] = 1; @z["b"] = 2; @w = 1; @h[1] = hist(3); @h[2] = hist(3); @m[1] = max(1); @m[2] = max(2); delete(@x[1]); delete(@y[1, 2]); delete(@z["a"]); delete(@w); delete(@h[1]); delete(@m[2]); delete(@z["missing"]); exit(); }' },
   { name: 'clear() of keyed and keyless maps of every kind', script: 'BEGIN { @c = count(); @s = sum(1); @m = max(3); @n = min(4); @a = avg(3); @st = stats(3); @h = hist(3); @l = lhist(3, 0, 10, 1); @k[1] = count(); @v = 5; clear(@c); clear(@s); clear(@m); clear(@n); clear(@a); clear(@st); clear(@h); clear(@l); clear(@k); clear(@v); exit(); }' },
   { name: 'print() of non-map values', script: 'BEGIN { print(123); print(-5); print("abc"); print((1, "a", -2)); print((1, (2, "x"))); $t = (7, "seven"); print($t); $s = "str"; print($s); @m = 4; print(@m); exit(); }' },
+  {
+    name: 'forty keyed aggregations in one probe fit the BPF stack',
+    script: `BEGIN { ${Array.from({ length: 40 }, (_, i) => `@m${i}[${i}, "k"] = sum(${i});`).join(' ')} exit(); }`,
+  },
+  { name: 'key formatting: strings with spaces, narrow signed ints, ksym, probe, username, nested tuple values', script: 'BEGIN { @a["with space", 1] = 1; @b[(int8)-1, (uint16)5] = count(); @c[ksym(0), 2] = 3; @d[probe, "x"] = 4; @e[username] = 5; @f[1] = (1, "a b", (2, 3)); exit(); }' },
+  { name: 'json: key formatting', json: true, script: 'BEGIN { @a["with space", 1] = 1; @b[(int8)-1, (uint16)5] = count(); @c[ksym(0), 2] = 3; @d[probe, "x"] = 4; @e[username] = 5; @f[1] = (1, "a b", (2, 3)); exit(); }' },
+  { name: 'interval probe: print(@, top), clear(), zero() between BEGIN and exit', script: 'BEGIN { @[1] = count(); @[2] = count(); @[2] = count(); @[3] = count(); @[3] = count(); @[3] = count(); @h = hist(7); @z["a"] = avg(4); } interval:ms:100 { print(@, 2); clear(@); print(@h); zero(@h); print(@z); zero(@z); exit(); } END { @[9] = count(); }' },
+  { name: 'json: interval probe print/clear/zero', json: true, script: 'BEGIN { @[1] = count(); @[2] = count(); @[2] = count(); @h = hist(7); @z["a"] = avg(4); } interval:ms:100 { print(@, 2); clear(@); print(@h); zero(@h); print(@z); zero(@z); exit(); }' },
   // JSON: the same functions, every line parsed.
   { name: 'json: scalar aggregations and keyed maps', json: true, script: 'BEGIN { @a = count(); @b = sum(-3); @c = min(4); @d = max(5); @e = avg(7); @k[1, "x"] = count(); @st["curl"] = stats(2); @st["zsh"] = stats(10); @st["zsh"] = stats(11); @s = stats(2); exit(); }' },
   { name: 'json: hist and lhist, keyed and not', json: true, script: `BEGIN { ${HIST_SAMPLE} @k["bpftrace"] = hist(2); @k["curl"] = hist(-1); @k["curl"] = hist(1025); @l = lhist(2, 0, 100, 10); @l = lhist(50, 0, 100, 10); @l = lhist(1000, 0, 100, 10); @l = lhist(-1, 0, 100, 10); exit(); }` },
@@ -248,6 +256,19 @@ describe('aggregations: exact values (HEAD semantics and syntax)', () => {
     expect(rec.data['@h']).toEqual([
       { min: 3, max: 3, count: 1 }, { min: 4, max: 5, count: 1 }, { min: 6, max: 7, count: 0 }, { min: 8, max: 11, count: 0 }, { min: 12, max: 15, count: 1 },
     ]);
+  });
+
+  it('hist($i, 3) of 0..1023: HEAD\'s bucket layout (upstream tests/runtime/outputs/hist_2args.json)', async () => {
+    const out = await tstraceText('BEGIN { for ($i : 0..1024) { @ = hist($i, 3); } exit(); }', ['-f', 'json']);
+    const rec = parseJsonLines(out).find((r) => (r as { type: string }).type === 'hist') as { data: { '@': unknown } };
+    // 0..15 one value per bucket, then every power of two 2^p (p = 4..9) in 8 buckets of 2^(p-3).
+    const expected: { min: number; max: number; count: number }[] = [];
+    for (let v = 0; v < 16; v++) expected.push({ min: v, max: v, count: 1 });
+    for (let p = 4; p <= 9; p++) {
+      const w = 2 ** (p - 3);
+      for (let j = 0; j < 8; j++) expected.push({ min: 2 ** p + j * w, max: 2 ** p + (j + 1) * w - 1, count: w });
+    }
+    expect(rec.data['@']).toEqual(expected);
   });
 
   it('hist(x, k) rejects k > 5 and mixed k on one map', async () => {

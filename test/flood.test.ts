@@ -90,6 +90,18 @@ describe('printf flood', () => {
     expect(a.delivered + a.lost).toBe(a.emitted);
   });
 
+  it('exit() in the middle of a flood stops the run even when its own event does not fit', async () => {
+    // Each hit tries 20 records into a 4 KiB ring before exit(): the exit record is usually lost too.
+    const script = `tracepoint:syscalls:sys_enter_getppid /comm == "${comm}"/ { unroll(20) { printf("e %d\\n", tid); } @hits = count(); if (@n++ == 5000) { exit(); } }`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await traceWorkload('tstrace', ['-e', script], bin, ['200000'], { env: { BPFTRACE_PERF_RB_PAGES: '1' }, stopSignal: null, timeoutMs: 60_000 });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^@hits: \d+$/m);
+      expect(r.stdout).toMatch(/^Lost \d+ events$/m);
+    }
+  });
+
   it('JSON: lost_events records, every line parsed, and the same accounting', async () => {
     const r = await traceWorkload('tstrace', ['-f', 'json', '-e', floodScript()], bin, ['20000'], { env: { BPFTRACE_PERF_RB_PAGES: '1' }, timeoutMs: 120_000 });
     expect(r.stderr).toBe('');
@@ -136,6 +148,14 @@ describe('full maps', () => {
     expect(r.stdout).not.toMatch(/^@a\[4\]/m);
     expect(r.stdout.match(/^@b\[\d\]: 1$/gm)?.length).toBe(3);
     expect(r.stdout).toMatch(/^@ok\[1\]: 1$/m);
+  });
+
+  it('hist, lhist and ++ inserts report a full map too', async () => {
+    const script = 'BEGIN { $i = 0; while ($i < 5) { @h[$i] = hist($i); @l[$i] = lhist($i, 0, 10, 1); @p[$i]++; $i++; } exit(); }';
+    const r = await runTracer('tstrace', ['-e', script], { notify: false, env: { BPFTRACE_MAP_KEYS_MAX: '2' }, timeoutMs: 30_000 });
+    expect(r.code).toBe(0);
+    const warned = [...r.stderr.matchAll(/^stdin:1:(\d+)-(\d+): WARNING: Map full; can't update element\.$/gm)].map((m) => script.slice(Number(m[1]) - 1, Number(m[2]) - 1));
+    expect(warned).toEqual(['hist($i)', 'lhist($i, 0, 10, 1)', '@p[$i]++']);
   });
 
   it('a map filled by a tracepoint on every CPU still warns once', async () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
-import { ensureTracefs, removeTempDir, runTracer, stripMemlockWarning, tempDir } from './helpers/run';
+import { ensureTracefs, GatedWorkload, removeTempDir, runTracer, stripMemlockWarning, tempDir } from './helpers/run';
 
 let USDT = '';
 beforeAll(() => {
@@ -75,6 +75,22 @@ describe('-l', () => {
   });
 });
 
+describe('-l -p PID', () => {
+  it("the uprobes and USDT probes of the process's executable, through /proc/PID/root, as bpftrace 0.17", async () => {
+    const w = new GatedWorkload(USDT, ['gate', '1']);
+    try {
+      await w.ready();
+      for (const search of [[], ['usdt:*'], ['uprobe:*'], ['usdt:*:tstest:s*']]) {
+        const { ours, theirs } = await both(['-l', ...search, '-p', String(w.pid)]);
+        expect(ours).toBe(theirs);
+        expect(ours).toContain(`:/proc/${w.pid}/root${USDT}:`);
+      }
+    } finally {
+      w.kill();
+    }
+  });
+});
+
 describe('-lv', () => {
   it('tracepoint formats, as bpftrace prints them', async () => {
     for (const search of ['tracepoint:syscalls:sys_enter_openat', 'tracepoint:sched:*']) {
@@ -85,6 +101,14 @@ describe('-lv', () => {
     expect(ours).toBe('tracepoint:syscalls:sys_enter_openat\n    int __syscall_nr\n    int dfd\n    const char * filename\n    int flags\n    umode_t mode\n');
     // -l -v is the same as -lv.
     expect((await runTracer('tstrace', ['-l', '-v', 'tracepoint:syscalls:sys_enter_openat'], { notify: false })).stdout).toBe(ours);
+  });
+
+  it('fentry/fexit prototypes from BTF (0.17 lists kfunc only where trampolines load, so not here)', async () => {
+    const r = await runTracer('tstrace', ['-lv', 'fentry:vfs_read'], { notify: false });
+    expect(r.stdout).toBe('fentry:vfs_read\n    struct file * file\n    char * buf\n    size_t count\n    loff_t * pos\n    ssize_t retval\n');
+    expect((await runTracer('tstrace', ['-l', 'fexit:vfs_read*'], { notify: false })).stdout).toMatch(/^fexit:vfs_read\n(fexit:vfs_read\w+\n)*$/);
+    // A bare -l doesn't list the thousands of BTF functions.
+    expect((await runTracer('tstrace', ['-l', '*vfs_read'], { notify: false })).stdout).toBe('');
   });
 
   it('usdt arguments typed from their note operands (tstrace addition: 0.17 prints none)', async () => {

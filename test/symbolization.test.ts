@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { removeTempDir, runTracer, tempDir } from './helpers/run';
+import { removeTempDir, runTracer, sortEqualValueRuns, tempDir } from './helpers/run';
 
 const CPP = `
 #include <unistd.h>
@@ -94,5 +94,85 @@ describe('C++ user stacks and symbols', () => {
     const { bt, ts } = await both(`uprobe:${bin}:${BAR} { @[ustack(1)] = count(); exit(); }`, { BPFTRACE_NO_CPP_DEMANGLE: '1' });
     expect(ts).toMatch(/^ {4}_ZN2ns3Foo3barEi\+0$/m);
     expect(countsAsN(ts)).toBe(countsAsN(bt));
+  });
+});
+
+// A "JIT": an anonymous executable page described in /tmp/perf-PID.map (the
+// format node --perf-basic-prof and Java agents write), handed to report().
+const JIT_C = `
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+__attribute__((noinline, noipa)) int report(void *p) { return p != 0; }
+int main(void) {
+  unsigned char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return 1;
+  page[0] = 0xc3; /* ret */
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/perf-%d.map", getpid());
+  FILE *f = fopen(path, "w");
+  fprintf(f, "%lx 10 LazyCompile:*jitted_fn demo.js:1\\n%lx 20 other_fn\\n", (unsigned long)page, (unsigned long)page + 0x100);
+  fclose(f);
+  printf("ready\\n");
+  fflush(stdout);
+  for (;;) { report(page + 4); report(page + 0x104); ((void (*)(void))page)(); usleep(2000); }
+}
+`;
+
+describe('JIT code and other mount namespaces', () => {
+  let jit: string;
+  const started: ChildProcess[] = [];
+
+  beforeAll(() => {
+    const dir = tempDir();
+    jit = path.join(dir, 'tsjit');
+    fs.writeFileSync(`${jit}.c`, JIT_C);
+    execFileSync('cc', ['-O1', '-o', jit, `${jit}.c`], { stdio: 'pipe' });
+  });
+  afterAll(() => {
+    for (const c of started) {
+      c.kill('SIGKILL');
+      fs.rmSync(`/tmp/perf-${c.pid}.map`, { force: true });
+    }
+  });
+
+  /** Starts `argv` and resolves with its pid once it printed "ready". */
+  function start(argv: string[]): Promise<ChildProcess> {
+    const c = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    started.push(c);
+    return new Promise((resolve, reject) => {
+      c.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(c));
+      c.on('close', (code) => reject(new Error(`${argv.join(' ')} exited: ${code}`)));
+    });
+  }
+
+  it('usym() of JIT code comes from /tmp/perf-PID.map, as bpftrace', async () => {
+    await start([jit]);
+    const { bt, ts } = await both(`uprobe:${jit}:report { @[usym(arg0)] = count(); if (@n++ > 3) { exit(); } }`);
+    const names = (out: string) => sortEqualValueRuns(out.replace(/: \d+$/gm, ': 0'));
+    expect(ts).toMatch(/^@\[LazyCompile:\*jitted_fn demo\.js:1\]: \d+$/m);
+    expect(ts).toMatch(/^@\[other_fn\]: \d+$/m);
+    expect(names(ts)).toBe(names(bt));
+  });
+
+  it('a binary visible only in the traced process\'s mount namespace is read through /proc/PID/root', async () => {
+    const mnt = fs.mkdtempSync('/mnt/tstrace-ns-');
+    try {
+      // Inside a private mount namespace: a tmpfs on mnt holding a copy of the binary.
+      const c = await start(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none ${mnt} && cp ${jit} ${mnt}/tsnsbin && exec ${mnt}/tsnsbin`]);
+      expect(fs.existsSync(`${mnt}/tsnsbin`)).toBe(false);
+      const inside = `/proc/${c.pid}/root${mnt}/tsnsbin`;
+      const { bt, ts } = await both(`uprobe:${inside}:report { @[ustack(1)] = count(); @u[usym(arg0)] = count(); if (@n++ > 3) { exit(); } }`);
+      expect(ts).toMatch(/^@\[\n {4}report\+0\n\]: \d+$/m);
+      const shape = (out: string) => sortEqualValueRuns(out.replace(/: \d+$/gm, ': 0'));
+      expect(shape(ts)).toBe(shape(bt));
+    } finally {
+      for (const c of started.splice(0)) {
+        c.kill('SIGKILL');
+        fs.rmSync(`/tmp/perf-${c.pid}.map`, { force: true });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      fs.rmdirSync(mnt);
+    }
   });
 });

@@ -316,6 +316,20 @@ Napi::Value LoadProgram(const Napi::CallbackInfo& info) {
   if (Has(o, "attachBtfObjFd")) opts.attach_btf_obj_fd = static_cast<uint32_t>(PropU64(o, "attachBtfObjFd", ctx));
   if (Has(o, "progFlags")) opts.prog_flags = static_cast<uint32_t>(PropU64(o, "progFlags", ctx));
   if (!fdArray.empty()) opts.fd_array = fdArray.data();
+  // Programs with subprograms (callbacks) need BTF func_info: one
+  // {insn_off, type_id} record per function, the program itself first.
+  std::vector<uint8_t> funcInfo;
+  if (Has(o, "progBtfFd")) opts.prog_btf_fd = static_cast<uint32_t>(PropU64(o, "progBtfFd", ctx));
+  if (Has(o, "funcInfo")) {
+    if (!o.Get("funcInfo").IsBuffer()) throw Napi::TypeError::New(env, "loadProgram: opts.funcInfo must be a Buffer");
+    auto fi = o.Get("funcInfo").As<Napi::Buffer<uint8_t>>();
+    if (fi.Length() == 0 || fi.Length() % 8 != 0)
+      throw Napi::RangeError::New(env, "loadProgram: opts.funcInfo must be a non-empty multiple of 8 bytes");
+    funcInfo.assign(fi.Data(), fi.Data() + fi.Length());
+    opts.func_info = funcInfo.data();
+    opts.func_info_cnt = static_cast<uint32_t>(funcInfo.size() / 8);
+    opts.func_info_rec_size = 8;
+  }
 
   std::string kname = SanitizeName(name);
   const struct bpf_insn* code = reinterpret_cast<const struct bpf_insn*>(insns.Data());
@@ -363,6 +377,23 @@ Napi::Value LoadProgram(const Napi::CallbackInfo& info) {
   result.Set("fd", Napi::Number::New(env, rc));
   result.Set("log", Napi::String::New(env, logText));
   return result;
+}
+
+// BPF_BTF_LOAD of a raw BTF blob; returns the fd. On failure the kernel's
+// BTF log is part of the message.
+Napi::Value LoadBtf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto blob = ArgBuffer(info, 0, "btf");
+  std::vector<char> log(64 * 1024, 0);
+  LIBBPF_OPTS(bpf_btf_load_opts, opts, .log_buf = log.data(), .log_level = 1, .log_size = static_cast<uint32_t>(log.size()));
+  int fd = bpf_btf_load(blob.Data(), blob.Length(), &opts);
+  if (fd < 0) {
+    int err = errno;
+    std::string text(log.data(), strnlen(log.data(), log.size()));
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    ThrowErrno(env, "failed to load BTF" + (text.empty() ? std::string() : " (" + text + ")"), err);
+  }
+  return Napi::Number::New(env, fd);
 }
 
 Napi::Value TestRun(const Napi::CallbackInfo& info) {
@@ -498,6 +529,7 @@ void InitBpf(Napi::Env env, Napi::Object exports) {
   fn("mapDump", MapDump);
   fn("loadProgram", LoadProgram);
   fn("testRun", TestRun);
+  fn("loadBtf", LoadBtf);
   fn("perfEventOpen", PerfEventOpen);
   fn("perfEventAttachBpf", PerfEventAttachBpf);
   fn("perfEventDisable", PerfEventDisable);

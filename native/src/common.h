@@ -44,6 +44,7 @@ const std::string& LastLibbpfMessage();
 void InitEmit(Napi::Env env, Napi::Object exports);
 void InitBpf(Napi::Env env, Napi::Object exports);
 void InitRingbuf(Napi::Env env, Napi::Object exports);
+void InitHangup(Napi::Env env, Napi::Object exports);
 void InitDemangle(Napi::Env env, Napi::Object exports);
 
 }  // namespace tstrace

@@ -10,6 +10,7 @@
 // collected by a context diagnostic handler, which also keeps LLVM from
 // printing anything or calling exit().
 #include "common.h"
+#include "libbpf_maps.h"
 
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/ADT/StringRef.h>
@@ -33,6 +34,7 @@
 #include <llvm/Target/TargetOptions.h>
 
 #include <csetjmp>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -53,6 +55,9 @@ struct EmitJob {
   int optLevel = 2;
   std::string cpu = "v3";
   bool wantIr = false;
+  // libbpf flavour (--emit-elf): BTF-defined maps, relocations allowed.
+  bool libbpfMaps = false;
+  std::vector<LibbpfMapDef> maps;
 
   // outputs
   bool failed = false;
@@ -60,6 +65,7 @@ struct EmitJob {
   int parseLine = -1, parseColumn = -1;
   std::string object;
   std::map<std::string, std::string> sectionBytes;  // section name -> contents
+  std::map<std::string, std::pair<std::string, uint64_t>> functions;  // function -> (section, byte offset)
   std::string optimizedIr;
 
   // state
@@ -117,8 +123,12 @@ void InitTargetOnce() {
   });
 }
 
-// Reads the sections back from the emitted object and rejects relocations
-// against the requested sections.
+// Reads the sections back from the emitted object. The only relocations
+// allowed in a program section are `ld_imm64` loads of a function's address
+// in the same section (a bpf_for_each_map_elem callback): they are resolved
+// here, as libbpf would, into BPF_PSEUDO_FUNC loads whose imm is the callee's
+// instruction offset relative to the next instruction. Anything else (globals,
+// other sections, direct calls) is rejected.
 void ReadBack(EmitJob* job) {
   std::map<std::string, bool> wanted;
   for (auto& [sym, sec] : job->sections) wanted[sec] = false;
@@ -128,50 +138,98 @@ void ReadBack(EmitJob* job) {
   if (!objOrErr) return Fail(job, std::string(kErrPrefix) + "cannot read emitted object: " + ToString(objOrErr.takeError()));
   llvm::object::ObjectFile& obj = **objOrErr;
 
+  auto sectionName = [&](const llvm::object::SectionRef& sec, std::string& out) -> bool {
+    auto n = sec.getName();
+    if (!n) {
+      Fail(job, std::string(kErrPrefix) + ToString(n.takeError()));
+      return false;
+    }
+    out = n->str();
+    return true;
+  };
+
   for (const llvm::object::SectionRef& sec : obj.sections()) {
-    auto nameOrErr = sec.getName();
-    if (!nameOrErr) return Fail(job, std::string(kErrPrefix) + ToString(nameOrErr.takeError()));
-    std::string name = nameOrErr->str();
-
+    std::string name;
+    if (!sectionName(sec, name)) return;
     auto w = wanted.find(name);
-    if (w != wanted.end()) {
-      auto contents = sec.getContents();
-      if (!contents) return Fail(job, std::string(kErrPrefix) + ToString(contents.takeError()));
-      job->sectionBytes[name] = contents->str();
-      w->second = true;
-    }
-
-    auto target = sec.getRelocatedSection();
-    if (!target) return Fail(job, std::string(kErrPrefix) + ToString(target.takeError()));
-    if (*target == obj.section_end()) continue;
-    auto targetName = (*target)->getName();
-    if (!targetName) return Fail(job, std::string(kErrPrefix) + ToString(targetName.takeError()));
-    if (!wanted.count(targetName->str())) continue;
-    for (const llvm::object::RelocationRef& rel : sec.relocations()) {
-      std::string symName = "<none>";
-      llvm::object::symbol_iterator sym = rel.getSymbol();
-      if (sym != obj.symbol_end()) {
-        auto sn = sym->getName();
-        if (sn && !sn->empty()) {
-          symName = sn->str();
-        } else {
-          if (!sn) llvm::consumeError(sn.takeError());
-          auto ss = sym->getSection();  // section symbol: name it by its section
-          if (ss && *ss != obj.section_end()) {
-            auto ssn = (*ss)->getName();
-            if (ssn) symName = ssn->str(); else llvm::consumeError(ssn.takeError());
-          } else if (!ss) {
-            llvm::consumeError(ss.takeError());
-          }
-        }
-      }
-      return Fail(job, "emitObject: section '" + targetName->str() + "' has a relocation against symbol '" +
-                           symName + "' at offset " + std::to_string(rel.getOffset()) +
-                           " (programs must not reference globals or other functions)");
-    }
+    if (w == wanted.end()) continue;
+    auto contents = sec.getContents();
+    if (!contents) return Fail(job, std::string(kErrPrefix) + ToString(contents.takeError()));
+    job->sectionBytes[name] = contents->str();
+    w->second = true;
   }
   for (auto& [name, found] : wanted)
     if (!found) return Fail(job, "emitObject: section '" + name + "' is missing from the emitted object");
+
+  // Function symbols in program sections: their offsets (BTF func_info needs them).
+  for (const llvm::object::SymbolRef& sym : obj.symbols()) {
+    auto type = sym.getType();
+    if (!type) { llvm::consumeError(type.takeError()); continue; }
+    if (*type != llvm::object::SymbolRef::ST_Function) continue;
+    auto sn = sym.getName();
+    auto ss = sym.getSection();
+    auto value = sym.getValue();
+    if (!sn || !ss || !value || *ss == obj.section_end()) {
+      if (!sn) llvm::consumeError(sn.takeError());
+      if (!ss) llvm::consumeError(ss.takeError());
+      if (!value) llvm::consumeError(value.takeError());
+      continue;
+    }
+    std::string secName;
+    if (!sectionName(**ss, secName)) return;
+    if (!wanted.count(secName)) continue;
+    job->functions[sn->str()] = {secName, *value};
+  }
+
+  for (const llvm::object::SectionRef& sec : obj.sections()) {
+    auto target = sec.getRelocatedSection();
+    if (!target) return Fail(job, std::string(kErrPrefix) + ToString(target.takeError()));
+    if (*target == obj.section_end()) continue;
+    std::string targetName;
+    if (!sectionName(**target, targetName)) return;
+    if (!wanted.count(targetName)) continue;
+    if (job->libbpfMaps) continue;  // map relocations are the point of that flavour; libbpf resolves them
+    std::string& code = job->sectionBytes[targetName];
+    for (const llvm::object::RelocationRef& rel : sec.relocations()) {
+      std::string symName = "<none>";
+      uint64_t symValue = 0;
+      bool sameSectionFunc = false;
+      llvm::object::symbol_iterator sym = rel.getSymbol();
+      if (sym != obj.symbol_end()) {
+        auto sn = sym->getName();
+        auto ss = sym->getSection();
+        auto type = sym->getType();
+        auto value = sym->getValue();
+        std::string symSection;
+        if (ss && *ss != obj.section_end()) {
+          if (!sectionName(**ss, symSection)) return;
+        }
+        if (sn && !sn->empty()) symName = sn->str(); else symName = symSection.empty() ? "<none>" : symSection;
+        // A section symbol (ST_Debug) of the program's own section also addresses its code.
+        bool isFunc = type && (*type == llvm::object::SymbolRef::ST_Function || *type == llvm::object::SymbolRef::ST_Debug);
+        if (value) symValue = *value;
+        sameSectionFunc = isFunc && symSection == targetName;
+        if (!sn) llvm::consumeError(sn.takeError());
+        if (!ss) llvm::consumeError(ss.takeError());
+        if (!type) llvm::consumeError(type.takeError());
+        if (!value) llvm::consumeError(value.takeError());
+      }
+      uint64_t off = rel.getOffset();
+      bool ldImm64 = off + 16 <= code.size() && off % 8 == 0 && static_cast<uint8_t>(code[off]) == 0x18;
+      if (!sameSectionFunc || !ldImm64) {
+        return Fail(job, "emitObject: section '" + targetName + "' has a relocation against symbol '" +
+                             symName + "' at offset " + std::to_string(off) +
+                             " (programs may only take the address of a function in their own section)");
+      }
+      int32_t imm;
+      memcpy(&imm, &code[off + 4], 4);
+      int64_t calleeByte = static_cast<int64_t>(symValue) + imm;
+      if (calleeByte % 8 != 0) return Fail(job, "emitObject: misaligned function address relocation in '" + targetName + "'");
+      int32_t rel32 = static_cast<int32_t>(calleeByte / 8 - static_cast<int64_t>(off / 8) - 1);
+      code[off + 1] = static_cast<char>((static_cast<uint8_t>(code[off + 1]) & 0x0f) | (4 << 4));  // src_reg = BPF_PSEUDO_FUNC
+      memcpy(&code[off + 4], &rel32, 4);
+    }
+  }
 }
 
 // Everything that touches LLVM. May siglongjmp out via FatalErrorHandler.
@@ -206,6 +264,11 @@ void RunEmit(EmitJob* job) {
     } else {
       return Fail(job, "emitObject: no function or global variable named '" + sym + "' in the module");
     }
+  }
+
+  if (job->libbpfMaps) {
+    std::string err = AddLibbpfMaps(*mod, job->maps);
+    if (!err.empty()) return Fail(job, std::string(kErrPrefix) + err);
   }
 
   {
@@ -315,6 +378,26 @@ Napi::Value EmitObject(const Napi::CallbackInfo& info) {
       job->cpu = c.As<Napi::String>().Utf8Value();
     }
     if (Has(opts, "emitIr")) job->wantIr = opts.Get("emitIr").ToBoolean().Value();
+    if (Has(opts, "libbpfMaps")) {
+      Napi::Value v = opts.Get("libbpfMaps");
+      if (!v.IsArray()) throw Napi::TypeError::New(env, "emitObject: options.libbpfMaps must be an array");
+      Napi::Array arr = v.As<Napi::Array>();
+      job->libbpfMaps = true;
+      for (uint32_t i = 0; i < arr.Length(); i++) {
+        Napi::Value e = arr.Get(i);
+        if (!e.IsObject()) throw Napi::TypeError::New(env, "emitObject: options.libbpfMaps entries must be objects");
+        Napi::Object o = e.As<Napi::Object>();
+        LibbpfMapDef d;
+        Napi::Value name = o.Get("name");
+        if (!name.IsString()) throw Napi::TypeError::New(env, "emitObject: libbpfMaps[].name must be a string");
+        d.name = name.As<Napi::String>().Utf8Value();
+        d.type = static_cast<uint32_t>(PropU64(o, "type", "libbpfMaps[]"));
+        d.keySize = static_cast<uint32_t>(PropU64(o, "keySize", "libbpfMaps[]"));
+        d.valueSize = static_cast<uint32_t>(PropU64(o, "valueSize", "libbpfMaps[]"));
+        d.maxEntries = static_cast<uint32_t>(PropU64(o, "maxEntries", "libbpfMaps[]"));
+        job->maps.push_back(std::move(d));
+      }
+    }
   }
 
   {
@@ -337,6 +420,14 @@ Napi::Value EmitObject(const Napi::CallbackInfo& info) {
   for (auto& [name, bytes] : job->sectionBytes)
     outSecs.Set(name, Napi::Buffer<char>::Copy(env, bytes.data(), bytes.size()));
   result.Set("sections", outSecs);
+  Napi::Object outFns = Napi::Object::New(env);
+  for (auto& [name, where] : job->functions) {
+    Napi::Object f = Napi::Object::New(env);
+    f.Set("section", Napi::String::New(env, where.first));
+    f.Set("offset", Napi::Number::New(env, static_cast<double>(where.second)));
+    outFns.Set(name, f);
+  }
+  result.Set("functions", outFns);
   if (job->wantIr) result.Set("ir", Napi::String::New(env, job->optimizedIr));
   return result;
 }

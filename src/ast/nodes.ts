@@ -17,6 +17,8 @@ export interface Program {
   preamble: Preprocessor[];
   /** HEAD's `config = { name = value; … }` block before the probes. */
   config?: ConfigEntry[];
+  /** HEAD `macro name(params) { … }` definitions, expanded by src/ast/macros.ts before checking. */
+  macros?: MacroDecl[];
   probes: Probe[];
   /** The script's C `struct`/`union`/`enum` definitions, as text (src/ctypes parses them). */
   cDefinitions?: CDefinition[];
@@ -42,6 +44,15 @@ export interface Preprocessor {
   text: string;
   loc: Loc;
 }
+
+/**
+ * `macro name($var, @map, expr) { stmts; value }` (HEAD). `value` is the body's
+ * final expression when it has no `;` after it; a macro without one is a
+ * statement macro.
+ */
+export interface MacroDecl { kind: 'Macro'; name: string; params: MacroParam[]; body: Block; value?: Expr; nameLoc: Loc; loc: Loc }
+/** `$x` (a variable, by reference), `@m` (a map), `x` (an expression, substituted). */
+export interface MacroParam { kind: 'MacroParam'; form: 'variable' | 'map' | 'expr'; name: string; loc: Loc }
 
 export interface Probe {
   kind: 'Probe';
@@ -76,7 +87,8 @@ export type Stmt =
   | UnrollStmt
   | JumpStmt
   | LetStmt
-  | ForStmt;
+  | ForStmt
+  | ForMapStmt;
 
 export interface ExprStmt { kind: 'ExprStmt'; expr: Expr; loc: Loc }
 /** `target op value`; the target is a map or a scratch variable (checked by the parser). */
@@ -89,6 +101,11 @@ export interface UnrollStmt { kind: 'Unroll'; count: Expr; body: Block; headerLo
 export interface LetStmt { kind: 'Let'; variable: VariableExpr; typeName?: string; typeLoc?: Loc; value?: Expr; loc: Loc }
 /** `for ($i : start..end) { … }` (HEAD): start inclusive, end exclusive, bounds evaluated once. */
 export interface ForStmt { kind: 'For'; variable: VariableExpr; start: Expr; end: Expr; body: Block; loc: Loc }
+/**
+ * `for ($kv : @map) { … }` (HEAD): `$kv` is `(key, value)`, the key a tuple
+ * for multi-key maps. Lowered to a bpf_for_each_map_elem callback.
+ */
+export interface ForMapStmt { kind: 'ForMap'; variable: VariableExpr; map: MapExpr; body: Block; loc: Loc }
 export interface JumpStmt { kind: 'Jump'; jump: 'break' | 'continue' | 'return'; loc: Loc }
 
 export type BinaryOp =
@@ -115,7 +132,8 @@ export type Expr =
   | TupleExpr
   | CastExpr
   | SizeofExpr
-  | OffsetofExpr;
+  | OffsetofExpr
+  | BlockExpr;
 
 interface ExprBase { loc: Loc; type?: Type }
 
@@ -159,7 +177,13 @@ export interface SizeofExpr extends ExprBase { kind: 'Sizeof'; typeName?: string
 /** `offsetof(struct foo, a.b)`; the checker sets `offset` (bytes). */
 export interface OffsetofExpr extends ExprBase { kind: 'Offsetof'; typeName: string; fields: string[]; offset?: number }
 
-export type Node = Program | Preprocessor | CDefinition | ConfigEntry | Probe | AttachPoint | Block | Stmt | Expr;
+/**
+ * An expanded macro call: the statements run, then `value` is the result
+ * (absent for statement macros). `macro` names the macro, for messages.
+ */
+export interface BlockExpr extends ExprBase { kind: 'BlockExpr'; stmts: Stmt[]; value?: Expr; macro: string }
+
+export type Node = Program | MacroDecl | MacroParam | Preprocessor | CDefinition | ConfigEntry | Probe | AttachPoint | Block | Stmt | Expr;
 
 export function spanLoc(a: Loc, b: Loc): Loc {
   return { file: a.file, line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };

@@ -416,15 +416,23 @@ export class Btf {
 }
 
 let vmlinux: Btf | null | undefined;
+let vmlinuxProblem = 'is missing';
 
-/** The running kernel's BTF, or null when the kernel publishes none. */
+/** The running kernel's BTF, or null when the kernel publishes none (or it cannot be read). */
 export function vmlinuxBtf(): Btf | null {
   if (vmlinux === undefined) {
     try {
       vmlinux = new Btf(fs.readFileSync(VMLINUX_BTF));
-    } catch {
+    } catch (e) {
       vmlinux = null;
+      const code = (e as NodeJS.ErrnoException).code;
+      vmlinuxProblem = code === 'ENOENT' ? 'is missing' : code ? `cannot be read (${code})` : `is not valid BTF (${(e as Error).message})`;
     }
   }
   return vmlinux;
+}
+
+/** Why vmlinuxBtf() returned null, as the end of a sentence about VMLINUX_BTF: `is missing`, `is not valid BTF (…)`. */
+export function vmlinuxBtfProblem(): string {
+  return vmlinuxProblem;
 }

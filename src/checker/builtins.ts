@@ -74,7 +74,9 @@ function contextArgType(n: number | undefined, match: ProbeMatch): Type | { erro
   const ctx = match.provider.contextArgs?.(match);
   if (n !== undefined) {
     if (!ctx) return { error: `The arg${n} builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes` };
-    return n < ctx.args.length ? UINT64 : { error: ctx.argError(n) };
+    if (n >= ctx.args.length) return { error: ctx.argError(n) };
+    const slot = ctx.args[n];
+    return typeof slot === 'object' && slot.kind === 'unsupported' ? { error: slot.reason } : UINT64;
   }
   if (ctx?.retval === undefined) {
     const hint = match.provider.name === 'tracepoint' ? ' (try to use args->ret instead)' : '';

@@ -4,17 +4,21 @@
 // across all probes, expands attach points into concrete probes, and reports
 // every error of the pass at once (bpftrace's messages and locations).
 import { checkLiterals } from './literals';
+import { checkMapSizes } from './limits';
 import type {
   AssignStmt, Block, CallExpr, Expr, LetStmt, Loc, MapExpr, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
 import { Diagnostic, DiagnosticBag } from '../diagnostics';
 import { matchAttachPoint, MissingTargetError, ProbeError, ProbeMatch } from '../probes';
+import { EnvironmentError } from '../probes/provider';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { curtaskType, positionalStr } from './functions';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
 import { suggest } from './suggest';
+import { forMapElementType } from './formap';
+import { expandMacros } from '../ast/macros';
 import { TypeRegistry } from '../ctypes/registry';
 import { checkCast, checkDeref, checkField, checkIndex, checkOffsetof, constantIdentifier, sizeofType } from './memory';
 
@@ -214,6 +218,19 @@ class Checker {
         scope.lets.pop();
         return;
       }
+      case 'ForMap': {
+        const elem = forMapElementType(s, this);
+        scope.lets.push(new Map());
+        const slot = this.declare(s.variable, scope);
+        // NONE after an error keeps the body from reporting `$kv` as undefined.
+        scope.vars.set(slot, elem ?? NONE);
+        s.variable.type = elem ?? NONE;
+        scope.loopDepth++;
+        this.block(s.body, scope);
+        scope.loopDepth--;
+        scope.lets.pop();
+        return;
+      }
       case 'Jump':
         if (s.jump !== 'return' && scope.loopDepth === 0) this.error(`${s.jump} used outside of a loop`, s.loc);
         return;
@@ -262,7 +279,10 @@ class Checker {
     const map = s.target;
     const keyTypes = map.keys.map((k) => this.mapKeyType(this.expr(k, scope)));
     let t: Type;
-    if (value.kind === 'Call' && isAggregation(value.name)) {
+    if (s.op !== '=' && !this.maps.has(map.name)) {
+      // `@m[k] += v` may be the first use of @m (as in bpftrace): a missing entry reads as 0.
+      t = this.expr(s.value, scope);
+    } else if (value.kind === 'Call' && isAggregation(value.name)) {
       t = this.call(value, scope, { directMapValue: true, map });
     } else {
       t = this.expr(value, scope);
@@ -375,7 +395,10 @@ class Checker {
             this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, { ...e.loc, endLine: e.loc.line, endCol: e.loc.col + 1 });
             return NONE;
           }
-          return e.op === '!' ? INT64 : t.kind === 'int' ? int(64, e.op === '-' ? true : t.signed) : INT64;
+          // As 0.17: `~` keeps the operand's type, `-` keeps an unsigned one
+          // (`-(uint16)1` is 65535) and makes a signed one int64 (`-(int8)-128` is 128).
+          if (e.op === '!' || t.kind !== 'int') return INT64;
+          return e.op === '-' && t.signed ? INT64 : t;
         }
         if (e.op === '*' && (t.kind === 'pointer' || t.kind === 'int')) return checkDeref(this, e, t);
         this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
@@ -465,6 +488,17 @@ class Checker {
         e.size ??= 0;
         return UINT64;
       }
+      case 'BlockExpr': {
+        // An expanded macro call: its own block scope, then the value.
+        scope.lets.push(new Map());
+        for (const st of e.stmts) this.stmt(st, scope);
+        const t = e.value ? this.expr(e.value, scope, false, assignedToVariable) : NONE;
+        scope.lets.pop();
+        if (!e.value && !isStatement) {
+          this.error(`Macro '${e.macro}' has no value (its body ends with a statement) and can not be used as an expression`, e.loc);
+        }
+        return t;
+      }
       case 'Cast':
         return checkCast(this, e, scope);
       case 'Offsetof':
@@ -535,6 +569,10 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
   const types = new TypeRegistry(program.cDefinitions ?? [], includes);
   const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false }, types);
   for (const err of types.errors) checker.diags.error(err.message, err.loc);
+  for (const d of expandMacros(program, new Set([...BUILTIN_NAMES, ...FUNCTION_NAMES]))) checker.diags.error(d.message, d.loc!);
+  // Only macro definitions (HEAD allows it for libraries): nothing would ever run.
+  if (program.probes.length === 0) checker.diags.error('No probes to attach: the program only defines macros', program.macros?.[0]?.nameLoc);
+  checker.diags.throwIfErrors();
   const probes: CheckedProbe[] = [];
   let begins = 0;
   let ends = 0;
@@ -550,7 +588,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
           matches.push(...err.matches);
           continue;
         }
-        checker.diags.error(err.message, ap.loc);
+        checker.diags.error(err.message, err instanceof EnvironmentError ? undefined : ap.loc);
       }
     }
     for (const m of matches) {
@@ -570,6 +608,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     for (const p of probes) checker.probe(p.ast, p.matches);
   }
   checkLiterals(program, { strlen: options.strlen ?? 64, params: options.params ?? [], diags: checker.diags });
+  if (!checker.diags.hasErrors) checkMapSizes(checker.maps.values(), checker.diags);
   checker.diags.throwIfErrors();
   return {
     ast: program,

@@ -42,7 +42,6 @@ function printDiagnostics(diags: Diagnostic[], source: string): void {
   process.stderr.write(diags.map((d) => formatDiagnostic(d, source)).join(''));
 }
 
-
 /** -p PID / -c CMD, checked as bpftrace checks them; -p also sets where probe targets are resolved. */
 function parseTarget(opts: CliOptions): { pid?: number } {
   if (opts.p !== undefined && opts.c !== undefined) usageError('USAGE: Cannot use both -c and -p.');
@@ -55,6 +54,7 @@ function parseTarget(opts: CliOptions): { pid?: number } {
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
+  if (argv[2] === 'explore') return (await import('../explain/server')).exploreCommand(argv.slice(3));
   const program = new Command()
     .name('tstrace')
     .usage('[options] filename\n       tstrace [options] - <stdin input>\n       tstrace [options] -e \'program\'')
@@ -67,6 +67,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('-l, --list', 'list probes matching the search (first argument); -lv adds their arguments')
     .option('-p <pid>', 'trace this process: uprobes/USDT attach to it, probes fire only in it')
     .option('-c <cmd>', 'run CMD, trace it (cpid), exit when it exits')
+    // Always in effect: the kernel (uprobe ref_ctr_offset) sets semaphores in every process mapping the file.
+    .option('--usdt-file-activation', 'activate usdt semaphores based on file path (always on)')
     .option('--dry-run', 'compile everything, load nothing')
     .option('--unsafe', 'allow unsafe builtin functions (system, signal, override)')
     .option('--emit-llvm <file>', 'write LLVM IR to FILE')
@@ -88,14 +90,14 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const opts = program.opts<CliOptions>();
   let args = program.args.slice();
   if (opts.list) {
-    if (opts.p !== undefined) setTargetPid(parseTarget(opts).pid);
+    const { pid } = parseTarget(opts);
     const { listProbes } = await import('../probes/list');
     const listing = createOutputStream(1, 'full');
-    listing.write(listProbes(args[0], !!opts.verbose));
+    listing.write(listProbes(args[0], !!opts.verbose, pid));
     listing.flush();
     return 0;
   }
-  const { parseStages, printExplanation, STAGE_HELP } = await import('../explain/cli');
+  const { parseStages, STAGE_HELP } = await import('../explain/stages');
   // `-d script.bt` (0.17's bare -d before the file): the value is the script, not a stage.
   let debugStages = typeof opts.d === 'string' ? parseStages(opts.d) : undefined;
   if (typeof opts.d === 'string' && !debugStages) {
@@ -105,8 +107,13 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   if (opts.d === true || opts.d === 'd') opts.dryRun = true;
   if (opts.d === true) debugStages = parseStages('all');
-  const explainStages = opts.explain === undefined ? undefined : opts.explain === true ? parseStages('all') : parseStages(opts.explain);
-  if (opts.explain !== undefined && !explainStages) usageError(`unknown --explain stage '${opts.explain}'; ${STAGE_HELP}`);
+  let explainStages = opts.explain === undefined ? undefined : opts.explain === true ? parseStages('all') : parseStages(opts.explain);
+  if (typeof opts.explain === 'string' && !explainStages) {
+    // `--explain script.bt`: all stages of that script.
+    if (opts.e === undefined && args.length === 0 || /[./]/.test(opts.explain)) args.unshift(opts.explain);
+    else usageError(`unknown --explain stage '${opts.explain}'; ${STAGE_HELP}`);
+    explainStages = parseStages('all');
+  }
   let source: string;
   let file = 'stdin';
   if (opts.e !== undefined) {
@@ -134,12 +141,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const target = parseTarget(opts);
   const stages = explainStages ?? debugStages;
   if (stages) {
-    if (!printExplanation(source, file, params, stages)) return 1;
+    if (!(await import('../explain/cli')).printExplanation(source, file, params, stages)) return 1;
     if (explainStages || opts.dryRun && !opts.emitElf && !opts.emitLlvm) return 0;
   }
-  const isRoot = process.getuid?.() === 0;
-  if (!isRoot && !opts.dryRun) {
-    process.stderr.write('ERROR: tstrace must run as root (it loads BPF programs into the kernel).\n');
+  const missing = opts.dryRun ? undefined : (await import('../runtime/privileges')).missingPrivilege();
+  if (missing) {
+    process.stderr.write(`ERROR: ${missing}\n`);
     return 1;
   }
 
@@ -152,6 +159,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have;
       // with -p, probe targets are resolved inside that process.
       cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !opts.dryRun && !process.env.TSTRACE_NO_CACHE && target.pid === undefined,
+      libbpfObject: !!opts.emitElf,
     });
   } catch (e) {
     if (e instanceof CompileError) {
@@ -162,10 +170,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   printDiagnostics(compiled.warnings, source);
   if (opts.emitLlvm && compiled.ir) fs.writeFileSync(opts.emitLlvm, compiled.ir);
-  if (opts.emitElf && compiled.object) fs.writeFileSync(opts.emitElf, compiled.object);
+  if (opts.emitElf && compiled.libbpfObject) fs.writeFileSync(opts.emitElf, compiled.libbpfObject);
   if (opts.dryRun) return 0;
 
-  const out = createOutputStream(opts.output ? fs.openSync(opts.output, 'w') : 1, bufferMode);
+  const outFd = opts.output ? fs.openSync(opts.output, 'w') : 1;
+  const out = createOutputStream(outFd, bufferMode);
   const { run, RuntimeError } = await import('../runtime');
   let child;
   if (opts.c !== undefined) {
@@ -188,10 +197,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
       warn: (message, loc) => process.stderr.write(formatDiagnostic({ level: 'WARNING', message, loc }, source)),
       targetPid: target.pid, child,
+      outputFd: outFd,
     });
   } catch (e) {
     if (e instanceof RuntimeError) {
       process.stderr.write(formatDiagnostic({ level: 'ERROR', message: e.message, loc: (e as RuntimeErrorT).loc }, source));
+      for (const note of (e as RuntimeErrorT).notes) process.stderr.write(`${note}\n`);
       if (opts.verbose && (e as RuntimeErrorT).detail) process.stderr.write(`${(e as RuntimeErrorT).detail}\n`);
       return e.exitCode;
     }

@@ -294,8 +294,8 @@ const LOWERINGS: Record<string, Lowering> = {
       const n = g.b.CreateAdd(g.intValue(e.args[1]), g.b.getInt64(1));
       limit = g.b.CreateSelect(g.b.CreateICmpULT(n, limit), n, limit);
     }
-    if (g.m.unsafe === 'no-probe-read') {
-      // Test-only (see UnsafeCodegen): a plain load through the pointer, which the verifier refuses.
+    if (g.m.badCode === 'no-probe-read') {
+      // Test-only (see BadCodegen): a plain load through the pointer, which the verifier refuses.
       g.b.CreateStore(g.b.CreateLoad(g.i64, g.b.CreateIntToPtr(src, g.m.llvm.PointerType.get(g.i64, 0))), g.wordPtr(buf, 0));
       return { kind: 'buf', ptr: buf, size };
     }

@@ -25,6 +25,7 @@ export class DebugInfo {
   private readonly file: LLVM.DIFile;
   private readonly cu: LLVM.DICompileUnit;
   private readonly fnType: LLVM.DISubroutineType;
+  private readonly u64: LLVM.DIBasicType;
   /** `line:col` → the widest source range starting there. */
   readonly ranges = new Map<string, Loc>();
 
@@ -37,6 +38,7 @@ export class DebugInfo {
     // long probe(unsigned long ctx): the context pointer described as a
     // 64-bit integer (llvm-bindings has no createPointerType).
     const u64 = this.di.createBasicType('unsigned long', 64, DW_ATE_unsigned);
+    this.u64 = u64;
     this.fnType = this.di.createSubroutineType(this.di.getOrCreateTypeArray([u64, u64]));
   }
 
@@ -44,14 +46,21 @@ export class DebugInfo {
     const sp = this.di.createFunction(this.file, name, name, this.file, line, this.fnType, line,
       0, this.llvm.DISubprogram.DISPFlags.SPFlagDefinition);
     fn.setSubprogram(sp);
+    // BTF requires named function arguments (the kernel rejects FUNC types with anonymous ones).
+    this.di.createParameterVariable(sp, 'ctx', 1, this.file, line, this.u64, true);
     return sp;
   }
 
-  location(scope: LLVM.DISubprogram, loc: Loc): LLVM.DILocation {
-    const key = locKey(loc.line, loc.col);
+  /**
+   * The debug location for code of the construct spanning `loc`, placed at
+   * `anchor` (its operator for binary expressions and assignments, as clang
+   * does), so nested constructs that start at the same column stay apart.
+   */
+  location(scope: LLVM.DISubprogram, loc: Loc, anchor: Loc = loc): LLVM.DILocation {
+    const key = locKey(anchor.line, anchor.col);
     const known = this.ranges.get(key);
     if (!known || wider(loc, known)) this.ranges.set(key, loc);
-    return this.llvm.DILocation.get(this.ctx, loc.line, loc.col, scope);
+    return this.llvm.DILocation.get(this.ctx, anchor.line, anchor.col, scope);
   }
 
   finishFunction(sp: LLVM.DISubprogram): void {

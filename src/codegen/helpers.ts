@@ -33,4 +33,6 @@ export enum Helper {
   ringbuf_submit = 132,
   ringbuf_discard = 133,
   get_func_ip = 173,
+  for_each_map_elem = 164,
+  map_lookup_percpu_elem = 195,
 }

@@ -7,11 +7,11 @@ import type { CheckedProgram } from '../checker';
 import { CompileError, Diagnostic } from '../diagnostics';
 import { CodegenError } from './errors';
 import { native } from '../runtime/native';
-import { ModuleContext, ProbeCodegen, UnsafeCodegen } from './irgen';
+import { ModuleContext, ProbeCodegen, BadCodegen } from './irgen';
 import { DebugInfo } from './debuginfo';
 import { readLineInfo } from './lineinfo';
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
 } from './plan';
 
 export interface CodegenOptions {
@@ -24,8 +24,8 @@ export interface CodegenOptions {
   pidFilter?: boolean;
   /** Script file name recorded in the debug info. */
   file?: string;
-  /** Test-only deliberately unsafe code (see UnsafeCodegen). */
-  unsafe?: UnsafeCodegen;
+  /** Test-only deliberately bad code (see BadCodegen). */
+  badCode?: BadCodegen;
 }
 
 export interface GeneratedModule {
@@ -38,7 +38,9 @@ function sectionFor(provider: string, detail: Record<string, string | number>): 
     case 'tracepoint': return `tracepoint/${detail.category}/${detail.event}`;
     case 'rawtracepoint': return `raw_tp/${detail.event}`;
     case 'interval': case 'profile': case 'software': case 'hardware': case 'watchpoint': return 'perf_event';
-    case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
+    // libbpf's section names: `kprobe/FUNC+OFFSET` for a probe inside a function.
+    case 'kprobe': return `kprobe/${detail.func}${Number(detail.offset) ? `+${detail.offset}` : ''}`;
+    case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
     case 'uprobe': case 'uretprobe': case 'usdt': return provider;
     default: return `raw_tp/${provider}`;
   }
@@ -86,7 +88,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
 
   const debug = new DebugInfo(llvm, ctx, module, options.file ?? 'stdin');
   const mctx: ModuleContext = {
-    debug, unsafe: options.unsafe, llvm, ctx, module, checked, ringbuf, config, counters, mapUpdateSites, probeIds, joins: [], timeFormats: [], params: options.params ?? [], pidFilter: options.pidFilter,
+    debug, badCode: options.badCode, llvm, ctx, module, checked, ringbuf, config, counters, mapUpdateSites, probeIds, joins: [], timeFormats: [], params: options.params ?? [], pidFilter: options.pidFilter,
     maps: new Map(maps.filter((m) => m.role === 'user').map((m) => [m.name, m])),
     stackMap(user, limit) {
       const name = `${user ? 'stack_user' : 'stack_kernel'}_${limit}`;
@@ -125,8 +127,11 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
       usedSections.set(section, n + 1);
       // Each program gets a section of its own, so it can be read back alone.
       if (n > 0) section = `${section}_${n}`;
+      let subprograms: string[] = [];
       try {
-        new ProbeCodegen(mctx, match, functionName, p.ast.loc).generate(p.ast.predicate, p.ast.body);
+        const g = new ProbeCodegen(mctx, match, functionName, p.ast.loc);
+        g.generate(p.ast.predicate, p.ast.body);
+        subprograms = g.subprograms;
       } catch (e) {
         if (e instanceof CodegenError) throw new CompileError([{ level: 'ERROR', message: e.message, loc: e.loc ?? p.ast.loc }]);
         throw e;
@@ -134,6 +139,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
       programs.push({
         probeIndex, probeName: match.name, provider: match.provider.name, detail: match.detail,
         functionName, section, progType: match.provider.progType, loc: p.ast.attachPoints[0].loc,
+        ...(subprograms.length ? { subprograms } : {}),
       });
     }
   });
@@ -148,7 +154,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes, ...(s.action ? { action: s.action } : {}) }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
   return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount, mapUpdateSites,
-    ranges: Object.fromEntries([...debug.ranges].map(([k, l]) => [k, [l.endLine, l.endCol] as [number, number]])) } };
+    ranges: Object.fromEntries([...debug.ranges].map(([k, l]) => [k, [l.line, l.col, l.endLine, l.endCol] as [number, number, number, number]])) } };
 }
 
 /** Typed AST → plan with BPF instructions for every program. */
@@ -166,8 +172,11 @@ export function emitPlan(ir: string, plan: CompiledPlan): Buffer {
 /** emitPlan, also returning the IR after O2 when `optimizedIr` is asked for (-d ir-opt). */
 export function emitPlanDetailed(ir: string, plan: CompiledPlan, options: { optimizedIr?: boolean } = {}): { object: Buffer; optimizedIr?: string } {
   const sections: Record<string, string> = { LICENSE: 'license' };
-  for (const p of plan.programs) sections[p.functionName] = p.section;
-  let emitted: { object: Buffer; sections: Record<string, Buffer>; ir?: string };
+  for (const p of plan.programs) {
+    sections[p.functionName] = p.section;
+    for (const sub of p.subprograms ?? []) sections[sub] = p.section;
+  }
+  let emitted: { object: Buffer; sections: Record<string, Buffer>; functions: Record<string, { section: string; offset: number }>; ir?: string };
   try {
     emitted = native.emitObject(ir, sections, options.optimizedIr ? { emitIr: true } : undefined);
   } catch (e) {
@@ -177,6 +186,15 @@ export function emitPlanDetailed(ir: string, plan: CompiledPlan, options: { opti
     const insns = emitted.sections[p.section];
     if (!insns || insns.length === 0) throw new CompileError([{ level: 'ERROR', message: `internal: no code emitted for ${p.probeName}` }]);
     p.insns = insns.toString('base64');
+    if (p.subprograms) {
+      const at = (fn: string) => emitted.functions[fn]?.offset;
+      if (at(p.functionName) !== 0) throw new CompileError([{ level: 'ERROR', message: `internal: ${p.functionName} does not start its section` }]);
+      p.subprogramOffsets = p.subprograms.map((sub) => {
+        const offset = at(sub);
+        if (offset === undefined) throw new CompileError([{ level: 'ERROR', message: `internal: no code emitted for ${sub}` }]);
+        return offset / 8;
+      });
+    }
   }
   const lines = readLineInfo(emitted.object);
   for (const p of plan.programs) {
@@ -188,16 +206,51 @@ export function emitPlanDetailed(ir: string, plan: CompiledPlan, options: { opti
 
 /**
  * One clear diagnostic for an LLVM error: deduplicated (the BPF backend
- * repeats itself per instruction), pointing at the probe whose function failed.
+ * repeats itself per instruction), at the expression the debug location
+ * names (`stdin:3:12: in function probe_0 …`), else at the probe whose
+ * function failed.
  */
 export function llvmDiagnostic(raw: string, plan: CompiledPlan): Diagnostic {
   const lines = [...new Set(raw.replace(/^LLVM error: /, '').split('\n').map((l) => l.trim()).filter(Boolean))];
   const first = lines[0] ?? raw;
-  const fn = /in function (probe_\d+)/.exec(first)?.[1];
+  const where = /^(.*?):([0-9]+):([0-9]+): in function (probe_[0-9]+)/.exec(first);
+  const fn = where?.[4] ?? /in function (probe_[0-9]+)/.exec(first)?.[1];
   const program = plan.programs.find((p) => p.functionName === fn);
-  let message = first.replace(/^.*?in function probe_\d+ [^:]*: /, '');
+  let message = first.replace(/^.*?in function probe_[0-9]+ [^:]*: /, '');
+  let loc = program?.loc;
+  const line = Number(where?.[2] ?? 0);
+  const col = Number(where?.[3] ?? 0);
+  // A location at the probe's own start is code of the probe as a whole (its stack slots): keep the attach point.
+  const precise = where !== null && line > 0 && col > 0 && !(program && line === program.loc.line && col === program.loc.col);
+  if (precise) loc = rangeAt(plan, where![1], line, col);
   if (/stack limit of 512 bytes is exceeded/.test(message)) {
-    message = 'this probe needs more than the 512 bytes of stack BPF allows (too many or too large strings, tuples, map keys or printf arguments live at once)';
+    message = `this probe needs more than the 512 bytes of stack BPF allows (too many or too large strings, tuples, map keys or printf arguments live at once)${precise ? '; it ran out here' : ''}`;
   }
-  return { level: 'ERROR', message: `LLVM: ${message}`, loc: program?.loc };
+  return { level: 'ERROR', message: `LLVM: ${message}`, loc };
+}
+
+
+/**
+ * The object for --emit-elf: loadable by libbpf (`bpftool prog loadall`).
+ * tstrace itself loads programs with map references by index into an
+ * fd_array (BPF_PSEUDO_MAP_IDX), which libbpf's object loader cannot supply;
+ * this flavour declares the maps as BTF-defined ".maps" globals instead and
+ * references them through relocations. Program sections use libbpf's names
+ * (several programs may share one).
+ */
+export function emitLibbpfObject(ir: string, plan: CompiledPlan): Buffer {
+  const sections: Record<string, string> = { LICENSE: 'license' };
+  for (const p of plan.programs) sections[p.functionName] = sectionFor(p.provider, p.detail);
+  const used = new Set<string>();
+  const libbpfMaps = plan.maps.map((m) => {
+    let name = m.name.replace(/^@/, 'AT_').replace(/[^A-Za-z0-9_]/g, '_');
+    while (used.has(name)) name += '_';
+    used.add(name);
+    return { name, type: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries };
+  });
+  try {
+    return native.emitObject(ir, sections, { libbpfMaps }).object;
+  } catch (e) {
+    throw new CompileError([llvmDiagnostic((e as Error).message, plan)]);
+  }
 }

@@ -10,7 +10,7 @@ import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../ch
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import type { Loc } from '../ast/nodes';
 import { emitCall } from './calls';
 import { emitAccess, pointerStride } from './memory';
@@ -53,39 +53,51 @@ export interface ModuleContext {
   /** Source locations for the IR (absent when debug info is off). */
   debug?: DebugInfo;
   /** Test-only: leave out one safety step so the verifier rejects the program (test/verifier.test.ts). */
-  unsafe?: UnsafeCodegen;
+  badCode?: BadCodegen;
 }
 
 /**
  * Deliberately wrong code, to provoke real verifier rejections in tests
- * (TSTRACE_TEST_UNSAFE_CODEGEN): `no-null-check` reads map values without
+ * (TSTRACE_TEST_BAD_CODEGEN): `no-null-check` reads map values without
  * testing the lookup result; `no-probe-read` loads through a pointer field
  * of `args` directly instead of with probe_read_kernel.
  */
-export type UnsafeCodegen = 'no-null-check' | 'no-probe-read';
+export type BadCodegen = 'no-null-check' | 'no-probe-read';
 
 export class ProbeCodegen {
   readonly b: LLVM.IRBuilder;
-  private readonly allocas: LLVM.IRBuilder;
+  /** Inserts into the entry block (stack slots, one-time set-up). */
+  protected readonly allocas: LLVM.IRBuilder;
   readonly fn: LLVM.Function;
-  readonly ctxArg: LLVM.Value;
+  /** The probe's context (for a loop-body callback: loaded from the loop context). */
+  ctxArg: LLVM.Value;
   readonly i64: LLVM.IntegerType;
   readonly i8: LLVM.IntegerType;
   readonly i8p: LLVM.PointerType;
-  private readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
-  private readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
+  protected readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
+  readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
+  /**
+   * Names of the callback subprograms (for-map loop bodies) emitted for this
+   * program, shared with nested callbacks; they go into the program's section.
+   */
+  subprograms: string[] = [];
+  /** The BPF program this function belongs to (itself, or the probe of a callback). */
+  programName: string;
 
   private readonly scope?: LLVM.DISubprogram;
 
-  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string, loc?: Loc) {
+  /** `callback`: a static loop-body subprogram `i64 (map, key, value, loopctx)` instead of a probe. */
+  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, readonly name: string, loc?: Loc, callback = false) {
     const { llvm, ctx, module } = m;
     this.b = new llvm.IRBuilder(ctx);
     this.allocas = new llvm.IRBuilder(ctx);
     this.i64 = this.b.getInt64Ty();
     this.i8 = this.b.getInt8Ty();
     this.i8p = this.b.getInt8PtrTy();
-    const fnType = llvm.FunctionType.get(this.i64, [this.i8p], false);
-    this.fn = llvm.Function.Create(fnType, llvm.Function.LinkageTypes.ExternalLinkage, name, module);
+    const fnType = llvm.FunctionType.get(this.i64, callback ? [this.i8p, this.i8p, this.i8p, this.i8p] : [this.i8p], false);
+    const linkage = callback ? llvm.Function.LinkageTypes.InternalLinkage : llvm.Function.LinkageTypes.ExternalLinkage;
+    this.fn = llvm.Function.Create(fnType, linkage, name, module);
+    this.programName = name;
     this.ctxArg = this.fn.getArg(0);
     const entry = llvm.BasicBlock.Create(ctx, 'entry', this.fn);
     this.allocas.SetInsertPoint(entry);
@@ -94,27 +106,29 @@ export class ProbeCodegen {
     this.bodyBB = body;
     if (m.debug && loc) {
       this.scope = m.debug.subprogram(this.fn, name, loc.line);
-      this.currentLoc = loc;
+      this.currentLoc = [loc, loc];
       this.b.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
+      // Entry-block code (stack slots, zeroing) belongs to the probe as a whole.
+      this.allocas.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
     }
   }
-  private currentLoc?: Loc;
+  private currentLoc?: [Loc, Loc];
 
-  /** Runs `emit` with `loc` as the debug location of the instructions it creates. */
-  private at<T>(loc: Loc, emit: () => T): T {
+  /** Runs `emit` with `loc` (anchored at `anchor`, see DebugInfo.location) as the debug location of the instructions it creates. */
+  private at<T>(loc: Loc, anchor: Loc, emit: () => T): T {
     const debug = this.m.debug;
     if (!debug || !this.scope) return emit();
     const outer = this.currentLoc;
-    this.currentLoc = loc;
-    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc));
+    this.currentLoc = [loc, anchor];
+    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc, anchor));
     try {
       return emit();
     } finally {
       this.currentLoc = outer;
-      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer));
+      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer[0], outer[1]));
     }
   }
-  private readonly bodyBB: LLVM.BasicBlock;
+  protected readonly bodyBB: LLVM.BasicBlock;
 
   // ---- small IR helpers ---------------------------------------------------
 
@@ -240,6 +254,10 @@ export class ProbeCodegen {
     this.block(body);
     if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
     this.allocas.CreateBr(this.bodyBB);
+    this.finishDebugInfo();
+  }
+
+  protected finishDebugInfo(): void {
     if (this.scope) this.m.debug!.finishFunction(this.scope);
   }
 
@@ -248,7 +266,7 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
-    this.at(s.loc, () => {
+    this.at(s.loc, s.kind === 'Assign' ? s.opLoc : s.loc, () => {
       // No value outlives its statement (variables have their own slots).
       const mark = this.liveBuffers.length;
       this.stmtHere(s);
@@ -345,6 +363,10 @@ export class ProbeCodegen {
         this.b.SetInsertPoint(endBB);
         return;
       }
+      case 'ForMap':
+        // Required here, not imported: formap.ts subclasses ProbeCodegen, so it must load after this module.
+        (require('./formap') as typeof import('./formap')).emitForMap(this, s);
+        return;
       case 'Jump': {
         if (s.jump === 'return') return this.returnNow();
         const loop = this.loops[this.loops.length - 1];
@@ -474,7 +496,7 @@ export class ProbeCodegen {
   }
 
   /** Adds one to word `word` of this CPU's counters; true when it was 0 before. */
-  bumpCounter(word: number): LLVM.Value {
+  bumpCounter(word: number, store?: LLVM.Value): LLVM.Value {
     const key = this.counterKey();
     const slot = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.counters), key]);
     const found = this.newBlock('ctr_found');
@@ -484,7 +506,7 @@ export class ProbeCodegen {
     this.b.SetInsertPoint(found);
     const p = this.wordPtr(slot, word * 8);
     const old = this.b.CreateLoad(this.i64, p);
-    this.b.CreateStore(this.b.CreateAdd(old, this.b.getInt64(1)), p);
+    this.b.CreateStore(store ?? this.b.CreateAdd(old, this.b.getInt64(1)), p);
     const wasZero = this.b.CreateICmpEQ(old, this.b.getInt64(0));
     this.b.CreateBr(done);
     this.b.SetInsertPoint(done);
@@ -522,7 +544,7 @@ export class ProbeCodegen {
     const t = info.valueType;
     const scalar = t.kind === 'int' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'bool' || t.kind === 'agg' || t.kind === 'stack';
     const result = scalar ? undefined : this.stackBuffer(storageSize(t), 'mapread');
-    if (this.m.unsafe === 'no-null-check') this.b.CreateBr(found);
+    if (this.m.badCode === 'no-null-check') this.b.CreateBr(found);
     else this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
     this.b.SetInsertPoint(found);
     let loaded: LLVM.Value | undefined;
@@ -540,8 +562,12 @@ export class ProbeCodegen {
     return { kind: 'int', v: phi };
   }
 
-  /** Writes a ring-buffer event: u64 header, then the payload values in storage layout. */
-  emitEvent(header: number, values: { v: CgValue; t: Type }[]): void {
+  /**
+   * Writes a ring-buffer event: u64 header, then the payload values in
+   * storage layout. A record that does not fit is counted as lost (and
+   * `onLost` runs).
+   */
+  emitEvent(header: number, values: { v: CgValue; t: Type }[], onLost?: () => void): void {
     let size = 8;
     const offsets = values.map(({ t }) => {
       const at = size;
@@ -556,6 +582,7 @@ export class ProbeCodegen {
     this.b.CreateCondBr(this.b.CreateIsNull(rec), lost, ok);
     this.b.SetInsertPoint(lost);
     this.countLostEvent();
+    onLost?.();
     this.b.CreateBr(done);
     this.b.SetInsertPoint(ok);
     this.b.CreateStore(this.b.getInt64(header), this.wordPtr(rec, 0));
@@ -570,7 +597,12 @@ export class ProbeCodegen {
   }
 
   exit(code: CgValue | undefined): void {
-    this.emitEvent(EVENT_EXIT, [{ v: code ?? { kind: 'int', v: this.b.getInt64(0) }, t: { kind: 'int', bits: 64, signed: true } }]);
+    const value = code ?? { kind: 'int' as const, v: this.b.getInt64(0) };
+    // Ring buffer full: user space finds the request in the counters after its next batch.
+    const requestInCounters = () => {
+      if (value.kind === 'int') this.bumpCounter(COUNTER_EXIT, this.b.CreateAdd(value.v, this.b.getInt64(1)));
+    };
+    this.emitEvent(EVENT_EXIT, [{ v: value, t: { kind: 'int', bits: 64, signed: true } }], requestInCounters);
     this.returnNow();
   }
 
@@ -583,7 +615,7 @@ export class ProbeCodegen {
   }
 
   expr(e: Expr): CgValue {
-    return this.at(e.loc, () => this.exprHere(e));
+    return this.at(e.loc, e.kind === 'Binary' ? e.opLoc : e.loc, () => this.exprHere(e));
   }
 
   private exprHere(e: Expr): CgValue {
@@ -624,16 +656,17 @@ export class ProbeCodegen {
         if (e.op === '*') return emitAccess(this, e);
         const v = this.intValue(e.operand);
         switch (e.op) {
-          case '-': return int(this.b.CreateNeg(v));
-          case '~': return int(this.b.CreateNot(v));
+          case '-': return int(this.normalize(this.b.CreateNeg(v), e.type!));
+          case '~': return int(this.normalize(this.b.CreateNot(v), e.type!));
           case '!': return int(this.boolToI64(this.b.CreateICmpEQ(v, this.b.getInt64(0))));
           default: throw new CodegenError(`unsupported operator ${e.op}`, e.loc);
         }
       }
       case 'IncDec': {
-        const delta = this.b.getInt64(e.op === '++' ? 1 : -1);
+        // (getInt64(-1) would be 0xffffffff: llvm-bindings takes the number as unsigned 32-bit.)
         const old = this.intValue(e.target);
-        const updated = this.normalize(this.b.CreateAdd(old, delta), e.type!);
+        const one = this.b.getInt64(1);
+        const updated = this.normalize(e.op === '++' ? this.b.CreateAdd(old, one) : this.b.CreateSub(old, one), e.type!);
         if (e.target.kind === 'Variable') this.b.CreateStore(updated, this.wordPtr(this.variable(e.target.slot ?? e.target.name, e.target.type!).ptr, 0));
         else this.mapStore(e.target as MapExpr, int(updated), e.loc);
         return int(e.prefix ? updated : old);
@@ -679,6 +712,9 @@ export class ProbeCodegen {
         return int(this.b.getInt64(e.size ?? 0));
       case 'Offsetof':
         return int(this.b.getInt64(e.offset ?? 0));
+      case 'BlockExpr':
+        for (const st of e.stmts) this.stmt(st);
+        return e.value ? this.expr(e.value) : int(this.b.getInt64(0));
       case 'Cast': {
         const v = this.intValue(e.expr);
         return int(this.normalize(v, e.type!));

@@ -5,9 +5,12 @@
 import type * as LLVM from 'llvm-bindings';
 import type { ArgOperand } from '../probes/provider';
 import { Helper } from './helpers';
+import { CodegenError } from './errors';
 import type { ProbeCodegen } from './irgen';
 
 export function lowerArgOperand(g: ProbeCodegen, op: ArgOperand): LLVM.Value {
+  // The checker reports these where the argument is used.
+  if (op.kind === 'unsupported') throw new CodegenError(op.reason);
   const b = g.b;
   const bits = op.size * 8;
   const extend = (v: LLVM.Value): LLVM.Value => {

@@ -44,6 +44,10 @@ export interface ProgramPlan {
   progType: number;
   /** Filled after object emission: the instructions, base64 so the plan stays JSON. */
   insns?: string;
+  /** Callback subprograms (for-map loop bodies) placed after the program in its section. */
+  subprograms?: string[];
+  /** Filled after emission: instruction index where each subprogram starts (BTF func_info). */
+  subprogramOffsets?: number[];
   /** From the object's .BTF.ext line info: [instruction index, line, column], by instruction. */
   lines?: [number, number, number][];
 }
@@ -77,8 +81,11 @@ export interface CompiledPlan {
   attachPointCount: number;
   /** Map updates that can fail when the map is full, by site id (EVENT_MAP_FULL payload). */
   mapUpdateSites?: MapUpdateSite[];
-  /** `line:col` → [endLine, endCol] of the construct starting there (codegen/debuginfo), to underline a whole expression. */
-  ranges?: Record<string, [number, number]>;
+  /**
+   * Debug location `line:col` (codegen/debuginfo) → [line, col, endLine, endCol]
+   * of the construct whose code carries it, to underline a whole expression.
+   */
+  ranges?: Record<string, [number, number, number, number]>;
 }
 
 /** One place in the source that inserts into a map: where a "Map full" warning points. */
@@ -111,10 +118,13 @@ export const JOIN_ARG_SIZE = 1024;
 /**
  * The counters map (per-CPU array, one element) holds what BPF code could not
  * deliver: word COUNTER_LOST_EVENTS counts ring-buffer records that did not
- * fit, word COUNTER_MAP_FULL + i failed inserts into user map i.
+ * fit; COUNTER_EXIT is 1 + the exit code of an exit() whose event did not fit
+ * (so a full ring buffer cannot swallow exit()); word COUNTER_MAP_FULL + i
+ * counts failed inserts into user map i.
  */
 export const COUNTER_LOST_EVENTS = 0;
-export const COUNTER_MAP_FULL = 1;
+export const COUNTER_EXIT = 1;
+export const COUNTER_MAP_FULL = 2;
 
 /** Word offsets in the config array map that user space fills before BEGIN. */
 export const CONFIG_START_NS = 0;
@@ -169,4 +179,10 @@ export function userMapPlan(index: number, name: string, keyTypes: Type[], value
     index, name, role: 'user', bpfType: BPF_MAP_TYPE_HASH, keySize: key.size,
     valueSize: align8(storageSize(valueType)), maxEntries, percpu: false, keyTypes, valueType,
   };
+}
+
+/** The source range of the construct whose code carries debug location line:col. */
+export function rangeAt(plan: CompiledPlan, file: string, line: number, col: number): import('../ast/nodes').Loc {
+  const r = plan.ranges?.[`${line}:${col}`];
+  return r ? { file, line: r[0], col: r[1], endLine: r[2], endCol: r[3] } : { file, line, col, endLine: line, endCol: col + 1 };
 }

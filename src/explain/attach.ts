@@ -3,6 +3,7 @@
 // the wording is for a learner reading `-d attach` or the explorer.
 import type { ProgramPlan } from '../codegen/plan';
 import { eventId } from '../probes/tracefs';
+import { ElfFile } from '../probes/elf';
 
 const PROG_TYPES: Record<number, string> = {
   2: 'BPF_PROG_TYPE_KPROBE', 5: 'BPF_PROG_TYPE_TRACEPOINT', 7: 'BPF_PROG_TYPE_PERF_EVENT',
@@ -14,6 +15,18 @@ export interface AttachStep {
   progType: string;
   mechanism: string;
   why: string;
+}
+
+/** Where the uprobe PMU is told to put the breakpoint: the symbol's file offset (as src/probes/uprobe.ts computes it). */
+function uprobeOffset(path: string, func: string, offset: number): string {
+  try {
+    const sym = ElfFile.with(path, (elf) => elf.functions().get(func));
+    if (!sym) return `file offset of ${func}`;
+    const hex = (n: number) => `0x${n.toString(16)}`;
+    return `${hex(sym.fileOffset + offset)} (file offset of ${func}, which the symbol table puts at ${hex(sym.value)}${offset ? `, + ${offset}` : ''})`;
+  } catch {
+    return `file offset of ${func}`;
+  }
 }
 
 function tracepointId(category: string, event: string): string {
@@ -47,10 +60,23 @@ export function attachStep(p: ProgramPlan): AttachStep {
         `the program runs every ${d.count} ${d.event} events counted by perf`);
     case 'uprobe': case 'uretprobe':
       return step(`perf_event_open(type=uprobe PMU from /sys/bus/event_source/devices/uprobe/type${p.provider === 'uretprobe' ? ', retprobe bit' : ''}, ` +
-        `config1=${d.path}, config2=file offset of ${d.func || `address ${d.address}`}${Number(d.offset) ? `+${d.offset}` : ''}, pid -1)`,
+        `config1=${d.path}, config2=${d.func ? uprobeOffset(String(d.path), String(d.func), Number(d.offset)) : `file offset of address ${d.address}`}, pid -1)`,
         p.provider === 'uprobe'
           ? 'the kernel puts a breakpoint at that instruction of the file; every process that maps it traps into the program'
           : 'the kernel swaps the return address of the function, so the program runs when it returns (retval is valid)');
+    case 'usdt': {
+      const hex = (n: number) => `0x${n.toString(16)}`;
+      return step(`perf_event_open(type=uprobe PMU, config1=${d.path}, config2=file offset of the probe at ${hex(Number(d.pc))} from its ELF note` +
+        `${Number(d.semaphore) ? `, ref_ctr_offset=semaphore at ${hex(Number(d.semaphore))}` : ''}, pid -1)`,
+        `the program declares ${d.provider}:${d.probe} in its .note.stapsdt section: a nop at that address, turned into a uprobe; ` +
+        `the note also says where each argument lives (${d.args || 'no arguments'})`);
+    }
+    case 'rawtracepoint':
+      return step(`BPF_RAW_TRACEPOINT_OPEN("${d.event}")`,
+        'the raw tracepoint hands the program the tracepoint\'s own arguments, without building the perf record: cheaper than tracepoint:, typed from BTF');
+    case 'watchpoint':
+      return step(`perf_event_open(PERF_TYPE_BREAKPOINT, bp_type=${d.bpType}, bp_addr=0x${Number(d.address).toString(16)}, bp_len=${d.len})`,
+        'a CPU debug register traps when that address is accessed');
     case 'kprobe': case 'kretprobe':
       return step(`perf_event_open(type=kprobe PMU from /sys/bus/event_source/devices/kprobe/type, config1=${d.func}${Number(d.offset) ? `+${d.offset}` : ''})`,
         'a dynamic breakpoint in a kernel function (needs CONFIG_KPROBES; this kernel lacks it, so loading stops with one line)');

@@ -8,23 +8,21 @@ import { check } from '../checker';
 import { typeName } from '../checker/types';
 import { CompileError, Diagnostic } from '../diagnostics';
 import * as codegen from '../codegen';
-import type { CompiledPlan, MapPlan } from '../codegen/plan';
-import type { UnsafeCodegen } from '../codegen/irgen';
+import { CompiledPlan, MapPlan, rangeAt } from '../codegen/plan';
+import type { BadCodegen } from '../codegen/irgen';
 import { astLines, locText } from './tree';
 import { disassemble } from './disasm';
 import { attachStep } from './attach';
+import { verifyPlan } from './verify';
 
-export const STAGES = ['tokens', 'ast', 'types', 'ir', 'ir-opt', 'asm', 'maps', 'attach'] as const;
-export type StageName = typeof STAGES[number];
+import { STAGES, StageName, COMPILE_STAGES } from './stages';
 
-/** bpftrace's `-d` stage names (HEAD) that mean one of ours. */
-export const STAGE_ALIASES: Record<string, StageName[]> = {
-  all: [...STAGES], d: [...STAGES], codegen: ['ir'], 'codegen-opt': ['ir-opt'], dis: ['asm'], typed: ['types'],
-};
+export { STAGES, COMPILE_STAGES };
+export type { StageName };
 
 export const STAGE_TITLES: Record<StageName, string> = {
   tokens: 'Tokens', ast: 'AST', types: 'Typed AST', ir: 'LLVM IR', 'ir-opt': 'LLVM IR after O2',
-  asm: 'BPF instructions', maps: 'Maps', attach: 'Attach plan',
+  asm: 'BPF instructions', maps: 'Maps', attach: 'Attach plan', verifier: 'Verifier',
 };
 
 export interface StageLine {
@@ -53,7 +51,9 @@ export interface Explanation {
 export interface ExplainOptions {
   file?: string;
   params?: string[];
-  unsafe?: UnsafeCodegen;
+  badCode?: BadCodegen;
+  /** Also load the programs (root only) and show the verifier's log: the `verifier` stage. */
+  verify?: boolean;
 }
 
 /** Runs every phase of the compiler on `source` and describes what each produced. */
@@ -69,11 +69,12 @@ export function explain(source: string, options: ExplainOptions = {}): Explanati
     const checked = check(ast, { params: options.params });
     result.diagnostics.push(...checked.warnings);
     add('types', astLines(ast, true));
-    const { ir, plan } = codegen.generateIR(checked, { params: options.params, file, unsafe: options.unsafe });
+    const { ir, plan } = codegen.generateIR(checked, { params: options.params, file, badCode: options.badCode });
     const ranges = (line: number, col: number): Loc | undefined => {
-      if (line === 0 || col === 0) return undefined;
-      const end = plan.ranges?.[`${line}:${col}`];
-      return { file, line, col, endLine: end?.[0] ?? line, endCol: end?.[1] ?? col + 1 };
+      if (line === 0) return undefined;
+      // Column 0: LLVM knows only the line (code it merged or hoisted).
+      if (col === 0) return { file, line, col: 1, endLine: line, endCol: (srcLines[line - 1] ?? '').length + 1 };
+      return rangeAt(plan, file, line, col);
     };
     result.ir = ir;
     result.plan = plan;
@@ -91,6 +92,11 @@ export function explain(source: string, options: ExplainOptions = {}): Explanati
         { text: `    why: ${s.why}`, loc: p.loc },
       ];
     }));
+    if (options.verify) {
+      const v = verifyPlan(plan, srcLines);
+      add('verifier', v.lines);
+      result.diagnostics.push(...v.diagnostics);
+    }
   } catch (e) {
     if (!(e instanceof CompileError)) throw e;
     result.diagnostics.push(...e.diagnostics);
@@ -184,7 +190,10 @@ const MAP_ROLES: Record<MapPlan['role'], string> = {
 function mapLines(plan: CompiledPlan, userMaps: { name: string; loc: Loc }[]): StageLine[] {
   return plan.maps.flatMap((m) => {
     const loc = userMaps.find((u) => u.name === m.name)?.loc;
-    const key = m.keyTypes.length ? ` (${m.keyTypes.map(typeName).join(', ')})` : '';
+    const bucketed = m.valueType?.kind === 'agg' && (m.valueType.agg === 'hist' || m.valueType.agg === 'lhist');
+    // hist/lhist keep one count per bucket: the bucket index is the last key part.
+    const keyParts = [...m.keyTypes.map(typeName), ...(bucketed ? ['bucket index'] : [])];
+    const key = keyParts.length ? ` (${keyParts.join(', ')})` : '';
     const value = m.valueType ? ` (${typeName(m.valueType)})` : '';
     const head = `fd_array[${m.index}] ${m.name}  ${MAP_TYPES[m.bpfType] ?? `type ${m.bpfType}`}`;
     const sizes = m.role === 'ringbuf'

@@ -16,6 +16,8 @@ function tok(name: string, pattern: RegExp | string, extra: Partial<Parameters<t
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, line_breaks: true });
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: Lexer.SKIPPED });
 export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED, line_breaks: true });
+/** `/*` with no `*\/` before the end of the file: the parser reports it as bpftrace does. */
+export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true });
 // A `#!` line anywhere (0.17) and preprocessor lines (`#include`, `#define`) are
 // whole-line tokens; `#include`/`#define` are kept for the parser.
 export const Shebang = createToken({ name: 'Shebang', pattern: /#![^\n]*/, group: Lexer.SKIPPED });
@@ -111,7 +113,7 @@ export const Bang = tok('Bang', '!');
 export const Tilde = tok('Tilde', '~', {}, false);
 
 export const allTokens: TokenType[] = [
-  WhiteSpace, LineComment, BlockComment, Shebang, Preprocessor,
+  WhiteSpace, LineComment, BlockComment, UnterminatedComment, Shebang, Preprocessor,
   StringLiteral, UnterminatedString, IntLiteral, DigitWord,
   Param, Variable, MapName,
   If, Else, Unroll, While, For, Return, Break, Continue, Let, Config, Struct, Union, Enum, Sizeof, Offsetof, True, False,

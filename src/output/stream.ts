@@ -6,6 +6,8 @@ export type BufferMode = 'none' | 'line' | 'full';
 
 export const BUFFER_MODES: readonly BufferMode[] = ['none', 'line', 'full'];
 
+const WAIT_CELL = new Int32Array(new SharedArrayBuffer(4));
+
 /** stdio's BUFSIZ: the size a fully buffered stream writes in. */
 const FULL_BUFFER_BYTES = 8192;
 
@@ -18,17 +20,26 @@ export interface OutputStream {
 /**
  * `none` writes every piece at once, `line` holds back a trailing partial
  * line until its newline, `full` writes in BUFSIZ chunks (and at flush).
- * A reader that went away (`| head`) ends the run quietly, as SIGPIPE would.
+ * A reader that went away (`| head`) ends the run quietly, as SIGPIPE would;
+ * the kernel releases every probe and map with the process.
  */
 export function createOutputStream(fd: number, mode: BufferMode): OutputStream {
   let pending = '';
   const put = (text: string) => {
     if (!text) return;
-    try {
-      fs.writeSync(fd, text, null, 'latin1');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
-      throw e;
+    const bytes = Buffer.from(text, 'latin1');
+    // An fd inherited in non-blocking mode writes partially or fails with
+    // EAGAIN when the reader is slow: finish the write, waiting for room.
+    for (let at = 0; at < bytes.length; ) {
+      try {
+        at += fs.writeSync(fd, bytes, at);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // The reader went away (`| head`: EPIPE; a hung-up terminal: EIO).
+        if (code === 'EPIPE' || code === 'EIO') process.exit(0);
+        if (code !== 'EAGAIN') throw e;
+        Atomics.wait(WAIT_CELL, 0, 0, 5);
+      }
     }
   };
   return {

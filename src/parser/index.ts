@@ -7,7 +7,7 @@ import { EmbeddedActionsParser, IToken, TokenType, EOF, IParserErrorMessageProvi
 import * as T from '../lexer';
 import { tokenize } from '../lexer';
 import type {
-  AssignOp, AttachPoint, BinaryOp, Block, ConfigEntry, Expr, Loc, MapExpr, Preprocessor, Probe, Program, Stmt, VariableExpr,
+  AssignOp, AttachPoint, BinaryOp, Block, ConfigEntry, Expr, Loc, MacroDecl, MacroParam, MapExpr, Preprocessor, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
 import { CompileError, Diagnostic } from '../diagnostics';
@@ -111,6 +111,7 @@ class BpftraceParser extends EmbeddedActionsParser {
   public program = this.RULE('program', (): Program => {
     const preamble: Preprocessor[] = [];
     const probes: Probe[] = [];
+    const macros: MacroDecl[] = [];
     let config: ConfigEntry[] | undefined;
     this.MANY(() => {
       const t = this.CONSUME(T.Preprocessor);
@@ -120,14 +121,27 @@ class BpftraceParser extends EmbeddedActionsParser {
       GATE: () => this.LA(2).tokenType === T.Assign,
       DEF: () => { config = this.SUBRULE(this.configBlock); },
     });
-    this.AT_LEAST_ONE(() => {
-      const p = this.SUBRULE(this.probe);
-      this.ACTION(() => probes.push(p));
-    });
+    this.AT_LEAST_ONE(() => this.OR([
+      {
+        // `macro` is no keyword (it may name a field or a probe provider): `macro NAME (` starts a macro.
+        GATE: () => this.LA(1).image === 'macro' && this.LA(2).tokenType === T.Identifier && this.LA(3).tokenType === T.LParen,
+        ALT: () => {
+          const m = this.SUBRULE(this.macroDecl);
+          this.ACTION(() => macros.push(m));
+        },
+      },
+      {
+        ALT: () => {
+          const p = this.SUBRULE(this.probe);
+          this.ACTION(() => probes.push(p));
+        },
+      },
+    ]));
     return this.ACTION(() => ({
       kind: 'Program',
       preamble,
       ...(config ? { config } : {}),
+      ...(macros.length ? { macros } : {}),
       probes,
       loc: probes.length ? spanLoc(probes[0].loc, probes[probes.length - 1].loc) : this.eofLoc(),
     })) as Program;
@@ -168,15 +182,58 @@ class BpftraceParser extends EmbeddedActionsParser {
     return entries;
   });
 
+  /** `macro name(params) { stmts [value] }` (HEAD). */
+  private macroDecl = this.RULE('macroDecl', (): MacroDecl => {
+    const kw = this.CONSUME(T.Identifier);
+    const name = this.CONSUME2(T.Identifier);
+    this.CONSUME(T.LParen);
+    const params: MacroParam[] = [];
+    this.MANY_SEP({
+      SEP: T.Comma,
+      DEF: () => {
+        const t = this.OR([
+          { ALT: () => this.CONSUME(T.Variable) },
+          { ALT: () => this.CONSUME(T.MapName) },
+          { ALT: () => this.CONSUME3(T.Identifier) },
+        ]);
+        this.ACTION(() => params.push({
+          kind: 'MacroParam', name: t.image, loc: this.loc(t),
+          form: t.tokenType === T.Variable ? 'variable' : t.tokenType === T.MapName ? 'map' : 'expr',
+        }));
+      },
+    });
+    this.CONSUME(T.RParen);
+    const open = this.CONSUME(T.LCurly);
+    const stmts = this.SUBRULE(this.stmtList);
+    const lastBeforeClose = this.LA(0);
+    const close = this.CONSUME(T.RCurly);
+    return this.ACTION(() => {
+      const body: Block = { kind: 'Block', stmts, angle: false, loc: spanLoc(this.loc(open), this.loc(close)) };
+      let value: Expr | undefined;
+      const last = stmts[stmts.length - 1];
+      // A final expression statement without `;` is the macro's value.
+      if (last?.kind === 'ExprStmt' && lastBeforeClose.tokenType !== T.Semicolon) {
+        value = last.expr;
+        stmts.pop();
+      }
+      return { kind: 'Macro', name: name.image, params, body, value, nameLoc: this.loc(name), loc: spanLoc(this.loc(kw), this.loc(close)) };
+    }) as MacroDecl;
+  });
+
   private probe = this.RULE('probe', (): Probe => {
     const attachPoints: AttachPoint[] = [];
     const first = this.SUBRULE(this.attachPoint);
     this.ACTION(() => attachPoints.push(first));
-    this.MANY(() => {
-      this.CONSUME(T.Comma);
-      const ap = this.SUBRULE2(this.attachPoint);
-      this.ACTION(() => attachPoints.push(ap));
+    this.MANY({
+      GATE: () => this.LA(2).tokenType !== T.Div && this.LA(2).tokenType !== T.LCurly && this.LA(2).tokenType !== T.Less,
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        const ap = this.SUBRULE2(this.attachPoint);
+        this.ACTION(() => attachPoints.push(ap));
+      },
     });
+    // HEAD allows a trailing comma before the predicate or the block.
+    this.OPTION2(() => this.CONSUME2(T.Comma));
     let predicate: Expr | undefined;
     this.OPTION(() => {
       this.CONSUME(T.Div);
@@ -277,14 +334,24 @@ class BpftraceParser extends EmbeddedActionsParser {
         this.CONSUME3(T.LParen);
         const v = this.CONSUME(T.Variable);
         this.CONSUME(T.Colon);
-        const start = this.SUBRULE3(this.expr);
-        this.CONSUME(T.DotDot);
-        const end = this.SUBRULE4(this.expr);
+        // `for ($i : a..b)` or `for ($kv : @map)`: one expression, then `..` decides.
+        const first = this.SUBRULE3(this.expr);
+        let end: Expr | undefined;
+        this.OPTION5(() => {
+          this.CONSUME(T.DotDot);
+          end = this.SUBRULE4(this.expr);
+        });
         this.CONSUME3(T.RParen);
         const body = this.SUBRULE3(this.block);
-        return this.ACTION(() => ({
-          kind: 'For', variable: { kind: 'Variable', name: v.image, loc: this.loc(v) }, start, end, body, loc: spanLoc(this.loc(kw), body.loc),
-        })) as Stmt;
+        return this.ACTION(() => {
+          const variable: VariableExpr = { kind: 'Variable', name: v.image, loc: this.loc(v) };
+          const loc = spanLoc(this.loc(kw), body.loc);
+          if (end) return { kind: 'For', variable, start: first, end, body, loc };
+          if (first.kind !== 'Map' || first.keys.length > 0) {
+            this.error('syntax error, expecting a map (for ($kv : @map)) or a range (for ($i : start..end))', first.loc);
+          }
+          return { kind: 'ForMap', variable, map: first as MapExpr, body, loc };
+        }) as Stmt;
       },
     },
     {
@@ -313,9 +380,18 @@ class BpftraceParser extends EmbeddedActionsParser {
 
   private ifStmt = this.RULE('ifStmt', (): Stmt => {
     const kw = this.CONSUME(T.If);
-    this.CONSUME(T.LParen);
-    const cond = this.SUBRULE(this.expr);
-    this.CONSUME(T.RParen);
+    // `if (c)`, or HEAD's `if c` (0.24+) when no parenthesis follows `if`.
+    const cond = this.OR3([
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          const c = this.SUBRULE(this.expr);
+          this.CONSUME(T.RParen);
+          return c;
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.expr) },
+    ]);
     const then = this.SUBRULE(this.block);
     let elseBlock: Block | undefined;
     this.OPTION(() => {
@@ -385,6 +461,8 @@ class BpftraceParser extends EmbeddedActionsParser {
   private makeStatement(target: Expr, op: IToken | undefined, value: Expr | undefined): Stmt {
     if (!op || !value) return { kind: 'ExprStmt', expr: target, loc: target.loc };
     const loc = spanLoc(target.loc, value.loc);
+    // HEAD's discard `_ = expr;` is the expression statement `expr;`.
+    if (target.kind === 'Identifier' && target.name === '_' && op.image === '=') return { kind: 'ExprStmt', expr: value, loc };
     if (target.kind === 'Map' || target.kind === 'Variable') {
       return { kind: 'Assign', target: target as MapExpr | VariableExpr, op: op.image as AssignOp, value, opLoc: this.loc(op), loc };
     }
@@ -474,7 +552,7 @@ class BpftraceParser extends EmbeddedActionsParser {
         return this.ACTION(() => {
           const loc = spanLoc(this.loc(op), operand.loc);
           // `-5` is a signed literal, as bpftrace folds it at parse time.
-          if (op.image === '-' && operand.kind === 'Int') return { kind: 'Int', value: -operand.value, loc } as Expr;
+          if (op.image === '-' && operand.kind === 'Int') return { kind: 'Int', value: BigInt.asIntN(64, -operand.value), loc } as Expr;
           return { kind: 'Unary', op: op.image, operand, loc } as Expr;
         }) as Expr;
       },
@@ -785,6 +863,19 @@ export function parse(source: string, file = 'stdin'): Program {
       loc: parser.lexLoc({ file, line: e.line ?? 1, col: e.column ?? 1, endLine: e.line ?? 1, endCol: (e.column ?? 1) + e.length }),
     };
   });
+  let commentLoc: Loc | undefined;
+  const unterminated = lexed.tokens.findIndex((t) => t.tokenType === T.UnterminatedComment);
+  if (unterminated >= 0) {
+    // As bpftrace: the comment swallowed the rest of the file; the error spans
+    // the comment on its last line (bpftrace's lexer location restarts at newlines).
+    const t = lexed.tokens[unterminated];
+    const lines = t.image.split('\n');
+    const line = (t.startLine ?? 1) + lines.length - 1;
+    const col = lines.length > 1 ? 1 : t.startColumn ?? 1;
+    commentLoc = { file, line, col, endLine: line, endCol: col + lines[lines.length - 1].length };
+    diagnostics.push({ level: 'ERROR', message: 'end of file during comment', loc: commentLoc });
+    lexed.tokens.splice(unterminated);
+  }
   const preamble = preprocess(lexed.tokens, source, diagnostics, (t) => parser.loc(t));
   parser.input = expandDefines(preamble.tokens, diagnostics, parser);
   const program = parser.program();
@@ -793,7 +884,9 @@ export function parse(source: string, file = 'stdin'): Program {
   if (parser.errors.length > 0) {
     const e = parser.errors[0];
     const unterminated = parser.diagnostics.find((d) => d.message === 'unterminated string');
-    if (unterminated && e.token.tokenType === EOF) {
+    if (commentLoc && e.token.tokenType === EOF) {
+      diagnostics.push({ level: 'ERROR', message: e.message, loc: commentLoc });
+    } else if (unterminated && e.token.tokenType === EOF) {
       // As bpftrace: the unterminated string swallowed the rest, reported at the string.
       diagnostics.push({ level: 'ERROR', message: 'syntax error, unexpected end of file', loc: unterminated.loc });
     } else {

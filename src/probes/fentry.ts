@@ -6,7 +6,7 @@
 // the same slots.
 import { ProbeError, Provider, ProbeMatch } from './provider';
 import type { BtfFunc } from './btf';
-import { vmlinuxBtf, VMLINUX_BTF } from './btf';
+import { vmlinuxBtf, vmlinuxBtfProblem, VMLINUX_BTF } from './btf';
 import { hasWildcard, matchAll } from './wildcard';
 import { dynamicPmu } from './pmu';
 import type { Type } from '../checker/types';
@@ -41,7 +41,7 @@ function trampoline(ret: boolean): Provider {
       if (parts.length !== 1) throw new ProbeError(`${kind} probe type requires 1 argument`);
       const [func] = parts;
       const btf = vmlinuxBtf();
-      if (!btf) throw new ProbeError(`${kind} probes need the kernel's BTF, and ${VMLINUX_BTF} is missing`);
+      if (!btf) throw new ProbeError(`${kind} probes need the kernel's BTF, and ${VMLINUX_BTF} ${vmlinuxBtfProblem()}`);
       const names = hasWildcard(func) ? matchAll(func, btf.functionNames()) : btf.func(func) ? [func] : [];
       if (names.length === 0) {
         throw new ProbeError(hasWildcard(func)

@@ -1,6 +1,8 @@
 // The probe-type registry: attach-point text → provider → concrete probes.
 import type { AttachPoint } from '../ast/nodes';
 import { ProbeError, Provider, ProbeMatch } from './provider';
+import { hasWildcard } from './wildcard';
+import { suggest } from '../checker/suggest';
 import { beginProvider, endProvider } from './special';
 import { tracepointProvider } from './tracepoint';
 import { intervalProvider } from './interval';
@@ -45,8 +47,15 @@ export function matchAttachPoint(ap: AttachPoint, params: string[] = []): ProbeM
   const text = ap.text.replace(/\$([0-9]+)/g, (_, n) => params[Number(n) - 1] ?? '');
   const [head, ...rest] = splitAttachPoint(text);
   const provider = byName.get(head);
-  if (!provider) throw new ProbeError(`Invalid probe type: ${head}`);
-  return provider.match(rest, ap);
+  if (!provider) {
+    // Full names only: one-letter aliases would be "close" to any short typo.
+    const hint = suggest(head, providers.map((p) => p.name));
+    throw new ProbeError(`Invalid probe type: ${head}${hint ? `; did you mean '${hint}'?` : ''}`);
+  }
+  const matches = provider.match(rest, ap);
+  // A probe of a wildcard set that fails to attach is skipped with a warning (runtime).
+  if (rest.some(hasWildcard)) for (const m of matches) m.detail.fromWildcard = 1;
+  return matches;
 }
 
 export { ProbeError };

@@ -73,7 +73,10 @@ function kprobeLike(ret: boolean): Provider {
         const inModule = list.filter((f) => matchAll(module, [moduleOf.get(f) ?? '']).length > 0);
         const names = matchAll(func, inModule);
         if (offset && names.length > 1) throw new ProbeError('Offsets cannot be combined with wildcards');
-        if (names.length === 0) throw new ProbeError(`No kernel functions match ${module}:${func} (searched /proc/kallsyms)`);
+        if (names.length === 0) {
+          // --dry-run compiles it anyway (the function may exist on the kernel the script is for).
+          throw new MissingTargetError(`No kernel functions match ${module}:${func} (searched /proc/kallsyms)`, hasWildcard(func) ? [] : [make(func)]);
+        }
         return names.map(make);
       }
       if (hasWildcard(func)) {

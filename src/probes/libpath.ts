@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { elfType, ET_DYN, ET_EXEC } from './elf';
-import { mappedFileNamed, targetPid } from './target';
+import { mappedFileNamed, mappedFiles, targetPid } from './target';
+import { hasWildcard, wildcardToRegExp } from './wildcard';
 
 const LD_SO_CACHE = '/etc/ld.so.cache';
 const NEW_MAGIC = 'glibc-ld.so.cache1.1';
@@ -85,4 +86,35 @@ export function resolveUprobeTarget(target: string): string | undefined {
     for (const n of hits) if (isTarget(path.join(dir, n))) return path.join(dir, n);
   }
   return undefined;
+}
+
+/**
+ * The executables and libraries a wildcard path names (`/lib/x86_64-*-gnu/libc.so*`),
+ * expanded directory by directory as glob(3) does; with -p/-c, the files
+ * that process maps. Sorted, ELF targets only.
+ */
+export function globTargets(pattern: string): string[] {
+  const re = wildcardToRegExp(pattern);
+  const pid = targetPid();
+  if (pid !== undefined) return mappedFiles(pid).filter((f) => re.test(f) && isTarget(f)).sort();
+  let paths = [pattern.startsWith('/') ? '/' : '.'];
+  for (const part of pattern.split('/').filter(Boolean)) {
+    const next: string[] = [];
+    for (const dir of paths) {
+      if (!hasWildcard(part)) {
+        next.push(path.join(dir, part));
+        continue;
+      }
+      const partRe = wildcardToRegExp(part);
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const n of names.sort()) if (partRe.test(n)) next.push(path.join(dir, n));
+    }
+    paths = next;
+  }
+  return paths.filter((p) => fs.existsSync(p) && isTarget(p));
 }

@@ -4,6 +4,7 @@
 // searches are separated by commas; no search, or `*`, means everything; a
 // search without `:` means `*:SEARCH` (current bpftrace), and a provider
 // alias (`t:`) means its provider.
+import * as fs from 'fs';
 import { providers } from './index';
 import type { ListedProbe, Provider } from './provider';
 import { splitAttachPoint } from './index';
@@ -28,10 +29,27 @@ function listOne(search: string): ListedProbe[] {
   return out;
 }
 
-/** The text `-l`/`-lv` prints. */
-export function listProbes(search: string | undefined, verbose: boolean): string {
+/**
+ * With -p, bpftrace 0.17 lists the uprobes and USDT probes of the process's
+ * executable, named through /proc/PID/root: a search without a file (or with
+ * `*`) means that file.
+ */
+function inProcess(search: string, pid: number): string[] {
+  const exe = `/proc/${pid}/root${fs.readlinkSync(`/proc/${pid}/exe`)}`;
+  if (search === '' || search === '*' || search === '*:*') return [`uprobe:${exe}:*`, `usdt:${exe}:*`];
+  const parts = splitAttachPoint(search);
+  const provider = providerFor(parts[0])?.name;
+  if ((provider === 'uprobe' || provider === 'usdt') && (parts.length === 1 || parts[1] === '*')) {
+    return [[provider, exe, ...(parts.length > 2 ? parts.slice(2) : ['*'])].join(':')];
+  }
+  return [search];
+}
+
+/** The text `-l`/`-lv` prints; `pid` is the process of -p. */
+export function listProbes(search: string | undefined, verbose: boolean, pid?: number): string {
   const seen = new Map<string, ListedProbe>();
-  for (const s of (search ?? '').split(',')) for (const p of listOne(s.trim())) if (!seen.has(p.name)) seen.set(p.name, p);
+  const searches = (search ?? '').split(',').map((s) => s.trim()).flatMap((s) => (pid === undefined ? [s] : inProcess(s, pid)));
+  for (const s of searches) for (const p of listOne(s)) if (!seen.has(p.name)) seen.set(p.name, p);
   const names = [...seen.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   let out = '';
   for (const n of names) {

@@ -19,6 +19,15 @@ export function openPerfEventWithProgram(ctx: AttachContext, attr: PerfEventAttr
   return fd;
 }
 
+/**
+ * A process-scoped event (uprobe, USDT): for the -p/-c process, or for every
+ * process (pid -1, opened once on CPU 0, as libbpf does).
+ */
+export function openForTarget(ctx: AttachContext, attr: PerfEventAttr, progFd: number): number {
+  const pid = ctx.pid ?? -1;
+  return openPerfEventWithProgram(ctx, attr, pid >= 0 ? -1 : 0, progFd, pid);
+}
+
 /** The online CPUs, from /sys/devices/system/cpu/online ("0-3,5"); CPUs 0..n-1 when it can't be read. */
 export function onlineCpus(fallbackCount: number): number[] {
   let text: string;

@@ -73,7 +73,9 @@ export type ArgOperand =
   | { kind: 'const'; value: string; size: number; signed: boolean }
   /** `byte`: the value starts that many bytes into the register (`%ah`). */
   | { kind: 'reg'; reg: number; byte?: number; size: number; signed: boolean }
-  | { kind: 'mem'; base?: number; index?: number; scale: number; disp: number; size: number; signed: boolean };
+  | { kind: 'mem'; base?: number; index?: number; scale: number; disp: number; size: number; signed: boolean }
+  /** An operand tstrace can't read (a float register, …): using the argument is a compile error. */
+  | { kind: 'unsupported'; reason: string };
 
 /** Where the register-style builtins of a probe come from: u64 slots of the context. */
 export interface ContextArgs {
@@ -87,6 +89,13 @@ export interface ContextArgs {
 
 /** An attach-point problem, reported at the attach point's location. */
 export class ProbeError extends Error {}
+
+/**
+ * The machine, not the script, is missing something every probe of a kind
+ * needs (tracefs cannot be mounted, …): one line without a source location,
+ * exit code 1 (bpftrace 0.17 fails these before attaching, with exit 1).
+ */
+export class EnvironmentError extends ProbeError {}
 
 /**
  * The function or symbol an attach point names is absent from this kernel or

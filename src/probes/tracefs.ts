@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import { execFileSync } from 'child_process';
 import type { IntBits, StructField, Type } from '../checker/types';
-import { ProbeError } from './provider';
+import { EnvironmentError, ProbeError } from './provider';
 
 const CANDIDATES = [
   { dir: '/sys/kernel/tracing', fstype: 'tracefs', mountPoint: '/sys/kernel/tracing' },
@@ -18,17 +18,30 @@ export function tracefs(): string {
   for (const c of CANDIDATES) {
     if (fs.existsSync(`${c.dir}/events`)) return (tracefsRoot = c.dir);
   }
+  // Mounted but closed to us (tracefs is mode 0700): say so rather than try to mount it again.
+  for (const c of CANDIDATES) {
+    try {
+      fs.readdirSync(c.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') {
+        throw new ProbeError(`cannot read tracefs at ${c.dir}: permission denied (it is readable by root only); tracepoint probes need root, even with --dry-run`);
+      }
+    }
+  }
   const failures: string[] = [];
   for (const c of CANDIDATES) {
     try {
       execFileSync('mount', ['-t', c.fstype, 'nodev', c.mountPoint], { stdio: ['ignore', 'ignore', 'pipe'] });
       if (fs.existsSync(`${c.dir}/events`)) return (tracefsRoot = c.dir);
     } catch (e) {
-      const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
-      failures.push(`${c.fstype} at ${c.mountPoint}: ${stderr || (e as Error).message}`);
+      // mount(8) says `mount: /sys/kernel/tracing: permission denied.` and more lines: keep the reason.
+      const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim().split('\n')[0] ?? '';
+      failures.push(stderr.replace(/^mount: [^:]*: /, '').replace(/\.$/, '') || (e as Error).message);
     }
   }
-  throw new ProbeError(`tracefs is not mounted at /sys/kernel/tracing (nor debugfs at /sys/kernel/debug) and mounting failed: ${failures.join('; ')}`);
+  throw new EnvironmentError(
+    `tracefs is not mounted at /sys/kernel/tracing (nor debugfs at /sys/kernel/debug) and mounting it failed (${[...new Set(failures)].join('; ')}); ` +
+    'tracepoints need it: mount -t tracefs nodev /sys/kernel/tracing');
 }
 
 export function listCategories(): string[] {

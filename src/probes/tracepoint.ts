@@ -4,6 +4,7 @@ import { ListedProbe, ProbeError, Provider, ProbeMatch } from './provider';
 import * as fs from 'fs';
 import { eventExists, eventId, listCategories, listEvents, readFormat, tracefs } from './tracefs';
 import { hasWildcard, matchAll } from './wildcard';
+import { suggest } from '../checker/suggest';
 import { openPerfEventWithProgram } from './perf';
 import type { Type } from '../checker/types';
 
@@ -26,10 +27,13 @@ export const tracepointProvider: Provider = {
       if (eventExists(category, event)) matches.push(makeMatch(category, event));
     } else {
       for (const c of matchAll(category, listCategories())) {
-        for (const e of matchAll(event, listEvents(c))) matches.push(makeMatch(c, e));
+        for (const e of matchAll(event, listEvents(c))) if (traceable(c, e)) matches.push(makeMatch(c, e));
       }
     }
-    if (matches.length === 0) throw new ProbeError(`${/[*?]/.test(category + event) ? 'tracepoints' : 'tracepoint'} not found: ${category}:${event}`);
+    if (matches.length === 0) {
+      const hint = hasWildcard(category) || hasWildcard(event) ? undefined : closestTracepoint(category, event);
+      throw new ProbeError(`${/[*?]/.test(category + event) ? 'tracepoints' : 'tracepoint'} not found: ${category}:${event}${hint ? `; did you mean '${hint}'?` : ''}`);
+    }
     return matches;
   },
 
@@ -51,8 +55,7 @@ export const tracepointProvider: Provider = {
     const out: ListedProbe[] = [];
     for (const c of listCategories()) {
       for (const e of listEvents(c)) {
-        // Events without an `enable` file (the ftrace category) can't be traced; bpftrace doesn't list them.
-        if (!fs.existsSync(`${tracefs()}/events/${c}/${e}/enable`)) continue;
+        if (!traceable(c, e)) continue;
         out.push({ name: `tracepoint:${c}:${e}`, args: () => readFormat(c, e).filter((f) => !f.common).map((f) => f.decl) });
       }
     }
@@ -67,6 +70,29 @@ export const tracepointProvider: Provider = {
     return { fds: [fd] };
   },
 };
+
+/**
+ * Events without an `enable` file (the ftrace category) can't be attached;
+ * bpftrace neither lists them nor expands wildcards to them. Naming one
+ * exactly still tries, and fails at attach time.
+ */
+function traceable(category: string, event: string): boolean {
+  return fs.existsSync(`${tracefs()}/events/${category}/${event}/enable`);
+}
+
+/** The nearest existing `category:event`: a misspelt event in its category, or a misspelt category. */
+function closestTracepoint(category: string, event: string): string | undefined {
+  const categories = listCategories();
+  if (categories.includes(category)) {
+    const e = suggest(event, listEvents(category));
+    return e && `${category}:${e}`;
+  }
+  const c = suggest(category, categories);
+  if (!c) return undefined;
+  if (eventExists(c, event)) return `${c}:${event}`;
+  const e = suggest(event, listEvents(c));
+  return e && `${c}:${e}`;
+}
 
 function makeMatch(category: string, event: string): ProbeMatch {
   return { provider: tracepointProvider, name: `tracepoint:${category}:${event}`, detail: { category, event } };

@@ -5,14 +5,15 @@
 // the context is `struct pt_regs`. TARGET is a path, a program in $PATH or a
 // library short name (`libc`); symbols come from the ELF symbol tables.
 import { FeatureUnavailableError, MissingTargetError, ProbeError, Provider, ProbeMatch } from './provider';
-import { openPerfEventWithProgram } from './perf';
+import { openForTarget } from './perf';
 import { dynamicPmu, retprobeConfig } from './pmu';
 import { parseAddress, ptRegsArgs, splitOffset } from './regs';
-import { hasWildcard, matchAll } from './wildcard';
+import { hasWildcard, wildcardToRegExp } from './wildcard';
+import { demangled, withoutParameters } from './demangle';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import { ElfError, ElfFile, ElfSymbol } from './elf';
-import { resolveUprobeTarget } from './libpath';
+import { globTargets, resolveUprobeTarget } from './libpath';
 
 const BPF_PROG_TYPE_KPROBE = 2;
 
@@ -23,10 +24,25 @@ function uprobeLike(ret: boolean): Provider {
     aliases: [ret ? 'ur' : 'u'],
     progType: BPF_PROG_TYPE_KPROBE,
 
-    match(parts) {
-      if (parts.length !== 2) throw new ProbeError(`${kind} probe type requires 2 arguments`);
-      const [target, spec] = parts;
-      if (hasWildcard(target)) throw new ProbeError(`wildcards in ${kind} target paths are not supported yet: ${target}`);
+    match(parts, ap) {
+      // `uprobe:BIN:cpp:NAME` (current bpftrace) matches demangled C++ names only.
+      const cppOnly = parts.length === 3 && parts[1] === 'cpp';
+      if (parts.length !== 2 && !cppOnly) throw new ProbeError(`${kind} probe type requires 2 arguments`);
+      const target = parts[0];
+      const spec = parts[parts.length - 1];
+      if (hasWildcard(target)) {
+        const files = globTargets(target);
+        const out: ProbeMatch[] = [];
+        for (const file of files) {
+          try {
+            out.push(...provider.match([file, ...parts.slice(1)], ap));
+          } catch (e) {
+            if (!(e instanceof ProbeError)) throw e; // a file without the function: skipped
+          }
+        }
+        if (out.length === 0) throw new ProbeError(`No ${kind} probes match ${target}:${spec}${files.length ? ` (searched ${files.length} files)` : ': no executable or library matches the path'}`);
+        return out;
+      }
       const path = resolveUprobeTarget(target);
       if (!path) throw new ProbeError(`uprobe target file '${target}' does not exist or is not executable`);
       // The detail names the location symbolically; attach() turns it into a
@@ -42,15 +58,23 @@ function uprobeLike(ret: boolean): Provider {
           return [m];
         }
         const { name: func, offset } = splitOffset(spec, !ret);
+        const elf = loadElf(path);
         if (hasWildcard(func)) {
           if (offset) throw new ProbeError('Offsets cannot be combined with wildcards');
-          const names = matchAll(func, [...loadElf(path).symbols.keys()]);
+          const names = cppMatches(path, elf, func, cppOnly, true);
           if (names.length === 0) throw new ProbeError(`No functions in ${path} match ${func}`);
           return names.map((n) => make(n, { func: n }));
         }
-        const m = make(offset ? `${func}+${offset}` : func, { func, offset });
-        locate(m);
-        return [m];
+        // A C++ function by its demangled name, with or without parameters; the probe is named by the symbol.
+        const funcs = !cppOnly && elf.symbols.has(func) ? [func] : cppMatches(path, elf, func, cppOnly, false);
+        if (funcs.length === 0) {
+          throw new MissingTargetError(`Could not resolve symbol: ${path}:${func}`, [make(offset ? `${func}+${offset}` : func, { func, offset })]);
+        }
+        return funcs.map((f) => {
+          const m = make(offset ? `${f}+${offset}` : f, { func: f, offset });
+          locate(m);
+          return m;
+        });
       } catch (e) {
         if (e instanceof ElfError) throw new ProbeError(`uprobe target file '${target}': ${e.message}`);
         throw e;
@@ -80,12 +104,33 @@ function uprobeLike(ret: boolean): Provider {
         type: pmu.type, config: retprobeConfig(pmu, ret),
         config1: String(m.detail.path), config2: locate(m), samplePeriod: 1, wakeupEvents: 1,
       };
-      // The -p/-c process, or every process that maps the file (pid -1, opened once on CPU 0 as libbpf does).
-      const pid = ctx.pid ?? -1;
-      return { fds: [openPerfEventWithProgram(ctx, attr, pid >= 0 ? -1 : 0, progFd, pid)] };
+      try {
+        return { fds: [openForTarget(ctx, attr, progFd)] };
+      } catch (e) {
+        // ENOTSUPP (kernel-internal 524, no libc name): x86 uprobes can't single-step that instruction.
+        if ((e as { errno?: number }).errno === 524) throw new Error(`the kernel can't place a uprobe on the instruction there (ENOTSUPP)`);
+        throw e;
+      }
     },
   };
   return provider;
+}
+
+/**
+ * Symbols of `elf` that `pattern` names: by the mangled name (unless
+ * cppOnly), or by the demangled name with or without its parameter list,
+ * as bpftrace matches C++ functions. Sorted.
+ */
+function cppMatches(path: string, elf: LoadedElf, pattern: string, cppOnly: boolean, wildcard: boolean): string[] {
+  const names = [...elf.symbols.keys()];
+  const dm = demangled(`${path}\0${elf.identity}`, names);
+  const re = wildcard ? wildcardToRegExp(pattern) : undefined;
+  const test = (s: string) => (re ? re.test(s) : s === pattern);
+  return names.filter((n) => {
+    if (!cppOnly && re && re.test(n)) return true;
+    const d = dm.get(n);
+    return d !== undefined && (test(d) || test(withoutParameters(d)));
+  }).sort();
 }
 
 interface LoadedElf {

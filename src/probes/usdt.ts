@@ -8,7 +8,7 @@
 // are attached for that process only, and `*` as TARGET means every file it maps.
 import * as fs from 'fs';
 import { ArgOperand, FeatureUnavailableError, ListedProbe, ProbeError, Provider, ProbeMatch } from './provider';
-import { openPerfEventWithProgram } from './perf';
+import { openForTarget } from './perf';
 import { dynamicPmu } from './pmu';
 import { ElfError, ElfFile } from './elf';
 import { readUsdtNotes, UsdtNote } from './usdt-notes';
@@ -73,16 +73,19 @@ function operandTypeName(spec: string): string {
   return `${n < 0 ? 'int' : 'uint'}${Math.abs(n) * 8}`;
 }
 
+/** Each argument's operand; one tstrace can't read is an error only where it is used. */
 function operands(m: ProbeMatch): ArgOperand[] {
   const path = String(m.detail.path);
   const pc = Number(m.detail.pc);
   const file = usdtFile(path);
-  try {
-    return splitUsdtArgs(String(m.detail.args)).map((a) => parseUsdtArg(a, pc, (s) => file.objects.get(s)));
-  } catch (e) {
-    if (e instanceof UsdtArgError) throw new ProbeError(`${m.name}: can't read its arguments: ${e.message}`);
-    throw e;
-  }
+  return splitUsdtArgs(String(m.detail.args)).map((a, i) => {
+    try {
+      return parseUsdtArg(a, pc, (s) => file.objects.get(s));
+    } catch (e) {
+      if (!(e instanceof UsdtArgError)) throw e;
+      return { kind: 'unsupported', reason: `${m.name}: arg${i} can't be read: ${e.message}` };
+    }
+  });
 }
 
 export const usdtProvider: Provider = {
@@ -181,8 +184,6 @@ export const usdtProvider: Provider = {
       config = BigInt(sem) << REF_CTR_SHIFT;
     }
     const attr = { type: pmu.type, config, config1: path, config2: offset, samplePeriod: 1, wakeupEvents: 1 };
-    // A process (-p/-c) or every process mapping the file (pid -1, opened on CPU 0 as libbpf does).
-    const pid = ctx.pid ?? -1;
-    return { fds: [openPerfEventWithProgram(ctx, attr, pid >= 0 ? -1 : 0, progFd, pid)] };
+    return { fds: [openForTarget(ctx, attr, progFd)] };
   },
 };

@@ -35,7 +35,8 @@ export const watchpointProvider: Provider = {
       if (bpType & bit) throw new ProbeError('watchpoint modes may not be duplicated');
       bpType |= bit;
     }
-    const name = `watchpoint:0x${address.toString(16)}:${len}:${mode}`;
+    // bpftrace 0.17 names the probe with the address in decimal.
+    const name = `watchpoint:${address}:${len}:${mode}`;
     return [{ provider: watchpointProvider, name, detail: { address, len, bpType } }];
   },
 

@@ -3,12 +3,14 @@
 // Creates the maps, loads every program, runs BEGIN, attaches the probes,
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
-import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
-import { FeatureUnavailableError, ProbeMatch } from '../probes/provider';
+import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
+import { explainVerifierLog } from '../explain/verifier';
+import { programBtf, funcInfo } from './progbtf';
 import { decodeValue, snapshotMap, DecodeContext } from './decode';
 import { strftime } from '../output/strftime';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
@@ -31,6 +33,8 @@ export interface RunOptions {
   write: (text: string) => void;
   /** Print `__BPFTRACE_NOTIFY_PROBES_ATTACHED` once attached (test-harness protocol). */
   notifyAttached: boolean;
+  /** The fd output goes to: when its reader goes away (terminal, pipe), tracing stops. */
+  outputFd?: number;
   /** Writes out output held back by the -B mode. */
   flush?: () => void;
   /** Reports a runtime warning (stderr); the default prints it without a source excerpt. */
@@ -40,6 +44,8 @@ export interface RunOptions {
   /** -c CMD: held until attached, `cpid`, the run ends when it exits. */
   child?: HeldChild;
 }
+
+const RESOURCE_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOMEM']);
 
 /**
  * Ring-buffer size from BPFTRACE_PERF_RB_PAGES (bpftrace's per-CPU perf
@@ -55,16 +61,14 @@ export function ringbufBytesFromEnv(planned: number): number {
 
 /** A runtime failure with a one-line message and bpftrace's exit code. */
 export class RuntimeError extends Error {
-  constructor(message: string, readonly exitCode = 1, readonly detail?: string, readonly loc?: import('../ast/nodes').Loc) {
+  constructor(message: string, readonly exitCode = 1, readonly detail?: string, readonly loc?: import('../ast/nodes').Loc,
+    /** Lines printed after the located message (verifier explanations). */
+    readonly notes: string[] = []) {
     super(message);
   }
 }
 
-/** The verifier's own reason: the last non-empty line of its log that isn't a statistic. */
-export function verifierReason(log: string | undefined): string | undefined {
-  const lines = (log ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !/^(processed|verification time|stack depth|max_states|mark_read)/.test(l));
-  return lines[lines.length - 1];
-}
+export { verifierReason } from '../explain/verifier';
 
 interface LoadedProgram {
   fd: number;
@@ -87,6 +91,7 @@ class Session {
   private readonly printfs = new Map<number, { plan: PrintfPlan; format: CompiledPrintf; offsets: number[] }>();
   private readonly decodeCtx: DecodeContext;
   readonly numCpus = native.numPossibleCpus();
+  private btfFd = -1;
 
   constructor(readonly plan: CompiledPlan, readonly options: RunOptions) {
     this.decodeCtx = { probeNames: plan.probeNames, stackFrames: (user, limit, id) => this.stackFrames(user, limit, id) };
@@ -140,7 +145,7 @@ class Session {
       try {
         const { fd } = native.loadProgram({
           type: p.progType, name: p.functionName, insns: Buffer.from(p.insns!, 'base64'),
-          fdArray: this.mapFds, license: 'GPL', logLevel: 0, ...provider.loadOptions?.(match),
+          fdArray: this.mapFds, license: 'GPL', logLevel: 0, ...provider.loadOptions?.(match), ...this.btfFor(p),
         });
         this.programs.push({ fd, match, special: provider.special });
       } catch (e) {
@@ -148,10 +153,15 @@ class Session {
         // A kernel without the feature (e.g. no BPF trampolines): one line, no verifier talk.
         const missing = provider.explainLoadError?.(match, err);
         if (missing) throw new RuntimeError(missing, 1, err.log);
-        const reason = verifierReason(err.log);
+        const why = explainVerifierLog(err.log, p, this.plan);
+        const notes = [
+          ...(why.insn !== undefined ? [`the verifier stopped at BPF instruction ${why.insn}: ${why.insnText ?? '?'}`] : []),
+          ...(why.plain ? [`in plain words: ${why.plain}`] : []),
+          '(run with -v for the verifier log)',
+        ];
         throw new RuntimeError(
-          `the kernel rejected the BPF program of probe ${p.probeName}: ${reason ?? err.message} (run with -v for the verifier log)`,
-          1, err.log, p.loc);
+          `the kernel's verifier rejected the BPF program of probe ${p.probeName}: ${why.reason ?? err.message}`,
+          1, err.log, why.loc ?? p.loc, notes);
       }
     }
   }
@@ -226,26 +236,56 @@ class Session {
     warn(MAP_FULL_WARNING, s.loc);
   }
 
-  /** Sum over CPUs of one word of the counters map. */
-  private counter(word: number): bigint {
+  /** One word of the counters map, per CPU. */
+  private counterPerCpu(word: number): bigint[] {
     const index = this.plan.maps.findIndex((m) => m.role === 'counters');
     const fd = this.mapFds[index];
-    if (index < 0 || fd === undefined) return 0n;
+    if (index < 0 || fd === undefined) return [];
     const stride = align8(this.plan.maps[index].valueSize);
     const v = native.mapLookup(fd, Buffer.alloc(4), stride * this.numCpus);
-    let n = 0n;
-    for (let c = 0; v && c < this.numCpus; c++) n += v.readBigUInt64LE(c * stride + word * 8);
-    return n;
+    const out: bigint[] = [];
+    for (let c = 0; v && c < this.numCpus; c++) out.push(v.readBigUInt64LE(c * stride + word * 8));
+    return out;
   }
 
-  /** `Lost N events` for records dropped since the last report (ring buffer full). */
+  /** Sum over CPUs of one word of the counters map. */
+  private counter(word: number): bigint {
+    return this.counterPerCpu(word).reduce((a, b) => a + b, 0n);
+  }
+
+  /**
+   * `Lost N events` for records dropped since the last report (ring buffer
+   * full), and an exit() whose event was one of them.
+   */
   reportLost(): void {
     const lost = this.counter(COUNTER_LOST_EVENTS);
+    if (lost > 0n && !this.exiting) this.checkLostExit();
     if (lost <= this.lostReported) return;
     const n = lost - this.lostReported;
     this.lostReported = lost;
     this.options.write(this.options.format === 'json' ? jsonLostEvents(n) + '\n' : formatLostEvents(n));
   }
+
+  /**
+   * Once records have been lost, exit() may have been one of them: look for
+   * its request in the counters now, and again shortly (the batch that
+   * would have carried it may never come).
+   */
+  private checkLostExit(): void {
+    const exit = this.counterPerCpu(COUNTER_EXIT).find((x) => x !== 0n);
+    if (exit !== undefined) {
+      this.exitCode = Number(BigInt.asIntN(64, exit - 1n));
+      this.exiting = true;
+      this.requestStop();
+      return;
+    }
+    if (this.lostExitTimer || this.stopping) return;
+    this.lostExitTimer = setTimeout(() => {
+      this.lostExitTimer = undefined;
+      if (!this.exiting && !this.stopping && this.ringbuf >= 0) this.checkLostExit();
+    }, 100);
+  }
+  private lostExitTimer?: NodeJS.Timeout;
 
   /**
    * At the end of the run: a full map whose map-full event itself was lost
@@ -316,6 +356,14 @@ class Session {
         this.attachedFds.push(...fds);
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
+        if (e instanceof EnvironmentError) throw new RuntimeError(e.message, 1);
+        // One probe of a wildcard set the kernel refuses (an unprobeable function) is skipped, as
+        // bpftrace does; running out of descriptors or memory is not about that probe.
+        if (p.match.detail.fromWildcard && !RESOURCE_ERRORS.has((e as NodeJS.ErrnoException).code ?? '')) {
+          const warn = this.options.warn ?? ((m: string) => process.stderr.write(`WARNING: ${m}\n`));
+          warn(`could not attach probe ${p.match.name}, skipping: ${(e as Error).message}`);
+          continue;
+        }
         throw new RuntimeError(`Error attaching probe: '${p.match.name}': ${(e as Error).message}`, 255, undefined, this.plan.programs.find((x) => x.probeName === p.match.name)?.loc);
       }
     }
@@ -360,8 +408,24 @@ class Session {
     native.mapUpdate(this.mapFds[i], Buffer.alloc(4), value, 0);
   }
 
+  /** BTF func_info for programs with callback subprograms; the BTF is loaded once per session. */
+  private btfFor(p: ProgramPlan): { progBtfFd?: number; funcInfo?: Buffer } {
+    if (!p.subprogramOffsets?.length) return {};
+    if (this.btfFd < 0) {
+      try {
+        this.btfFd = native.loadBtf(programBtf());
+      } catch (e) {
+        throw new RuntimeError(`cannot load the BTF that for-map loops need: ${(e as Error).message}`);
+      }
+    }
+    return { progBtfFd: this.btfFd, funcInfo: funcInfo(p.subprogramOffsets) };
+  }
+
   close(): void {
+    if (this.lostExitTimer) clearTimeout(this.lostExitTimer);
     this.detach();
+    if (this.btfFd >= 0) native.closeFd(this.btfFd);
+    this.btfFd = -1;
     if (this.ringbuf >= 0) native.ringbufClose(this.ringbuf);
     this.ringbuf = -1;
     for (const p of this.programs.splice(0)) native.closeFd(p.fd);
@@ -369,10 +433,23 @@ class Session {
   }
 }
 
+/**
+ * Signals that stop tracing the way exit() does: END runs, maps print once.
+ * SIGHUP too (bpftrace 0.17 dies on it, losing the maps; docs/compat.md): a
+ * closed terminal or killed parent shell must not leave probes attached, and
+ * output may be going to a file (-o) that still wants the maps.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** Runs a compiled plan to completion; resolves to the exit code. */
 export async function run(plan: CompiledPlan, options: RunOptions): Promise<number> {
   const session = new Session(plan, options);
   const stop = () => session.requestStop();
+  const stopListening = () => {
+    for (const sig of STOP_SIGNALS) process.removeListener(sig, stop);
+  };
+  // A silent script would not notice its reader is gone until exit: watch for it.
+  const hangupWatch = options.outputFd === undefined ? 0 : native.watchHangup(options.outputFd, stop);
   try {
     session.createMaps();
     mark('maps created');
@@ -385,8 +462,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
       const n = plan.attachPointCount;
       options.write(options.format === 'json' ? jsonAttachedProbes(n) + '\n' : `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`);
     }
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const sig of STOP_SIGNALS) process.on(sig, stop);
 
     session.writeConfig();
     session.runSpecial('begin');
@@ -414,10 +490,9 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     session.exiting = true;
     session.reportLost();
     session.reportMapsFull();
-    // A Ctrl-C while printing maps kills us, as in bpftrace; the kernel
-    // releases everything when the process dies.
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    // A second Ctrl-C while printing maps kills us, as in bpftrace (force
+    // quit); the kernel releases everything when the process dies.
+    stopListening();
 
     const maps = session.snapshots();
     if (options.format === 'json') {
@@ -428,8 +503,8 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     }
     return session.exitCode;
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    stopListening();
+    if (hangupWatch) native.unwatchHangup(hangupWatch);
     options.child?.terminate();
     session.close();
   }

@@ -34,6 +34,12 @@ export interface EmitOptions {
   cpu?: string;
   /** Return the optimised IR text as `ir` (debugging). */
   emitIr?: boolean;
+  /**
+   * libbpf flavour (--emit-elf): map i of this list becomes a BTF-defined map
+   * global in ".maps" and every llvm.bpf.pseudo(5, i) its address, so the
+   * object has map relocations (allowed in this mode) instead of fd_array indexes.
+   */
+  libbpfMaps?: { name: string; type: number; keySize: number; valueSize: number; maxEntries: number }[];
 }
 
 export interface EmitResult {
@@ -43,6 +49,8 @@ export interface EmitResult {
   sections: Record<string, Buffer>;
   /** Optimised IR, only with `emitIr: true`. */
   ir?: string;
+  /** Every function defined in a requested section: its section and byte offset there. */
+  functions: Record<string, { section: string; offset: number }>;
 }
 
 export interface LoadProgramOptions {
@@ -58,6 +66,10 @@ export interface LoadProgramOptions {
   license: string;
   /** Verifier log level (0, 1, 2, 4 or a combination). */
   logLevel: number;
+  /** BTF fd whose FUNC types `funcInfo` refers to (needed by programs with callbacks). */
+  progBtfFd?: number;
+  /** struct bpf_func_info records {u32 insn_off; u32 type_id}, the program itself first. */
+  funcInfo?: Buffer;
   expectedAttachType?: number;
   attachBtfId?: number;
   attachBtfObjFd?: number;
@@ -157,6 +169,9 @@ export interface Native {
    */
   loadProgram(opts: LoadProgramOptions): { fd: number; log: string };
 
+  /** BPF_BTF_LOAD of a raw BTF blob (header, types, strings); returns the fd. */
+  loadBtf(btf: Buffer): number;
+
   /**
    * BPF_PROG_TEST_RUN; returns the program's return value (u32). For raw
    * tracepoint programs `ctx` is the u64 argument array (at most 12 * 8
@@ -200,6 +215,15 @@ export interface Native {
   /** Stop polling and free the ring buffer; idempotent. */
   ringbufClose(handle: number): void;
 
+  /**
+   * Calls `onHangup` once when the reader of `fd` goes away (pipe without
+   * readers, hung-up terminal, closed socket peer), without writing to it.
+   * Does not keep the event loop alive. Returns a handle, or 0 when `fd`
+   * cannot hang up (a regular file, /dev/null).
+   */
+  watchHangup(fd: number, onHangup: () => void): number;
+  /** Stops a watch; idempotent. */
+  unwatchHangup(handle: number): void;
   /** abi::__cxa_demangle of each name; names that aren't mangled (or fail) come back unchanged. */
   demangle(names: string[]): string[];
 }

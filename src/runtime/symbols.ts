@@ -191,8 +191,9 @@ function elfFunctions(path: string): { addr: bigint; name: string; size: bigint 
   return ElfFile.with(path, (elf) => [...elf.functions().values()].map((s) => ({ addr: BigInt(s.value), name: s.name, size: BigInt(s.size) })));
 }
 
-function fileTable(path: string): FileSyms | null {
-  let t = fileTables.get(path);
+/** Symbols of the file at `path`, cached under `key` (its device and inode: one parse per binary, whatever the path). */
+function fileTable(key: string, path: string): FileSyms | null {
+  let t = fileTables.get(key);
   if (t !== undefined) return t;
   try {
     const { loads, buildId } = programHeaders(path);
@@ -211,7 +212,7 @@ function fileTable(path: string): FileSyms | null {
   } catch {
     t = null;
   }
-  fileTables.set(path, t);
+  fileTables.set(key, t);
   return t;
 }
 
@@ -224,7 +225,26 @@ interface Mapping {
   start: bigint;
   end: bigint;
   offset: bigint;
+  /** As /proc/PID/maps shows it (the process's own mount namespace). */
   path: string;
+  /** Where we open it: through /proc/PID/root (containers), or map_files for a deleted file. */
+  file: string;
+  /** Cache key of the file's symbols: device and inode. */
+  key: string;
+}
+
+/** The file behind a mapping, seen from the traced process (its mount namespace, deleted files too). */
+function mappedFile(pid: number, start: string, end: string, path: string): { file: string; key: string } {
+  const candidates = path.endsWith(' (deleted)') ? [`/proc/${pid}/map_files/${start}-${end}`] : [`/proc/${pid}/root${path}`, path];
+  for (const file of candidates) {
+    try {
+      const st = fs.statSync(file);
+      return { file, key: `${st.dev}:${st.ino}` };
+    } catch {
+      // try the next view of the file
+    }
+  }
+  return { file: path, key: path };
 }
 
 const procMaps = new Map<number, Mapping[]>();
@@ -236,7 +256,7 @@ function mappings(pid: number): Mapping[] {
   try {
     for (const line of fs.readFileSync(`/proc/${pid}/maps`, 'latin1').split('\n')) {
       const f = /^([0-9a-f]+)-([0-9a-f]+) \S+ ([0-9a-f]+) \S+ \S+\s+(\/.*)$/.exec(line);
-      if (f) m.push({ start: BigInt('0x' + f[1]), end: BigInt('0x' + f[2]), offset: BigInt('0x' + f[3]), path: f[4] });
+      if (f) m.push({ start: BigInt('0x' + f[1]), end: BigInt('0x' + f[2]), offset: BigInt('0x' + f[3]), path: f[4], ...mappedFile(pid, f[1], f[2], f[4]) });
     }
   } catch {
     // The process is gone: frames print as addresses.
@@ -258,14 +278,63 @@ function demangle(name: string): string {
   return d;
 }
 
-/** Resolves a user address of `pid`: symbol, offset and the mapped file. */
+// ---- JIT code: /tmp/perf-PID.map ---------------------------------------------
+
+/** A JIT runtime's symbol file (`START SIZE name` per line, hex), as perf and bpftrace read it. */
+interface PerfMap {
+  table: SymTable;
+  /** File size when read: a JIT appends, so a miss re-reads a grown file. */
+  bytes: number;
+}
+
+const perfMaps = new Map<number, PerfMap | null>();
+
+function perfMapPath(pid: number): string {
+  const host = `/tmp/perf-${pid}.map`;
+  return fs.existsSync(host) ? host : `/proc/${pid}/root/tmp/perf-${pid}.map`;
+}
+
+function readPerfMap(pid: number): PerfMap | null {
+  try {
+    const text = fs.readFileSync(perfMapPath(pid), 'latin1');
+    const entries: { addr: bigint; name: string; size: bigint }[] = [];
+    for (const line of text.split('\n')) {
+      const f = /^(?:0x)?([0-9a-fA-F]+) (?:0x)?([0-9a-fA-F]+) (.+)$/.exec(line);
+      if (f) entries.push({ addr: BigInt('0x' + f[1]), size: BigInt('0x' + f[2]), name: f[3] });
+    }
+    return { table: sortTable(entries), bytes: text.length };
+  } catch {
+    return null;
+  }
+}
+
+function perfMapLookup(pid: number, addr: bigint): { name: string; offset: bigint } | undefined {
+  let m = perfMaps.get(pid);
+  if (m === undefined) {
+    m = readPerfMap(pid);
+    perfMaps.set(pid, m);
+  }
+  let s = m ? lookup(m.table, addr) : undefined;
+  if (!s && m) {
+    const now = readPerfMap(pid);
+    if (now && now.bytes !== m.bytes) {
+      perfMaps.set(pid, now);
+      s = lookup(now.table, addr);
+    }
+  }
+  return s;
+}
+
+/** Resolves a user address of `pid`: symbol, offset and the mapped file (JIT code: the perf map). */
 function userSymbol(pid: number, addr: bigint): { name?: string; offset: bigint; path?: string } {
   for (const m of mappings(pid)) {
     if (addr < m.start || addr >= m.end) continue;
-    const table = fileTable(m.path);
+    const table = fileTable(m.key, m.file);
     const s = table ? fileLookup(table, addr - m.start + m.offset) : undefined;
     return s ? { name: demangle(s.name), offset: s.offset, path: m.path } : { offset: 0n, path: m.path };
   }
+  const jit = perfMapLookup(pid, addr);
+  if (jit) return { name: jit.name, offset: jit.offset, path: perfMapPath(pid) };
   return { offset: 0n };
 }
 

@@ -1,6 +1,7 @@
-// Leak checks shared by the tests that prove tstrace leaves nothing in the
-// kernel (test/cleanup.test.ts explains how "ours" is determined): ids held
-// by a tstrace process, snapshots of bpftool's lists, and the polling check.
+// Finding BPF programs, maps and perf events a tracer left in the kernel (see
+// the explanation at the top of test/cleanup.test.ts): ids seen in the
+// tracer's fd table must be gone afterwards, and no new probe_* program or
+// unowned map may remain.
 import { expect } from 'vitest';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -27,10 +28,37 @@ export function bpftoolMaps(): BpfMap[] {
 export interface Held {
   progs: Set<number>;
   maps: Set<number>;
+  links: Set<number>;
+  /** Pids whose fd tables were watched. */
+  pids: Set<number>;
+}
+
+export function emptyHeld(): Held {
+  return { progs: new Set(), maps: new Set(), links: new Set(), pids: new Set() };
+}
+
+interface BpfLink {
+  id: number;
+  prog_id?: number;
+}
+interface PerfAttachment {
+  pid: number;
+  fd: number;
+  prog_id: number;
+}
+
+export function bpftoolLinks(): BpfLink[] {
+  return JSON.parse(execFileSync('bpftool', ['-j', 'link', 'show'], { encoding: 'utf8' }) || '[]') as BpfLink[];
+}
+
+/** Perf events (tracepoints, kprobes, uprobes, perf counters) with a BPF program attached, by owning pid. */
+export function bpftoolPerf(): PerfAttachment[] {
+  return JSON.parse(execFileSync('bpftool', ['-j', 'perf', 'show'], { encoding: 'utf8' }) || '[]') as PerfAttachment[];
 }
 
 /** BPF program and map ids held through file descriptors by process `pid`. */
 export function addFdinfoIds(pid: number | string, into: Held): void {
+  into.pids?.add(Number(pid));
   let fds: string[];
   try {
     fds = fs.readdirSync(`/proc/${pid}/fdinfo`);
@@ -48,12 +76,14 @@ export function addFdinfoIds(pid: number | string, into: Held): void {
     if (p) into.progs.add(Number(p[1]));
     const m = /^map_id:\s*(\d+)/m.exec(info);
     if (m) into.maps.add(Number(m[1]));
+    const l = /^link_id:\s*(\d+)/m.exec(info);
+    if (l) into.links?.add(Number(l[1]));
   }
 }
 
 /** Ids held by any live process. */
 export function heldByLiveProcesses(): Held {
-  const held: Held = { progs: new Set(), maps: new Set() };
+  const held = emptyHeld();
   for (const pid of fs.readdirSync('/proc')) {
     if (/^\d+$/.test(pid)) addFdinfoIds(pid, held);
   }
@@ -70,13 +100,16 @@ export function snapshot(): Snapshot {
 }
 
 type Brief = { id: number; name?: string };
-export interface Leaks {
+interface Leaks {
   /** Ids seen in tstrace's fd table that are still loaded. */
   oursProgs: Brief[];
   oursMaps: Brief[];
   /** New `probe_*` programs / new maps that nothing alive holds. */
   orphanProgs: Brief[];
   orphanMaps: Brief[];
+  /** BPF links, and perf events with a program attached, still held by the tracer or running our programs. */
+  oursLinks: number[];
+  oursPerfEvents: PerfAttachment[];
 }
 
 export function findLeaks(before: Snapshot, ours: Held): Leaks {
@@ -98,18 +131,20 @@ export function findLeaks(before: Snapshot, ours: Held): Leaks {
     oursMaps: oursMaps.map(brief),
     orphanProgs: orphanProgs.map(brief),
     orphanMaps: orphanMaps.map(brief),
+    oursLinks: bpftoolLinks().filter((l) => ours.links.has(l.id) || ours.progs.has(l.prog_id ?? -1)).map((l) => l.id),
+    oursPerfEvents: bpftoolPerf().filter((e) => ours.pids.has(e.pid) || ours.progs.has(e.prog_id)),
   };
 }
 
 export async function expectNoLeaks(before: Snapshot, ours: Held): Promise<void> {
   const deadline = Date.now() + 3000;
   let leaks = findLeaks(before, ours);
-  const empty = (l: Leaks) => !l.oursProgs.length && !l.oursMaps.length && !l.orphanProgs.length && !l.orphanMaps.length;
+  const empty = (l: Leaks) => Object.values(l).every((v) => v.length === 0);
   while (!empty(leaks) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
     leaks = findLeaks(before, ours);
   }
-  expect(leaks).toEqual({ oursProgs: [], oursMaps: [], orphanProgs: [], orphanMaps: [] });
+  expect(leaks).toEqual({ oursProgs: [], oursMaps: [], orphanProgs: [], orphanMaps: [], oursLinks: [], oursPerfEvents: [] });
 }
 
 /**
@@ -117,7 +152,7 @@ export async function expectNoLeaks(before: Snapshot, ours: Held): Promise<void>
  * after attachment) to collect the program and map ids it holds.
  */
 export async function runAndWatch(args: string[], opts: RunOptions): Promise<{ r: RunResult; ours: Held }> {
-  const ours: Held = { progs: new Set(), maps: new Set() };
+  const ours = emptyHeld();
   let timer: NodeJS.Timeout | undefined;
   try {
     const r = await runTracer('tstrace', args, {
@@ -137,12 +172,13 @@ export async function runAndWatch(args: string[], opts: RunOptions): Promise<{ r
   }
 }
 
+
 /**
  * Collects the ids a tracer process holds while it runs: pass `onSpawn` to
  * runTracer, call `stop()` once it has exited.
  */
 export function watchBpfIds(): { ours: Held; onSpawn: (pid: number) => void; stop: () => void } {
-  const ours: Held = { progs: new Set(), maps: new Set() };
+  const ours = emptyHeld();
   let timer: NodeJS.Timeout | undefined;
   return {
     ours,

@@ -29,7 +29,7 @@ export interface RunOptions {
   /** Runs right after the tracer process has been spawned; gets its pid. */
   onSpawn?: (pid: number) => void;
   /** Sent to the tracer after onAttached resolved. */
-  signalAfterAttach?: 'SIGINT' | 'SIGTERM' | 'SIGKILL';
+  signalAfterAttach?: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGKILL';
   /**
    * Run the tracer through `sh -c 'ulimit -n N; exec ...'` (hard and soft
    * RLIMIT_NOFILE), used to provoke failures part-way through attaching.
@@ -43,9 +43,10 @@ export interface RunOptions {
   notify?: boolean;
   /**
    * Sends `signal` as soon as the tracer's stdout contains `match` (checked
-   * on every chunk, after the notify token has been removed).
+   * on every chunk, after the notify token has been removed) and, unless
+   * `notify: false`, the tracer has reported that its probes are attached.
    */
-  signalOnOutput?: { match: string; signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL' };
+  signalOnOutput?: { match: string; signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGKILL' };
 }
 
 export interface RunResult {
@@ -99,6 +100,7 @@ export function runTracer(bin: TracerBin, args: string[], opts: RunOptions = {})
     let settled = false;
     let hookError: unknown;
     let outputSignalSent = false;
+    let attachedSeen = false;
     const watchStream = bin === 'tstrace' ? 'stdout' : 'stderr';
 
     const timer = setTimeout(() => {
@@ -117,7 +119,9 @@ export function runTracer(bin: TracerBin, args: string[], opts: RunOptions = {})
       const text = chunk.toString('latin1');
       if (stream === 'stdout') stdout += text;
       else stderr += text;
-      if (opts.signalOnOutput && !outputSignalSent && removeToken(stdout).includes(opts.signalOnOutput.match)) {
+      if (!attached && stream === watchStream && (stream === 'stdout' ? stdout : stderr).includes(NOTIFY_TOKEN)) attachedSeen = true;
+      // Only once attached (when the notify protocol is on): bpftrace 0.17 ignores a SIGINT that arrives before.
+      if (opts.signalOnOutput && !outputSignalSent && (attachedSeen || opts.notify === false) && removeToken(stdout).includes(opts.signalOnOutput.match)) {
         outputSignalSent = true;
         if (child.exitCode === null && child.signalCode === null) child.kill(opts.signalOnOutput.signal);
       }
@@ -406,6 +410,10 @@ export async function traceWorkload(
       ...runOpts,
       onAttached: async () => {
         await w.go();
+        // bpftrace 0.17 drops events still queued in its perf buffers at
+        // SIGINT (docs/compat.md, "Events that do not fit"); give it time to
+        // read them, so both tracers are compared on the same events.
+        if (stopSignal) await new Promise((resolve) => setTimeout(resolve, 500));
       },
       signalAfterAttach: stopSignal ?? undefined,
     });
