@@ -244,8 +244,8 @@ function debugf(g: ProbeCodegen, e: CallExpr): undefined {
 
 /**
  * len(ustack|kstack): the frame count from bpf_get_stack. Its buffer (up to
- * 127 frames = 1016 bytes) can't live on the 512-byte stack, so a ring-buffer
- * record is reserved as scratch space and discarded.
+ * 127 frames = 1016 bytes) can't live on the 512-byte stack: it is this CPU's
+ * slot of a per-CPU scratch map.
  */
 function stackLength(g: ProbeCodegen, e: CallExpr): CgValue {
   const t = e.args[0].type;
@@ -253,10 +253,10 @@ function stackLength(g: ProbeCodegen, e: CallExpr): CgValue {
   const size = 8 * (t?.kind === 'stack' ? t.limit : 127);
   const b = g.b;
   const result = new Result(g, 'len_done');
-  const scratch = g.helper(Helper.ringbuf_reserve, g.i8p, [g.mapRef(g.m.ringbuf), b.getInt64(size), b.getInt64(0)]);
-  result.jumpIf(b.CreateIsNull(scratch), 0, 'len_reserved');
+  const key = g.stackBuffer(4, 'scratchkey');
+  const scratch = g.helper(Helper.map_lookup_elem, g.i8p, [g.mapRef(g.m.scratchMap()), key]);
+  result.jumpIf(b.CreateIsNull(scratch), 0, 'len_scratch');
   const bytes = g.helper(Helper.get_stack, g.i64, [g.ctxArg, scratch, b.getInt32(size), b.getInt64(user ? 256 : 0)]);
-  g.helper(Helper.ringbuf_discard, g.m.llvm.Type.getVoidTy(g.m.ctx), [scratch, b.getInt64(0)]);
   const frames = b.CreateSelect(b.CreateICmpSGT(bytes, b.getInt64(0)), b.CreateUDiv(bytes, b.getInt64(8)), b.getInt64(0));
   const after = b.GetInsertBlock()!;
   b.CreateBr(result.bb);

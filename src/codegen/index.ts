@@ -102,6 +102,18 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
       }
       return m;
     },
+    scratchMap() {
+      let m = maps.find((x) => x.role === 'scratch');
+      if (!m) {
+        // One per-CPU value of STACK_MAX_FRAMES words: room BPF's 512-byte stack doesn't have.
+        m = {
+          index: maps.length, name: 'scratch', role: 'scratch', bpfType: BPF_MAP_TYPE_PERCPU_ARRAY,
+          keySize: 4, valueSize: STACK_MAX_FRAMES * 8, maxEntries: 1, percpu: true, keyTypes: [],
+        };
+        maps.push(m);
+      }
+      return m;
+    },
   };
   const programs: ProgramPlan[] = [];
   const usedSections = new Map<string, number>();

@@ -45,6 +45,8 @@ export interface ModuleContext {
   probeIds: Map<string, number>;
   /** The stack-trace map of kstack (user=false) or ustack with `limit` frames, created on first use. */
   stackMap(user: boolean, limit: number): MapPlan;
+  /** A per-CPU scratch value of STACK_MAX_FRAMES * 8 bytes, created on first use. */
+  scratchMap(): MapPlan;
   params: string[];
   /** Probes (not BEGIN/END) run only in the -p/-c process, as in current bpftrace. */
   pidFilter?: boolean;

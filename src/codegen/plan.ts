@@ -14,7 +14,7 @@ export const BPF_MAP_TYPE_STACK_TRACE = 7;
 /** Frames kept per stack (bpftrace's default); kstack(N) limits are applied in user space. */
 export const STACK_MAX_FRAMES = 127;
 
-export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters';
+export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters' | 'scratch';
 
 export interface MapPlan {
   /** Slot in fd_array; code refers to maps by this index. */

@@ -184,6 +184,7 @@ const MAP_ROLES: Record<MapPlan['role'], string> = {
   config: 'run-time values user space writes before BEGIN (e.g. the start time for elapsed)',
   stack: 'stack traces, by id (bpf_get_stackid)',
   counters: 'per-CPU counters of what BPF code could not deliver (lost events, full maps), reported at exit',
+  scratch: 'per-CPU scratch space larger than the 512-byte BPF stack (len(ustack)/len(kstack) frames)',
 };
 
 function mapLines(plan: CompiledPlan, userMaps: { name: string; loc: Loc }[]): StageLine[] {
