@@ -23,12 +23,14 @@ export interface CompileResult {
   ir?: string;
   object?: Buffer;
   cacheHit?: boolean;
+  /** Not to be cached (see CheckedProgram.uncacheable). */
+  uncacheable?: boolean;
 }
 
 /** Throws CompileError with diagnostics for any error in any phase. */
 export function compileSource(source: string, options: CompileOptions = {}): CompileResult {
   const key = options.cache
-    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax })
+    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax, unsafe: options.unsafe })
     : undefined;
   if (key) {
     const hit = readCache(key);
@@ -36,7 +38,7 @@ export function compileSource(source: string, options: CompileOptions = {}): Com
     if (hit) return { ...hit, cacheHit: true };
   }
   const result = compileUncached(source, options);
-  if (key) writeCache(key, { plan: result.plan, warnings: result.warnings });
+  if (key && !result.uncacheable) writeCache(key, { plan: result.plan, warnings: result.warnings });
   return result;
 }
 
@@ -53,5 +55,5 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   mark('llvm ir');
   const object = codegen.emitPlan(ir, plan);
   mark('bpf object');
-  return { plan, warnings: checked.warnings, ir, object };
+  return { plan, warnings: checked.warnings, ir, object, uncacheable: checked.uncacheable };
 }

@@ -16,6 +16,10 @@ const BUILTINS: Record<string, Type> = {
   cpu: UINT64,
   cgroup: UINT64,
   rand: UINT64,
+  numaid: UINT64,
+  jiffies: UINT64,
+  // bpftrace 0.17 types it `struct task_struct *`; a plain address until BTF struct types exist.
+  curtask: UINT64,
   comm: str(16),
   probe: { kind: 'text', what: 'probe' },
   username: { kind: 'text', what: 'username' },
@@ -33,6 +37,11 @@ export function builtinType(name: string, match: ProbeMatch): Type | { error: st
     return t;
   }
   if (name === 'func') return funcType(match);
+  const sargN = /^sarg([0-9])$/.exec(name);
+  if (sargN) {
+    const p = match.provider.name;
+    return p === 'kprobe' || p === 'uprobe' ? UINT64 : { error: `The ${name} builtin can only be used with 'kprobes' and 'uprobes' probes` };
+  }
   const argN = /^arg([0-9]+)$/.exec(name);
   if (argN || name === 'retval') return contextArgType(argN ? Number(argN[1]) : undefined, match);
   return BUILTINS[name];

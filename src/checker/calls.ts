@@ -6,34 +6,11 @@ import { checkPrintfArgs } from '../output/printf';
 import type { Checker, Scope } from './index';
 import { INT64, NONE, Type, typeName, str } from './types';
 import { suggest } from './suggest';
+import { FUNCTION_RULES, builtinCall, checkUnsafe } from './functions';
+import { argTypes, arity, CallContext, printfKind, printfTypeName, Rule } from './callargs';
 
-export interface CallContext {
-  checker: Checker;
-  /** The call is the whole right-hand side of `@map[...] = call(...)`. */
-  directMapValue: boolean;
-  map?: MapExpr;
-  isStatement?: boolean;
-  assignedToVariable?: boolean;
-}
-
-type Rule = (e: CallExpr, scope: Scope, ctx: CallContext) => Type;
-
-const ARITY_WORDS = ['no arguments', 'one argument', 'two arguments', 'three arguments', 'four arguments'];
-
-function arity(e: CallExpr, ctx: CallContext, min: number, max = min): boolean {
-  const n = e.args.length;
-  if (n >= min && n <= max) return true;
-  let msg: string;
-  if (min === max) msg = `${e.name}() requires ${ARITY_WORDS[min] ?? `${min} arguments`} (${n} provided)`;
-  else if (n < min) msg = `${e.name}() requires at least ${ARITY_WORDS[min] ?? `${min} arguments`}`;
-  else msg = `${e.name}() takes up to ${max} arguments (${n} provided)`;
-  ctx.checker.error(msg, e.loc);
-  return false;
-}
-
-function argTypes(e: CallExpr, scope: Scope, ctx: CallContext): Type[] {
-  return e.args.map((a) => ctx.checker.expr(a, scope));
-}
+export type { CallContext, Rule };
+export { argTypes, arity, printfKind, printfTypeName };
 
 /** count(), sum(x), …: only as the direct value of a map assignment. */
 function aggregation(agg: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats', nargs: number): Rule {
@@ -109,6 +86,7 @@ function stackRule(user: boolean): Rule {
 
 const RULES: Record<string, Rule> = {
   kaddr: checkKaddr,
+  ...FUNCTION_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 
@@ -255,38 +233,13 @@ const RULES: Record<string, Rule> = {
     return NONE;
   },
 
-  printf(e, scope, ctx) {
-    const types = argTypes(e, scope, ctx);
-    if (e.args.length === 0) {
-      ctx.checker.error('printf() requires at least one argument (0 provided)', e.loc);
-      return NONE;
-    }
-    if (e.args.length > 129) ctx.checker.error(`printf() takes up to 128 arguments (${e.args.length - 1} provided)`, e.loc);
-    const fmt = e.args[0];
-    if (fmt.kind !== 'String') {
-      ctx.checker.error('printf() expects a string literal as the first argument', fmt.loc);
-      return NONE;
-    }
-    const values = types.slice(1);
-    const failed = values.findIndex((t) => t.kind === 'none');
-    if (failed >= 0) {
-      // An argument already failed. For an undefined map bpftrace also
-      // reports the specifier as unsupplied; for other failures it doesn't.
-      if (e.args[failed + 1].kind === 'Map') {
-        ctx.checker.error(`printf: ${nthSpecifier(fmt.value, failed)} specifier expects a value of type integer (none supplied)`, e.loc);
-      }
-      return NONE;
-    }
-    const msg = checkPrintfArgs(fmt.value, values.map(printfKind), values.map(printfTypeName));
-    if (msg) {
-      ctx.checker.error(msg, e.loc);
-      return NONE;
-    }
-    if (!ctx.checker.printfs.has(e)) {
-      ctx.checker.printfs.set(e, { id: ctx.checker.printfs.size, format: fmt.value, argTypes: values, loc: e.loc });
-    }
-    return NONE;
+  printf: (e, scope, ctx) => formatCall(e, scope, ctx),
+  // Unsafe: the formatted text is a shell command / a path (src/runtime/actions.ts).
+  system(e, scope, ctx) {
+    checkUnsafe(e, ctx);
+    return formatCall(e, scope, ctx, 'system');
   },
+  cat: (e, scope, ctx) => formatCall(e, scope, ctx, 'cat'),
 
   exit(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);
@@ -313,11 +266,51 @@ const RULES: Record<string, Rule> = {
   },
 };
 
+/**
+ * printf(fmt, …) and the functions that format like it (system, cat): one
+ * site per call, decoded and formatted in user space; `action` says what
+ * happens with the text.
+ */
+export function formatCall(e: CallExpr, scope: Scope, ctx: CallContext, action?: 'system' | 'cat'): Type {
+  const types = argTypes(e, scope, ctx);
+  if (e.args.length === 0) {
+    ctx.checker.error(`${e.name}() requires at least one argument (0 provided)`, e.loc);
+    return NONE;
+  }
+  if (e.args.length > 129) ctx.checker.error(`${e.name}() takes up to 128 arguments (${e.args.length - 1} provided)`, e.loc);
+  const fmt = e.args[0];
+  if (fmt.kind !== 'String') {
+    if (types[0].kind !== 'none') ctx.checker.error(`${e.name}() expects a string literal (${printfTypeName(types[0])} provided)`, e.loc);
+    return NONE;
+  }
+  const values = types.slice(1);
+  const failed = values.findIndex((t) => t.kind === 'none');
+  if (failed >= 0) {
+    // An argument already failed. For an undefined map bpftrace also
+    // reports the specifier as unsupplied; for other failures it doesn't.
+    if (e.args[failed + 1].kind === 'Map') {
+      ctx.checker.error(`printf: ${nthSpecifier(fmt.value, failed)} specifier expects a value of type integer (none supplied)`, e.loc);
+    }
+    return NONE;
+  }
+  const msg = checkPrintfArgs(fmt.value, values.map(printfKind), values.map(printfTypeName));
+  if (msg) {
+    ctx.checker.error(msg.replace(/^printf: /, `${e.name}: `), e.loc);
+    return NONE;
+  }
+  if (!ctx.checker.printfs.has(e)) {
+    ctx.checker.printfs.set(e, { id: ctx.checker.printfs.size, format: fmt.value, argTypes: values, loc: e.loc, ...(action ? { action } : {}) });
+  }
+  return NONE;
+}
+
 export const FUNCTION_NAMES = Object.keys(RULES);
 
 export function checkCall(e: CallExpr, scope: Scope, ctx: CallContext): Type {
   const rule = RULES[e.name];
   if (!rule) {
+    const builtin = builtinCall(e, scope, ctx);
+    if (builtin) return builtin;
     for (const a of e.args) ctx.checker.expr(a, scope);
     const hint = suggest(e.name, FUNCTION_NAMES);
     ctx.checker.error(`Unknown function: ${e.name}${hint ? `; did you mean '${hint}'?` : ''}`, e.nameLoc);
@@ -326,23 +319,7 @@ export function checkCall(e: CallExpr, scope: Scope, ctx: CallContext): Type {
   return rule(e, scope, ctx);
 }
 
-function printfKind(t: Type): 'integer' | 'string' | 'buffer' | 'other' {
-  if (t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer') return 'integer';
-  if (t.kind === 'string' || t.kind === 'text' || t.kind === 'stack') return 'string';
-  if (t.kind === 'array' || t.kind === 'struct') return 'buffer';
-  return 'other';
-}
 
-/** The type word bpftrace's printf messages use: `(string supplied)`, `(tuple supplied)`. */
-function printfTypeName(t: Type): string {
-  switch (t.kind) {
-    case 'int': case 'bool': case 'pointer': return 'integer';
-    case 'string': case 'text': case 'stack': return 'string';
-    case 'array': case 'struct': return 'buffer';
-    case 'agg': return t.agg;
-    default: return t.kind;
-  }
-}
 
 function nthSpecifier(fmt: string, n: number): string {
   const specs = fmt.replace(/%%/g, '').match(/%-?[0-9]*(?:\.[0-9]+)?(?:hh|h|ll|l|j|z|t)?[a-zA-Z]/g) ?? [];

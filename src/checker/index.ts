@@ -31,6 +31,8 @@ export interface PrintfSite {
   format: string;
   argTypes: Type[];
   loc: Loc;
+  /** system()/cat(): the formatted text is a command to run / a file to print. */
+  action?: 'system' | 'cat';
 }
 
 /** A print() of a non-map value. */
@@ -52,6 +54,8 @@ export interface CheckedProgram {
   printfs: Map<CallExpr, PrintfSite>;
   prints: Map<CallExpr, PrintSite>;
   warnings: Diagnostic[];
+  /** The program embeds facts of this machine read at compile time (cgroupid): don't cache it. */
+  uncacheable?: boolean;
 }
 
 export interface CheckOptions {
@@ -64,6 +68,8 @@ export interface CheckOptions {
    * machine lacks are warnings (the object is still built), not errors.
    */
   dryRun?: boolean;
+  /** --unsafe: allow system(), signal(), override(). */
+  unsafe?: boolean;
 }
 
 interface Scope {
@@ -84,10 +90,11 @@ class Checker {
   readonly prints = new Map<CallExpr, PrintSite>();
   /** First pass: learn map types from assignments only; report nothing. */
   collecting = true;
+  uncacheable = false;
 
   constructor(readonly options: Required<CheckOptions>, readonly types: TypeRegistry) {}
 
-  error(message: string, loc: Loc): void {
+  error(message: string, loc?: Loc): void {
     if (!this.collecting) this.diags.error(message, loc);
   }
   warning(message: string, loc: Loc): void {
@@ -523,7 +530,7 @@ export type { Checker, Scope };
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
   const includes = program.preamble.map((p) => /^#\s*include\s*[<"]([^>"]+)[>"]/.exec(p.text)?.[1]).filter((x): x is string => !!x);
   const types = new TypeRegistry(program.cDefinitions ?? [], includes);
-  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, dryRun: options.dryRun ?? false }, types);
+  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false }, types);
   for (const err of types.errors) checker.diags.error(err.message, err.loc);
   const probes: CheckedProbe[] = [];
   let begins = 0;
@@ -567,6 +574,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     printfs: checker.printfs,
     prints: checker.prints,
     warnings: checker.diags.warnings(),
+    ...(checker.uncacheable ? { uncacheable: true } : {}),
   };
 }
 

@@ -32,13 +32,20 @@ export type Type =
   | { kind: 'array'; elem: Type; length: number }
   | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint } }
   /** Values resolved to text in user space: `probe`, `username`, … */
-  | { kind: 'text'; what: 'probe' | 'username' | 'ksym' | 'usym' | 'timestamp'; /** strftime() format */ format?: string }
+  | { kind: 'text'; what: 'probe' | 'username' | 'ksym' | 'usym' | 'timestamp' | 'strerror' | 'macaddr' | 'cgroup_path'; /** strftime() format */ format?: string }
+  /** buf(): a u64 length, then `size` bytes (only the first `length` are the value). */
+  | { kind: 'buffer'; size: number }
+  /** ntop(): a u64 address family (AF_INET 2, AF_INET6 10), then 16 address bytes. */
+  | { kind: 'inet' }
   /**
    * kstack/ustack: stored as one u64. kstack: the stack id from
    * bpf_get_stackid. ustack: (pid << 32) | stack id, since user symbols need
    * the process. Frames are read from the stack map and symbolised in user space.
    */
   | { kind: 'stack'; user: boolean; mode: 'bpftrace' | 'perf'; limit: number };
+
+/** Storage of an `inet` value: family word + 16 address bytes. */
+export const INET_SIZE = 24;
 
 export const NONE: Type = { kind: 'none' };
 export const INT64: Type = { kind: 'int', bits: 64, signed: true };
@@ -71,6 +78,8 @@ export function typeName(t: Type): string {
     case 'agg': return t.agg;
     case 'text': return t.what;
     case 'stack': return t.user ? 'ustack' : 'kstack';
+    case 'buffer': return 'buffer';
+    case 'inet': return 'inet';
   }
 }
 
@@ -86,6 +95,7 @@ export function sameType(a: Type, b: Type): boolean {
     case 'agg': return b.kind === 'agg' && a.agg === b.agg;
     case 'text': return b.kind === 'text' && a.what === b.what && a.format === b.format;
     case 'stack': return b.kind === 'stack' && a.user === b.user && a.mode === b.mode && a.limit === b.limit;
+    case 'buffer': return true; // capacities may differ; the larger wins
     default: return true;
   }
 }
@@ -100,9 +110,12 @@ export function storageSize(t: Type): number {
     case 'int': case 'bool': case 'pointer': case 'text': case 'stack': return 8;
     case 'string': return t.size;
     case 'tuple': return t.elems.reduce((n, e) => n + align8(storageSize(e)), 0);
-    case 'array': return t.length * storageSize(t.elem);
+    // C layout: integer elements packed (a `u8 saddr[4]` is 4 bytes).
+    case 'array': return t.length * (t.elem.kind === 'int' ? t.elem.bits / 8 : storageSize(t.elem));
     case 'struct': return t.size;
     case 'agg': return aggValueSize(t.agg);
+    case 'buffer': return 8 + t.size;
+    case 'inet': return INET_SIZE;
     case 'none': return 0;
   }
 }

@@ -16,6 +16,7 @@ interface CliOptions {
   emitLlvm?: string;
   emitElf?: string;
   cache: boolean;
+  unsafe?: boolean;
 }
 
 function usageError(message: string): never {
@@ -53,6 +54,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('-f, --format <format>', 'output format (text, json)', 'text')
     .option('-o, --output <file>', 'redirect bpftrace output to file')
     .option('--dry-run', 'compile everything, load nothing')
+    .option('--unsafe', 'allow unsafe builtin functions (system, signal, override)')
     .option('--emit-llvm <file>', 'write LLVM IR to FILE')
     .option('--emit-elf <file>', 'write the BPF ELF object to FILE')
     .option('--no-cache', 'do not use or fill the compile cache (TSTRACE_CACHE_DIR, default /var/cache/tstrace)')
@@ -101,7 +103,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   let compiled;
   try {
     compiled = compileSource(source, {
-      file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun,
+      file, params, unsafe: !!opts.unsafe, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun,
       // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have.
       cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !opts.dryRun && !process.env.TSTRACE_NO_CACHE,
     });

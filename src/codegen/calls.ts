@@ -8,6 +8,8 @@ import { kernelSymbolAddress } from '../checker/kaddr';
 import { Helper } from './helpers';
 import { EVENT_CLEAR_MAP, EVENT_JOIN, EVENT_TIME, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP, JOIN_ARG_SIZE, JOIN_MAX_ARGS } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
+import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './functions';
+import { BUILTIN_NAMES } from '../checker/builtins';
 
 interface MapTarget {
   map: MapExpr;
@@ -119,6 +121,7 @@ const I64 = { kind: 'int', bits: 64, signed: true } as const;
 const LOWERINGS: Record<string, Lowering> = {
   /** Resolved at compile time (the checker reported a missing symbol; --dry-run compiles 0). */
   kaddr: (g, e) => ({ kind: 'int', v: g.const64(e.args[0]?.kind === 'String' ? kernelSymbolAddress(e.args[0].value) ?? 0n : 0n) }),
+  ...FUNCTION_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),
@@ -249,13 +252,9 @@ const LOWERINGS: Record<string, Lowering> = {
     return undefined;
   },
 
-  printf(g, e) {
-    const site = g.m.checked.printfs.get(e);
-    if (!site) throw new CodegenError('internal: printf site missing', e.loc);
-    const values = e.args.slice(1).map((a, i) => ({ v: g.expr(a), t: site.argTypes[i] }));
-    g.emitEvent(site.id, values);
-    return undefined;
-  },
+  printf: formatCall,
+  system: formatCall,
+  cat: formatCall,
 
   exit(g, e) {
     g.exit(e.args[0] ? g.expr(e.args[0]) : undefined);
@@ -274,15 +273,25 @@ const LOWERINGS: Record<string, Lowering> = {
       const n = g.b.CreateAdd(g.intValue(e.args[1]), g.b.getInt64(1));
       limit = g.b.CreateSelect(g.b.CreateICmpULT(n, limit), n, limit);
     }
-    const at = arg.type?.kind === 'pointer' ? arg.type.addrSpace : 'none';
+    const at = retaggedAddrSpace(arg) ?? (arg.type?.kind === 'pointer' ? arg.type.addrSpace : 'none');
     const helper = at === 'user' ? Helper.probe_read_user_str : at === 'kernel' ? Helper.probe_read_kernel_str : Helper.probe_read_str;
     g.helper(helper, g.i64, [buf, g.b.CreateTrunc(limit, g.b.getInt32Ty()), g.b.CreateIntToPtr(src, g.i8p)]);
     return { kind: 'buf', ptr: buf, size };
   },
 };
 
+/** printf, system, cat: the arguments go to user space, which formats them (src/runtime). */
+function formatCall(g: ProbeCodegen, e: CallExpr): undefined {
+  const site = g.m.checked.printfs.get(e);
+  if (!site) throw new CodegenError(`internal: ${e.name} site missing`, e.loc);
+  const values = e.args.slice(1).map((a, i) => ({ v: g.expr(a), t: site.argTypes[i] }));
+  g.emitEvent(site.id, values);
+  return undefined;
+}
+
 export function emitCall(g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined): CgValue | undefined {
   const lower = LOWERINGS[e.name];
+  if (!lower && BUILTIN_NAMES.includes(e.name)) return lowerBuiltinCall(g, e);
   if (!lower) throw new CodegenError(`${e.name}() is not supported by codegen yet`, e.loc);
   return lower(g, e, target);
 }

@@ -115,7 +115,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   if (llvm.verifyModule(module)) {
     throw new CompileError([{ level: 'ERROR', message: 'LLVM IR verification failed (internal error); run with --emit-llvm to inspect' }]);
   }
-  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes }));
+  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes, ...(s.action ? { action: s.action } : {}) }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
   return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount } };
 }

@@ -12,6 +12,7 @@ import { Helper } from './helpers';
 import { EVENT_EXIT, CONFIG_START_NS, MapPlan, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import { emitCall } from './calls';
 import { emitAccess, pointerStride } from './memory';
+import { PT_REGS_OFFSETS } from '../probes/regs';
 
 type Llvm = typeof LLVM;
 
@@ -686,8 +687,7 @@ export class ProbeCodegen {
     const b = this.b;
     const p = this.match.provider.name;
     if (p !== 'uprobe' && p !== 'uretprobe' && p !== 'usdt') return this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]);
-    const PT_REGS_IP = 128;
-    const ip = p === 'uretprobe' ? this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]) : b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_IP));
+    const ip = p === 'uretprobe' ? this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]) : b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_OFFSETS.ip));
     const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
     return b.CreateOr(b.CreateShl(pid, b.getInt64(47)), b.CreateAnd(ip, this.const64((1n << 47n) - 1n)));
   }
@@ -704,6 +704,9 @@ export class ProbeCodegen {
       case 'cpu': return int(b.CreateZExt(this.helper(Helper.get_smp_processor_id, b.getInt32Ty(), []), this.i64));
       case 'cgroup': return int(this.helper(Helper.get_current_cgroup_id, this.i64, []));
       case 'rand': return int(b.CreateZExt(this.helper(Helper.get_prandom_u32, b.getInt32Ty(), []), this.i64));
+      case 'numaid': return int(this.helper(Helper.get_numa_node_id, this.i64, []));
+      case 'jiffies': return int(this.helper(Helper.jiffies64, this.i64, []));
+      case 'curtask': return int(this.helper(Helper.get_current_task, this.i64, []));
       case 'probe': return int(b.getInt64(this.m.probeIds.get(this.match.name) ?? 0));
       case 'kstack': case 'ustack': return int(this.stackId(t));
       case 'comm': {
@@ -733,6 +736,16 @@ export class ProbeCodegen {
         phi.addIncoming(elapsed, found);
         return int(phi);
       }
+    }
+    const sargN = /^sarg([0-9])$/.exec(name);
+    if (sargN) {
+      // Stack arguments: above the return address at the probed function's entry (x86_64).
+      const sp = b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_OFFSETS.sp));
+      const slot = this.stackBuffer(8, 'sarg');
+      const helper = this.match.provider.name === 'uprobe' ? Helper.probe_read_user : Helper.probe_read_kernel;
+      const addr = b.CreateAdd(sp, b.getInt64(8 * (Number(sargN[1]) + 1)));
+      this.helper(helper, this.i64, [slot, b.getInt32(8), b.CreateIntToPtr(addr, this.i8p)]);
+      return int(b.CreateLoad(this.i64, this.wordPtr(slot, 0)));
     }
     const argN = /^arg([0-9]+)$/.exec(name);
     if (argN || name === 'retval') {

@@ -56,6 +56,8 @@ export interface PrintfPlan {
   id: number;
   format: string;
   argTypes: Type[];
+  /** system()/cat() sites: run the formatted command / print the named file. */
+  action?: 'system' | 'cat';
 }
 
 export interface CompiledPlan {

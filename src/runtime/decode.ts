@@ -9,6 +9,9 @@ import { keyLayout, histKeyTypes } from '../codegen/plan';
 import { kernelFrame, ksymName, userFrame, usymName } from './symbols';
 import { strftime } from '../output/strftime';
 import { native } from './native';
+import { strerrorText } from '../output/errno';
+import { formatInet, formatMacAddress } from '../output/inet';
+import { cgroupPathText } from './cgroup';
 
 let bootOffset: bigint | undefined;
 /** CLOCK_REALTIME - CLOCK_BOOTTIME, measured once: turns nsecs into wall time. */
@@ -66,7 +69,10 @@ export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeCon
         : t.what === 'ksym' ? ksymName(n)
           : t.what === 'usym' ? usymName(Number(n >> 47n), n & ((1n << 47n) - 1n))
           : t.what === 'timestamp' ? strftime(t.format ?? '', n + bootToRealtimeNs())
-            : username(n);
+            : t.what === 'strerror' ? strerrorText(n)
+              : t.what === 'macaddr' ? formatMacAddress(buf.subarray(offset, offset + 6))
+                : t.what === 'cgroup_path' ? cgroupPathText(n, t.format)
+                  : username(n);
       return { kind: 'text', value, quoteInJson: true };
     }
     case 'stack': {
@@ -77,6 +83,14 @@ export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeCon
       const perf = t.mode === 'perf';
       const frames = ips.map((ip) => (t.user ? userFrame(pid, ip, perf) : perf ? `${ip.toString(16)} ${kernelFrame(ip)}` : kernelFrame(ip)));
       return { kind: 'stack', frames, mode: t.mode };
+    }
+    case 'buffer': {
+      const len = Math.min(Number(buf.readBigUInt64LE(offset)), t.size);
+      return { kind: 'buffer', bytes: buf.subarray(offset + 8, offset + 8 + len) };
+    }
+    case 'inet': {
+      const family = Number(buf.readBigUInt64LE(offset));
+      return { kind: 'text', value: formatInet(family, buf.subarray(offset + 8, offset + 24)), quoteInJson: true };
     }
     case 'array':
     case 'struct':

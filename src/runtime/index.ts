@@ -17,6 +17,7 @@ import { storageSize, align8 } from '../checker/types';
 import type { Value } from '../output/value';
 import type { MapSnapshot } from '../output/value';
 import { mark } from '../timing';
+import { runCat, runSystem } from './actions';
 
 export interface RunOptions {
   format: 'text' | 'json';
@@ -170,6 +171,12 @@ class Session {
       if (!site) return;
       const args: Value[] = site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx));
       const text = site.format(args);
+      if (site.plan.action) {
+        // Output so far goes first: the command's or file's text follows it.
+        if (out) this.options.write(out);
+        out = site.plan.action === 'system' ? runSystem(text, this.options.format) : runCat(text, this.options.format);
+        return;
+      }
       out += this.options.format === 'json' ? jsonPrintf(text) + '\n' : text;
     });
     if (out) this.options.write(out);

@@ -1,0 +1,59 @@
+// Argument helpers shared by the type rules of builtin functions
+// (src/checker/calls.ts, src/checker/functions.ts): arity checks with
+// bpftrace's wording, argument typing, and the type words of its messages.
+import type { CallExpr, MapExpr } from '../ast/nodes';
+import type { Checker, Scope } from './index';
+import type { Type } from './types';
+
+export interface CallContext {
+  checker: Checker;
+  /** The call is the whole right-hand side of `@map[...] = call(...)`. */
+  directMapValue: boolean;
+  map?: MapExpr;
+  isStatement?: boolean;
+  assignedToVariable?: boolean;
+}
+
+export type Rule = (e: CallExpr, scope: Scope, ctx: CallContext) => Type;
+
+/** bpftrace's wording: `no arguments`, `one argument`, `3 arguments`. */
+function argumentWords(n: number): string {
+  return n === 0 ? 'no arguments' : n === 1 ? 'one argument' : `${n} arguments`;
+}
+
+/**
+ * bpftrace's check_nargs (exact count) or, with `varargs`, check_varargs
+ * (a range; its messages even when min === max: `takes up to one argument`).
+ */
+export function arity(e: CallExpr, ctx: CallContext, min: number, max = min, varargs = false): boolean {
+  const n = e.args.length;
+  if (n >= min && n <= max) return true;
+  let msg: string;
+  if (min === max && !varargs) msg = `${e.name}() requires ${argumentWords(min)} (${n} provided)`;
+  else if (n < min) msg = `${e.name}() requires at least ${argumentWords(min)} (${n} provided)`;
+  else msg = `${e.name}() takes up to ${argumentWords(max)} (${n} provided)`;
+  ctx.checker.error(msg, e.loc);
+  return false;
+}
+
+export function argTypes(e: CallExpr, scope: Scope, ctx: CallContext): Type[] {
+  return e.args.map((a) => ctx.checker.expr(a, scope));
+}
+
+export function printfKind(t: Type): 'integer' | 'string' | 'buffer' | 'other' {
+  if (t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer') return 'integer';
+  if (t.kind === 'string' || t.kind === 'text' || t.kind === 'stack' || t.kind === 'inet') return 'string';
+  if (t.kind === 'array' || t.kind === 'struct' || t.kind === 'buffer') return 'buffer';
+  return 'other';
+}
+
+/** The type word bpftrace's printf messages use: `(string supplied)`, `(tuple supplied)`. */
+export function printfTypeName(t: Type): string {
+  switch (t.kind) {
+    case 'int': case 'bool': case 'pointer': return 'integer';
+    case 'string': case 'text': case 'stack': return 'string';
+    case 'array': case 'struct': case 'buffer': return 'buffer';
+    case 'agg': return t.agg;
+    default: return t.kind;
+  }
+}
