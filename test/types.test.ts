@@ -234,3 +234,36 @@ describe('type errors, with bpftrace\'s messages', () => {
     expect(checked.warnings.map((w) => w.message)).toEqual(['Failed to resolve kernel symbol: no_such_symbol_xyz (compiled with address 0: --dry-run)']);
   });
 });
+
+describe('map key and value types are one per map across all probes (differential)', () => {
+  const cases = [
+    'BEGIN { @a = 1; } END { @a = "x"; }',
+    'BEGIN { @a[1] = 1; } END { @a["x"] = 1; }',
+    'BEGIN { @a[1, "x"] = 1; } END { @a[2] = 1; }',
+    'BEGIN { @a[comm] = 1; } END { @a[pid] = 2; }',
+    'BEGIN { @a = count(); } END { @a = 1; }',
+    'BEGIN { @a = 1; } END { @a = count(); }',
+    'BEGIN { @a = sum(1); } END { @a = count(); }',
+    'BEGIN { @x = count(); @y = @x + 1; }',
+    'BEGIN { $x = count(); }',
+    'BEGIN { @a = (1, "x"); } END { @a = (2, 3); }',
+    'BEGIN { $a = (1, "x"); $a = (2, 3); }',
+  ];
+  for (const script of cases) {
+    it(script, async () => {
+      const ours = await runTracer('tstrace', ['--dry-run', '--no-cache', '-e', script], { notify: false });
+      const theirs = await runTracer('bpftrace', ['-e', script], { notify: false });
+      expect(ours.code).toBe(1);
+      expect(ours.stderr).toMatch(/ERROR/);
+      expect(ours.stderr).toBe(stripMemlockWarning(theirs.stderr));
+    });
+  }
+
+  it('a string map value takes the largest string assigned anywhere', async () => {
+    const script = 'BEGIN { @s = "ab"; exit(); } END { @s = "abcdef"; printf("%s\\n", @s); }';
+    const ours = await runTracer('tstrace', ['-e', script], { notify: false });
+    expect(ours.stdout).toBe('Attaching 2 probes...\nabcdef\n\n\n@s: abcdef\n');
+    const theirs = await runTracer('bpftrace', ['-e', script], { notify: false });
+    expect(theirs.stdout).toBe(ours.stdout);
+  });
+});

@@ -246,7 +246,9 @@ class Checker {
         s.target.type = prev;
         return;
       }
-      if (prev && !sameType(prev, t)) {
+      if (prev && !sameType(prev, t) && prev.kind === 'tuple' && t.kind === 'tuple') {
+        this.error(`Tuple type mismatch: ${typeName(prev)} != ${typeName(t)}.`, s.opLoc);
+      } else if (prev && !sameType(prev, t)) {
         this.error(`Type mismatch for ${s.target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(prev)}'`, s.opLoc);
       } else {
         const widened = prev?.kind === 'string' && t.kind === 'string' ? str(Math.max(prev.size, t.size)) : t;
@@ -264,7 +266,7 @@ class Checker {
       t = this.expr(value, scope);
     }
     if (t.kind === 'none') return;
-    this.defineMap(map, keyTypes, t);
+    this.defineMap(map, keyTypes, t, s.opLoc);
     map.type = this.maps.get(map.name)?.valueType;
   }
 
@@ -273,7 +275,8 @@ class Checker {
     return t.kind === 'int' ? UINT64 : t;
   }
 
-  defineMap(map: MapExpr, keyTypes: Type[], valueType: Type): void {
+  /** `opLoc`: the assignment operator, where bpftrace reports tuple mismatches. */
+  defineMap(map: MapExpr, keyTypes: Type[], valueType: Type, opLoc?: Loc): void {
     const existing = this.maps.get(map.name);
     if (!existing) {
       this.maps.set(map.name, { name: map.name, index: this.maps.size, keyTypes, valueType, loc: map.loc });
@@ -281,7 +284,9 @@ class Checker {
     }
     this.checkKeys(map, existing, keyTypes);
     const prev = existing.valueType;
-    if (!sameType(prev, valueType)) {
+    if (!sameType(prev, valueType) && prev.kind === 'tuple' && valueType.kind === 'tuple') {
+      this.error(`Tuple type mismatch: ${typeName(prev)} != ${typeName(valueType)}.`, opLoc ?? map.loc);
+    } else if (!sameType(prev, valueType)) {
       // bpftrace's message lacks the closing quote; kept for byte-exact output.
       this.error(`Type mismatch for ${map.name}: trying to assign value of type '${typeName(valueType)}' when map already contains a value of type '${typeName(prev)}`, map.loc);
     } else if (prev.kind === 'string' && valueType.kind === 'string' && valueType.size > prev.size) {
