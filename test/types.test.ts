@@ -159,6 +159,31 @@ describe('C definitions in the script, read from user memory', () => {
     expect((await trace('bpftrace', body, '7 -3 40 20\n')).stdout).toBe(ours.stdout);
   });
 
+  for (const format of ['text', 'json']) {
+    it(`prints arrays and records (print, map values and keys) as bpftrace, -f ${format}`, async () => {
+      const body = 'print($p->vals); print($p->in); @s[$p->x] = $p->vals; @st = *$p; @k[$p->in] = $p->x;';
+      const last = format === 'json' ? '"flags": 200 }}' : '.flags = 200 }\n';
+      const run = (tracer: TracerBin) => runTracer(tracer, ['-f', format, '-e', `${POINT_DEFS}uprobe:${bin}:show { $p = (struct point *)arg0; ${body} }`], {
+        onAttached: () => { execFileSync(bin); },
+        signalOnOutput: { match: last, signal: 'SIGINT' },
+      });
+      const ours = await run('tstrace');
+      expect(ours.stderr).toBe('');
+      if (format === 'text') {
+        expect(ours.stdout).toBe('Attaching 1 probe...\n[1,2,3,4]\n{ .a = 6, .flags = 7 }\n[10,20,30,40]\n{ .a = -5, .flags = 200 }\n\n\n' +
+          '@k[{ .a = 6, .flags = 7 }]: 1\n@k[{ .a = -5, .flags = 200 }]: 7\n@s[1]: [1,2,3,4]\n@s[7]: [10,20,30,40]\n' +
+          '@st: { .x = 7, .y = -3, .name = bee, .vals = [10,20,30,40], .in = { .a = -5, .flags = 200 }, .next = 0, .lo = 5, .mid = 17, .hi = 123456 }\n');
+      }
+      const theirs = await run('bpftrace');
+      // Struct map keys: bpftrace 0.17 prints them in a compact form of its own
+      // (`@k[{.a=6,.flags=7}]`, signed chars) that tstrace doesn't reproduce: compared without @k.
+      const withoutKeys = (out: string) => out.split('\n').filter((l) => !l.startsWith('@k[') && !l.includes('"@k"')).join('\n');
+      // bpftrace 0.17 has no bitfields (it prints whole words for them, or nothing): compared without them.
+      const withoutBitfields = (out: string) => out.replace(/, \.lo = \d+, \.mid = \d+, \.hi = \d+/g, '').replace(/, "lo": \d+, "mid": \d+, "hi": \d+/g, '');
+      expect(withoutBitfields(withoutKeys(ours.stdout))).toBe(withoutBitfields(withoutKeys(theirs.stdout)));
+    });
+  }
+
   it('reads bitfields (bpftrace 0.18+; 0.17 has none)', async () => {
     const ours = await trace('tstrace', '$p = (struct point *)arg0; printf("%d %d %d\\n", $p->lo, $p->mid, $p->hi);', '5 17 123456\n');
     expect(ours.stderr).toBe('');

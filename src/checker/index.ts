@@ -572,6 +572,12 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     for (const p of probes) checker.probe(p.ast, p.matches);
   }
   checker.diags.throwIfErrors();
+  // Records stored in maps or printed get their fields listed for user space.
+  for (const m of checker.maps.values()) {
+    m.keyTypes = m.keyTypes.map((k) => types.materialize(k));
+    m.valueType = types.materialize(m.valueType);
+  }
+  for (const p of checker.prints.values()) p.type = types.materialize(p.type);
   return {
     ast: program,
     probes,
