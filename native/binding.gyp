@@ -28,7 +28,8 @@
         "src/addon.cc",
         "src/common.cc",
         "src/bpf.cc",
-        "src/ringbuf.cc"
+        "src/ringbuf.cc",
+        "src/demangle.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

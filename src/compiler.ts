@@ -14,6 +14,8 @@ export interface CompileOptions extends CheckOptions {
   mapKeysMax?: number;
   /** Use the compile cache (src/cache.ts). */
   cache?: boolean;
+  /** -p/-c: probes fire only in that process (its pid is written to the config map at run time). */
+  pidFilter?: boolean;
 }
 
 export interface CompileResult {
@@ -30,7 +32,7 @@ export interface CompileResult {
 /** Throws CompileError with diagnostics for any error in any phase. */
 export function compileSource(source: string, options: CompileOptions = {}): CompileResult {
   const key = options.cache
-    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax, unsafe: options.unsafe })
+    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax, pidFilter: options.pidFilter, childCommand: options.childCommand, unsafe: options.unsafe })
     : undefined;
   if (key) {
     const hit = readCache(key);
@@ -51,7 +53,7 @@ function compileUncached(source: string, options: CompileOptions): CompileResult
   // BPFTRACE_MAP_KEYS_MAX (options.mapKeysMax) wins over the config block, as in HEAD.
   const configKeys = configValue(ast, 'max_map_keys');
   const mapKeysMax = options.mapKeysMax ?? (typeof configKeys === 'bigint' ? Number(configKeys) : undefined);
-  const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax });
+  const { ir, plan } = codegen.generateIR(checked, { params: options.params, mapKeysMax, pidFilter: options.pidFilter });
   mark('llvm ir');
   const object = codegen.emitPlan(ir, plan);
   mark('bpf object');

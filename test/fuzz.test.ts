@@ -1,85 +1,41 @@
-// Mutation fuzzing of the front end (lexer, parser, type checker, and codegen
-// for inputs that type-check): whatever the input, tstrace answers with
-// located diagnostics, never an uncaught exception. Deterministic seed; a
-// small budget here, more with TSTRACE_FUZZ_N=100000.
+// Grammar-aware fuzzing of the front end and codegen (src/fuzz): scripts
+// generated from the grammar and mutations of real scripts (examples/,
+// /usr/sbin/*.bt, the bad-input corpus) go through lexer, parser, type
+// checker, LLVM IR generation and BPF object emission; nothing is loaded.
+// Whatever the input, the answer is a compiled object or diagnostics located
+// as file:line:col — never an uncaught exception. A small deterministic
+// budget here; `npm run fuzz -- --count N` runs long.
 import { describe, it, expect } from 'vitest';
-import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from '../src/parser';
-import { check } from '../src/checker';
-import { generateIR } from '../src/codegen';
-import { CompileError } from '../src/diagnostics';
+import { fuzzInput, fuzzOne, loadSeedScripts, newStats } from '../src/fuzz';
+import { generateScript } from '../src/fuzz/generate';
+import { Rng } from '../src/fuzz/rng';
+import { compileForFuzz } from '../src/fuzz/drive';
 
-const corpus: string[] = [];
-for (const dir of [path.join(__dirname, '../examples'), '/usr/sbin', path.join(__dirname, '../../shared/bench/programs')]) {
-  try {
-    for (const f of fs.readdirSync(dir)) if (f.endsWith('.bt')) corpus.push(fs.readFileSync(path.join(dir, f), 'utf8'));
-  } catch {
-    // A missing directory just shrinks the corpus.
-  }
-}
-corpus.push(
-  'BEGIN { $x = 1 + 2 * 3; @a[$x, "s"] = count(); printf("%d %s\\n", $x, comm); exit(); }',
-  'tracepoint:syscalls:sys_enter_openat /pid > 1/ < @[comm] = count(); @s = sum(args->flags); >',
-  'interval:ms:100 { @h = hist(nsecs); @l = lhist(cpu, 0, 8, 1); if (@x > 1) { print(@h); } else { clear(@l); } }',
-);
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const PIECES = ['{', '}', '(', ')', '[', ']', '<', '>', '/', '"', "'", ';', ',', '.', '->', '@', '$', '$1', '@x[1]', 'count()', 'hist(', 'printf("%d %s", ', '0x', '1e99', '99999999999999999999', '\\', '\\x', '\n', '\t', '/*', '//', '#include <x.h>\n', 'if', 'else', 'while', 'unroll(5)', 'exit()', 'args->', 'str(', '(uint8)', 'BEGIN', 'END', 'tracepoint:', 'kprobe:f', '*', '+', '-', '!', '~', '?', ':', '==', '&&', '||', '+=', '++', '--', '$x', '@', 'comm', 'pid', 'nsecs', 'retval', 'arg0', '🙂', '\u0000'];
-
-function mutate(src: string, r: () => number): string {
-  let s = src;
-  const n = 1 + Math.floor(r() * 4);
-  for (let i = 0; i < n; i++) {
-    const at = Math.floor(r() * (s.length + 1));
-    const op = r();
-    if (op < 0.35) s = s.slice(0, at) + PIECES[Math.floor(r() * PIECES.length)] + s.slice(at);
-    else if (op < 0.6) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
-    else if (op < 0.8) {
-      const from = Math.floor(r() * s.length);
-      s = s.slice(0, at) + s.slice(from, from + Math.floor(r() * 20)) + s.slice(at);
-    } else s = s.slice(0, at) + String.fromCharCode(32 + Math.floor(r() * 95)) + s.slice(at + 1);
-  }
-  return s;
-}
-
-/** Runs one input through every phase that doesn't touch the kernel. */
-export function compileForFuzz(src: string): 'ok' | 'rejected' {
-  try {
-    const checked = check(parse(src));
-    generateIR(checked);
-    return 'ok';
-  } catch (e) {
-    if (e instanceof CompileError) {
-      for (const d of e.diagnostics) {
-        if (!d.message) throw new Error(`empty diagnostic for input:\n${src}`);
-      }
-      return 'rejected';
-    }
-    throw new Error(`uncaught ${(e as Error).name}: ${(e as Error).message}\n--- input ---\n${src}\n--- stack ---\n${(e as Error).stack}`);
-  }
-}
+const seeds = loadSeedScripts(path.join(__dirname, '..'));
 
 describe('front-end fuzzing', () => {
-  it(`${corpus.length} seed scripts and their mutations never raise an uncaught exception`, () => {
-    const r = rng(0x75727363);
+  it(`generated and mutated inputs (from ${seeds.length} seed scripts) compile or are rejected with located diagnostics`, () => {
+    const stats = newStats();
     const n = Number(process.env.TSTRACE_FUZZ_N) || 1500;
-    const outcomes = { ok: 0, rejected: 0 };
-    for (let i = 0; i < n; i++) {
-      const input = mutate(corpus[i % corpus.length], r);
-      outcomes[compileForFuzz(input)]++;
-    }
-    expect(outcomes.ok + outcomes.rejected).toBe(n);
-    expect(outcomes.rejected).toBeGreaterThan(0);
+    for (let i = 0; i < n; i++) fuzzOne(fuzzInput(0x75727363, i, seeds), stats);
+    const findings = [...stats.findings].map(([sig, f]) => `${sig}\n--- input ${f.first.index} ---\n${f.first.source}\n${f.detail}`);
+    expect(findings).toEqual([]);
+    expect(stats.ok + stats.rejected).toBe(n);
+    // Both outcomes occur, so the fuzzer reaches codegen and the checker's rejections.
+    expect(stats.ok).toBeGreaterThan(n / 20);
+    expect(stats.rejected).toBeGreaterThan(n / 2);
+  });
+
+  it('is deterministic: the same seed and index give the same input', () => {
+    expect(fuzzInput(7, 123, seeds)).toEqual(fuzzInput(7, 123, seeds));
+    expect(generateScript(new Rng(5), true)).toBe(generateScript(new Rng(5), true));
+  });
+
+  it('a located rejection is classified as rejected, a valid script as compiled', () => {
+    const rejected = compileForFuzz('BEGIN { @x = nosuchfunc(1); }');
+    expect(rejected.kind).toBe('rejected');
+    if (rejected.kind === 'rejected') expect(rejected.message).toMatch(/^fuzz\.bt:1:\d+-\d+: ERROR: /);
+    expect(compileForFuzz('BEGIN { printf("%d\\n", 1); }').kind).toBe('ok');
   });
 });

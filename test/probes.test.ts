@@ -222,7 +222,8 @@ describe('probe types this kernel lacks: one line, non-zero exit, no stack trace
     expect(r.stdout).toBe('');
     expectOneLine(
       r,
-      'ERROR: fentry:vfs_read: BPF trampolines are not permitted on this kernel (loading returned EPERM); use kprobe or a tracepoint instead',
+      'ERROR: fentry:vfs_read: BPF trampolines are not permitted on this kernel (loading returned EPERM); use ' +
+        (hasKprobePmu ? 'kprobe:vfs_read' : 'a tracepoint or rawtracepoint (kprobes are not available either)') + ' instead',
       1,
     );
   });

@@ -5,13 +5,19 @@
 // *, pointer arithmetic, bitfields) read from a real uprobe target and from
 // real kernel sockets, compared with bpftrace 0.17 where it supports the form;
 // and the checker's diagnostics, with bpftrace's exact messages.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, vi, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'child_process';
 import * as net from 'net';
 import { parse } from '../src/parser';
 import { check } from '../src/checker';
 import { CompileError, formatDiagnostic } from '../src/diagnostics';
 import { buildWorkload, removeTempDir, runTracer, RunResult, stripMemlockWarning, TracerBin, uniqueComm } from './helpers/run';
+
+
+// Other test runs share this machine's 2 cores: bpftrace 0.17 alone can take
+// tens of seconds to start under load, so runs get more time than the default.
+vi.setConfig({ testTimeout: 180_000 });
+const runPatiently: typeof runTracer = (bin, args, opts = {}) => runTracer(bin, args, { timeoutMs: 80_000, ...opts });
 
 function errorsOf(source: string, options: Parameters<typeof check>[1] = {}): string {
   try {
@@ -40,7 +46,7 @@ function bpftoolRecord(kind: 'STRUCT' | 'UNION', name: string): { size: number; 
 
 /** Runs a BEGIN-only script to completion; `printed` is what it printed before the exit banner. */
 async function begin(bin: TracerBin, script: string): Promise<RunResult & { printed: string }> {
-  const r = await runTracer(bin, ['-e', script], { notify: false });
+  const r = await runPatiently(bin, ['-e', script], { notify: false });
   const m = /^Attaching 1 probe\.\.\.\n([\s\S]*)\n\n$/.exec(r.stdout);
   return { ...r, stderr: stripMemlockWarning(r.stderr), printed: m ? m[1] : `unexpected output: ${r.stdout}` };
 }
@@ -68,7 +74,7 @@ describe('kernel types from BTF', () => {
       $sk = (struct sock *)args->skaddr;
       printf("%d %d %d\\n", $sk->__sk_common.skc_num, $sk->__sk_common.skc_family, $sk->sk_max_ack_backlog);
     }`;
-    const run = (bin: TracerBin) => runTracer(bin, ['-e', script], {
+    const run = (bin: TracerBin) => runPatiently(bin, ['-e', script], {
       onAttached: () => new Promise<void>((resolve) => {
         const server = net.createServer().listen({ port, host: '127.0.0.1', backlog: 17 }, () => server.close(() => resolve()));
       }),
@@ -86,7 +92,7 @@ describe('kernel types from BTF', () => {
     const comm = uniqueComm('tsnap_');
     const sleeper = buildWorkload(comm, '#include <time.h>\nint main(void) { struct timespec t = { 0, 123456789 }; return nanosleep(&t, 0); }\n');
     const script = `tracepoint:syscalls:sys_enter_nanosleep,tracepoint:syscalls:sys_enter_clock_nanosleep /comm == "${comm}"/ { printf("%d %d\\n", args->rqtp->tv_sec, args->rqtp->tv_nsec); }`;
-    const run = (bin: TracerBin) => runTracer(bin, ['-e', script], {
+    const run = (bin: TracerBin) => runPatiently(bin, ['-e', script], {
       onAttached: () => { execFileSync(sleeper); },
       signalOnOutput: { match: '123456789\n', signal: 'SIGINT' },
     });
@@ -131,7 +137,7 @@ describe('C definitions in the script, read from user memory', () => {
   afterAll(() => removeTempDir());
 
   /** Traces show() while the target runs once; stops when `last` (the second call's line) is printed. */
-  const trace = (tracer: TracerBin, body: string, last: string) => runTracer(tracer, ['-e', `${POINT_DEFS}uprobe:${bin}:show { ${body} }`], {
+  const trace = (tracer: TracerBin, body: string, last: string) => runPatiently(tracer, ['-e', `${POINT_DEFS}uprobe:${bin}:show { ${body} }`], {
     onAttached: () => { execFileSync(bin); },
     signalOnOutput: { match: last, signal: 'SIGINT' },
   });
@@ -163,7 +169,7 @@ describe('C definitions in the script, read from user memory', () => {
     it(`prints arrays and records (print, map values and keys) as bpftrace, -f ${format}`, async () => {
       const body = 'print($p->vals); print($p->in); @s[$p->x] = $p->vals; @st = *$p; @k[$p->in] = $p->x;';
       const last = format === 'json' ? '"flags": 200 }}' : '.flags = 200 }\n';
-      const run = (tracer: TracerBin) => runTracer(tracer, ['-f', format, '-e', `${POINT_DEFS}uprobe:${bin}:show { $p = (struct point *)arg0; ${body} }`], {
+      const run = (tracer: TracerBin) => runPatiently(tracer, ['-f', format, '-e', `${POINT_DEFS}uprobe:${bin}:show { $p = (struct point *)arg0; ${body} }`], {
         onAttached: () => { execFileSync(bin); },
         signalOnOutput: { match: last, signal: 'SIGINT' },
       });
@@ -195,7 +201,7 @@ describe('C definitions in the script, read from user memory', () => {
     const run = async (tracer: TracerBin) => {
       let child: ReturnType<typeof spawn> | undefined;
       try {
-        return await runTracer(tracer, ['-e', `uprobe:${bin}:show { @[func] = count(); }`], {
+        return await runPatiently(tracer, ['-e', `uprobe:${bin}:show { @[func] = count(); }`], {
           onAttached: () => new Promise<void>((resolve) => {
             child = spawn(bin, ['wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
             child.stdout!.once('data', () => resolve());
@@ -276,8 +282,8 @@ describe('map key and value types are one per map across all probes (differentia
   ];
   for (const script of cases) {
     it(script, async () => {
-      const ours = await runTracer('tstrace', ['--dry-run', '--no-cache', '-e', script], { notify: false });
-      const theirs = await runTracer('bpftrace', ['-e', script], { notify: false });
+      const ours = await runPatiently('tstrace', ['--dry-run', '--no-cache', '-e', script], { notify: false });
+      const theirs = await runPatiently('bpftrace', ['-e', script], { notify: false });
       expect(ours.code).toBe(1);
       expect(ours.stderr).toMatch(/ERROR/);
       expect(ours.stderr).toBe(stripMemlockWarning(theirs.stderr));
@@ -286,9 +292,9 @@ describe('map key and value types are one per map across all probes (differentia
 
   it('a string map value takes the largest string assigned anywhere', async () => {
     const script = 'BEGIN { @s = "ab"; exit(); } END { @s = "abcdef"; printf("%s\\n", @s); }';
-    const ours = await runTracer('tstrace', ['-e', script], { notify: false });
+    const ours = await runPatiently('tstrace', ['-e', script], { notify: false });
     expect(ours.stdout).toBe('Attaching 2 probes...\nabcdef\n\n\n@s: abcdef\n');
-    const theirs = await runTracer('bpftrace', ['-e', script], { notify: false });
+    const theirs = await runPatiently('bpftrace', ['-e', script], { notify: false });
     expect(theirs.stdout).toBe(ours.stdout);
   });
 });

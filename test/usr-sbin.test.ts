@@ -8,7 +8,7 @@
 // runqlen.bt is the exception bpftrace 0.17 shares: this kernel's struct
 // cfs_rq has no nr_running (renamed nr_queued in 6.x), and the script's own
 // definition is inside #ifndef BPFTRACE_HAVE_BTF. Both tools report it.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, vi, describe, expect, it } from 'vitest';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -35,6 +35,12 @@ function sectionPrefixes(source: string): string[] {
   return [...prefixes];
 }
 
+
+// Other test runs share this machine's 2 cores: bpftrace 0.17 alone can take
+// tens of seconds to start under load, so runs get more time than the default.
+vi.setConfig({ testTimeout: 180_000 });
+const runPatiently: typeof runTracer = (bin, args, opts = {}) => runTracer(bin, args, { timeoutMs: 80_000, ...opts });
+
 afterAll(() => removeTempDir());
 
 describe('/usr/sbin/*.bt --dry-run', () => {
@@ -46,7 +52,7 @@ describe('/usr/sbin/*.bt --dry-run', () => {
     it(tool, async () => {
       const file = path.join(TOOLS_DIR, tool);
       const elf = path.join(tempDir(), `${tool}.o`);
-      const r = await runTracer('tstrace', ['--dry-run', '--no-cache', '--emit-elf', elf, file], { notify: false });
+      const r = await runPatiently('tstrace', ['--dry-run', '--no-cache', '--emit-elf', elf, file], { notify: false });
       expect(r.stderr).not.toMatch(/ERROR/);
       expect(r.code).toBe(0);
       const sections = execFileSync('readelf', ['-S', '-W', elf], { encoding: 'utf8' });
@@ -68,13 +74,13 @@ describe('/usr/sbin/*.bt --dry-run', () => {
 
   it('runqlen.bt: struct cfs_rq has no nr_running on this kernel, as bpftrace 0.17 reports', async () => {
     const file = path.join(TOOLS_DIR, 'runqlen.bt');
-    const ours = await runTracer('tstrace', ['--dry-run', '--no-cache', file], { notify: false });
+    const ours = await runPatiently('tstrace', ['--dry-run', '--no-cache', file], { notify: false });
     expect(ours.code).toBe(1);
     const expected = `${file}:37:9-26: ERROR: Struct/union of type 'struct cfs_rq' does not contain a field named 'nr_running'\n` +
       '    $len = $my_q->nr_running;\n' +
       '           ~~~~~~~~~~~~~~~~~\n';
     expect(ours.stderr).toBe(expected);
-    const theirs = await runTracer('bpftrace', [file], { notify: false });
+    const theirs = await runPatiently('bpftrace', [file], { notify: false });
     expect(theirs.code).toBe(1);
     expect(stripMemlockWarning(theirs.stderr)).toBe(expected);
   });

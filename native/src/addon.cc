@@ -8,6 +8,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tstrace::InitBpf(env, exports);
   tstrace::InitRingbuf(env, exports);
+  tstrace::InitDemangle(env, exports);
   return exports;
 }
 

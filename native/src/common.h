@@ -44,5 +44,6 @@ const std::string& LastLibbpfMessage();
 void InitEmit(Napi::Env env, Napi::Object exports);
 void InitBpf(Napi::Env env, Napi::Object exports);
 void InitRingbuf(Napi::Env env, Napi::Object exports);
+void InitDemangle(Napi::Env env, Napi::Object exports);
 
 }  // namespace tstrace

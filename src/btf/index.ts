@@ -22,6 +22,8 @@ const enum Kind {
 export interface BtfParam {
   name: string;
   type: Type;
+  /** The parameter's BTF type id (for printing its C type). */
+  btfType: number;
 }
 
 export interface BtfFunc {
@@ -31,6 +33,8 @@ export interface BtfFunc {
   params: BtfParam[];
   /** undefined for void. */
   ret?: Type;
+  /** BTF type id of the return type (0: void). */
+  retBtfType: number;
 }
 
 /** `struct`, `union`, `enum` or a typedef name: the namespaces C keeps apart. */
@@ -48,6 +52,7 @@ export class Btf {
   private readonly extra: Uint32Array;
   private readonly strBase: number;
   private funcIds?: Map<string, number>;
+  private rawTpIds?: Map<string, number>;
   private named?: Map<string, number>;
   private enumConsts?: Map<string, { value: bigint; signed: boolean; bits: IntBits }>;
   private readonly layouts = new Map<number, StructField[]>();
@@ -137,16 +142,72 @@ export class Btf {
     if (id === undefined) return undefined;
     const proto = this.sizeType[id];
     if (this.kind[proto] !== Kind.FUNC_PROTO) return undefined;
+    return { id, name, ...this.prototype(proto) };
+  }
+
+  /** Parameters and return type of FUNC_PROTO `proto`. */
+  private prototype(proto: number): { params: BtfParam[]; ret?: Type; retBtfType: number } {
     const params: BtfParam[] = [];
     const vlen = this.vlen(proto);
     for (let i = 0; i < vlen; i++) {
       const at = this.extra[proto] + 8 * i;
       const type = this.buf.readUInt32LE(at + 4);
       if (type === 0) break; // trailing `...` of a variadic function
-      params.push({ name: this.str(this.buf.readUInt32LE(at)) || `arg${i}`, type: this.toType(type) });
+      params.push({ name: this.str(this.buf.readUInt32LE(at)) || `arg${i}`, type: this.toType(type), btfType: type });
     }
     const ret = this.sizeType[proto];
-    return { id, name, params, ret: ret === 0 ? undefined : this.toType(ret) };
+    return { params, ret: ret === 0 ? undefined : this.toType(ret), retBtfType: ret };
+  }
+
+  /**
+   * Raw tracepoints: the kernel declares `typedef void (*btf_trace_NAME)(void *, ARGS…)`
+   * for each. Names without the prefix, and the ARGS of one (the `void *` removed).
+   */
+  rawTracepointNames(): string[] {
+    if (!this.rawTpIds) {
+      this.rawTpIds = new Map();
+      for (let id = 1; id < this.kind.length; id++) {
+        if (this.kind[id] !== Kind.TYPEDEF) continue;
+        const name = this.str(this.nameOff[id]);
+        if (name.startsWith('btf_trace_')) this.rawTpIds.set(name.slice('btf_trace_'.length), id);
+      }
+    }
+    return [...this.rawTpIds.keys()];
+  }
+
+  rawTracepoint(name: string): BtfParam[] | undefined {
+    this.rawTracepointNames();
+    const id = this.rawTpIds!.get(name);
+    if (id === undefined) return undefined;
+    const ptr = this.sizeType[id];
+    const proto = this.kind[ptr] === Kind.PTR ? this.sizeType[ptr] : 0;
+    if (this.kind[proto] !== Kind.FUNC_PROTO) return undefined;
+    const params = this.prototype(proto).params.slice(1);
+    // The typedef's parameters are unnamed; the probe function of the event
+    // (or of its event class) has the names, when it is named after the event.
+    const named = this.func(`__bpf_trace_${name}`)?.params.slice(1);
+    return params.map((p, i) => ({ ...p, name: named?.length === params.length ? named[i].name : `arg${i}` }));
+  }
+
+  /** The C spelling of BTF type `id` as bpftrace's -lv prints it (`struct file *`, `const char *`). */
+  cTypeName(id: number, depth = 0): string {
+    if (id === 0) return 'void';
+    if (depth > 32) return '?';
+    const name = this.str(this.nameOff[id]);
+    switch (this.kind[id]) {
+      case Kind.INT: case Kind.TYPEDEF: case Kind.FLOAT: return name;
+      case Kind.STRUCT: return `struct ${name}`;
+      case Kind.UNION: return `union ${name}`;
+      case Kind.ENUM: case Kind.ENUM64: return `enum ${name}`;
+      case Kind.FWD: return `${(this.info[id] >>> 31) === 1 ? 'union' : 'struct'} ${name}`;
+      case Kind.PTR: return `${this.cTypeName(this.sizeType[id], depth + 1)} *`;
+      case Kind.CONST: return `const ${this.cTypeName(this.sizeType[id], depth + 1)}`;
+      case Kind.VOLATILE: return `volatile ${this.cTypeName(this.sizeType[id], depth + 1)}`;
+      case Kind.RESTRICT: case Kind.TYPE_TAG: return this.cTypeName(this.sizeType[id], depth + 1);
+      case Kind.FUNC_PROTO: return `${this.cTypeName(this.sizeType[id], depth + 1)} (*)()`;
+      case Kind.ARRAY: return `${this.cTypeName(this.buf.readUInt32LE(this.extra[id]), depth + 1)}[${this.buf.readUInt32LE(this.extra[id] + 8)}]`;
+      default: return name || '?';
+    }
   }
 
   /** The tstrace type of BTF type `id` as a function argument or return value (one u64 slot). */

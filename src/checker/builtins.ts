@@ -1,6 +1,6 @@
 // Types of builtin variables (spec §4), as bpftrace 0.17 types them.
 import type { ProbeMatch } from '../probes/provider';
-import { Type, UINT64, str } from './types';
+import { Type, UINT32, UINT64, str } from './types';
 
 export interface BuiltinInfo {
   type: Type;
@@ -27,10 +27,11 @@ const BUILTINS: Record<string, Type> = {
   ustack: { kind: 'stack', user: true, mode: 'bpftrace', limit: 127 },
 };
 
-export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval', 'func');
+export const BUILTIN_NAMES = Object.keys(BUILTINS).concat('args', 'retval', 'cpid', 'func');
 
-/** The builtin's type in this probe, or an error message. */
-export function builtinType(name: string, match: ProbeMatch): Type | { error: string } | undefined {
+/** The builtin's type in this probe, or an error message. `hasChild`: a -c command was given. */
+export function builtinType(name: string, match: ProbeMatch, hasChild = false): Type | { error: string } | undefined {
+  if (name === 'cpid') return hasChild ? UINT32 : { error: 'cpid cannot be used without child command' };
   if (name === 'args') {
     const t = match.provider.argsType?.(match);
     if (!t) return { error: `The args builtin can only be used with tracepoint/kfunc/uprobeprobes (${match.provider.name} used here)` };

@@ -58,7 +58,7 @@ function literalInt(e: CallExpr, i: number, ctx: CallContext, what: string): big
     const v = ctx.checker.options.params[a.index - 1] ?? '0';
     if (/^[0-9]+$/.test(v)) return BigInt(v);
   }
-  ctx.checker.error(`${e.name}() expects a integer literal (${what})`, e.loc);
+  ctx.checker.error(`${e.name}() expects a integer literal (${a ? literalTypeWord(a) : 'none'} provided)`, e.loc);
   return undefined;
 }
 
@@ -93,7 +93,7 @@ const RULES: Record<string, Rule> = {
   time(e, scope, ctx) {
     argTypes(e, scope, ctx);
     if (!arity(e, ctx, 0, 1)) return NONE;
-    if (e.args[0] && e.args[0].kind !== 'String') ctx.checker.error('time() expects a string literal as the format', e.args[0].loc);
+    if (e.args[0] && e.args[0].kind !== 'String') ctx.checker.error(`time() expects a string literal (${literalTypeWord(e.args[0])} provided)`, e.loc);
     return NONE;
   },
 
@@ -102,7 +102,7 @@ const RULES: Record<string, Rule> = {
     if (!arity(e, ctx, 2)) return NONE;
     const fmt = e.args[0];
     if (fmt.kind !== 'String') {
-      ctx.checker.error('strftime() expects a string literal as the first argument', fmt.loc);
+      ctx.checker.error(`strftime() expects a string literal (${literalTypeWord(fmt)} provided)`, e.loc);
       return NONE;
     }
     if (types[1].kind !== 'int' && types[1].kind !== 'none') ctx.checker.error(`strftime() expects an integer as the second argument (${typeName(types[1])} provided)`, e.loc);
@@ -133,15 +133,27 @@ const RULES: Record<string, Rule> = {
   avg: aggregation('avg', 1),
   stats: aggregation('stats', 1),
 
+  /** hist(x) and HEAD's hist(x, k): k (0..5) splits each power of two into 2^k buckets. */
   hist(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);
-    arity(e, ctx, 1);
+    if (e.args.length === 0) arity(e, ctx, 1);
+    else arity(e, ctx, 1, 2);
     if (!ctx.directMapValue) {
       ctx.checker.error(`hist() should be directly assigned to a map`, e.loc);
       return NONE;
     }
     if (types[0] && types[0].kind !== 'int' && types[0].kind !== 'none') ctx.checker.error(`hist() only supports integer arguments (${printfTypeName(types[0])} provided)`, e.loc);
-    return { kind: 'agg', agg: 'hist', signed: types[0]?.kind === 'int' && types[0].signed };
+    let bits = 0;
+    if (e.args.length === 2) {
+      const k = literalInt(e, 1, ctx, 'bits');
+      if (k !== undefined && k > 5n) ctx.checker.error(`hist: bits ${k} must be 0..5`, e.args[1].loc);
+      else if (k !== undefined) bits = Number(k);
+    }
+    const existing = ctx.map && ctx.checker.maps.get(ctx.map.name)?.valueType;
+    if (existing?.kind === 'agg' && existing.agg === 'hist' && (existing.histBits ?? 0) !== bits) {
+      ctx.checker.error('Different bits in a single hist unsupported', e.loc);
+    }
+    return { kind: 'agg', agg: 'hist', signed: types[0]?.kind === 'int' && types[0].signed, ...(bits ? { histBits: bits } : {}) };
   },
 
   lhist(e, scope, ctx) {
@@ -226,6 +238,10 @@ const RULES: Record<string, Rule> = {
     }
     if (e.args.length === 2) {
       // HEAD form: delete(@m, key) — same as delete(@m[key]).
+      if (m.keys.length > 0) {
+        ctx.checker.error('delete() expects a map with no keys for the first argument', m.loc);
+        return NONE;
+      }
       const key = e.args[1];
       e.args = [{ ...m, keys: key.kind === 'Tuple' ? key.elems : [key], loc: m.loc }];
     }
@@ -319,6 +335,12 @@ export function checkCall(e: CallExpr, scope: Scope, ctx: CallContext): Type {
   return rule(e, scope, ctx);
 }
 
+
+/** The type word of `expects a … literal (X provided)`: the argument's type, `string` for an untyped string literal. */
+function literalTypeWord(a: CallExpr['args'][number]): string {
+  if (a.type) return printfTypeName(a.type);
+  return a.kind === 'String' ? 'string' : 'integer';
+}
 
 
 function nthSpecifier(fmt: string, n: number): string {

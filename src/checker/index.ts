@@ -3,6 +3,7 @@
 // Sets `type` on every expression, fixes the key and value types of every map
 // across all probes, expands attach points into concrete probes, and reports
 // every error of the pass at once (bpftrace's messages and locations).
+import { checkLiterals } from './literals';
 import type {
   AssignStmt, Block, CallExpr, Expr, LetStmt, Loc, MapExpr, Probe, Program, Stmt, VariableExpr,
 } from '../ast/nodes';
@@ -63,6 +64,8 @@ export interface CheckOptions {
   params?: string[];
   /** Capacity of `str()` results (BPFTRACE_STRLEN). */
   strlen?: number;
+  /** A -c command was given (`cpid` is allowed). */
+  childCommand?: boolean;
   /**
    * --dry-run: kernel functions, library symbols and kernel symbols this
    * machine lacks are warnings (the object is still built), not errors.
@@ -323,7 +326,7 @@ class Checker {
       case 'String':
         return str(Buffer.byteLength(e.value, 'latin1') + 1);
       case 'Identifier': {
-        const t = builtinType(e.name, scope.match) ?? constantIdentifier(this, e);
+        const t = builtinType(e.name, scope.match, this.options.childCommand) ?? constantIdentifier(this, e);
         if (t === undefined) {
           const hint = suggest(e.name, [...BUILTIN_NAMES, ...FUNCTION_NAMES]);
           this.error(`Unknown identifier: '${e.name}'${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);
@@ -371,7 +374,8 @@ class Checker {
         if (t.kind === 'none') return NONE;
         if (e.op === '!' || e.op === '~' || e.op === '-') {
           if (t.kind !== 'int' && t.kind !== 'bool' && !(e.op === '!' && t.kind === 'pointer')) {
-            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.loc);
+            // bpftrace marks the operator alone.
+            this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, { ...e.loc, endLine: e.loc.line, endCol: e.loc.col + 1 });
             return NONE;
           }
           return e.op === '!' ? INT64 : t.kind === 'int' ? int(64, e.op === '-' ? true : t.signed) : INT64;
@@ -535,7 +539,7 @@ export type { Checker, Scope };
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
   const includes = program.preamble.map((p) => /^#\s*include\s*[<"]([^>"]+)[>"]/.exec(p.text)?.[1]).filter((x): x is string => !!x);
   const types = new TypeRegistry(program.cDefinitions ?? [], includes);
-  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false }, types);
+  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false }, types);
   for (const err of types.errors) checker.diags.error(err.message, err.loc);
   const probes: CheckedProbe[] = [];
   let begins = 0;
@@ -571,6 +575,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     checker.prints.clear();
     for (const p of probes) checker.probe(p.ast, p.matches);
   }
+  checkLiterals(program, { strlen: options.strlen ?? 64, params: options.params ?? [], diags: checker.diags });
   checker.diags.throwIfErrors();
   // Records stored in maps or printed get their fields listed for user space.
   for (const m of checker.maps.values()) {

@@ -30,7 +30,7 @@ export type Type =
    */
   | { kind: 'struct'; name: string; size: number; fields: StructField[]; isCtx?: boolean; lazy?: boolean; btfId?: number }
   | { kind: 'array'; elem: Type; length: number }
-  | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint } }
+  | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint }; histBits?: number }
   /** Values resolved to text in user space: `probe`, `username`, … */
   | { kind: 'text'; what: 'probe' | 'username' | 'ksym' | 'usym' | 'timestamp' | 'strerror' | 'macaddr' | 'cgroup_path'; /** strftime() format */ format?: string }
   /** buf(): a u64 length, then `size` bytes (only the first `length` are the value). */

@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import { Command, CommanderError } from 'commander';
 import { CompileError, Diagnostic, formatDiagnostic } from '../diagnostics';
 import type { RuntimeError as RuntimeErrorT } from '../runtime';
+import { BUFFER_MODES, BufferMode, createOutputStream } from '../output/stream';
+import { setTargetPid } from '../probes/target';
 
 const VERSION = 'tstrace v0.1.0 (bpftrace 0.17 compatible)';
 
@@ -16,7 +18,13 @@ interface CliOptions {
   emitLlvm?: string;
   emitElf?: string;
   cache: boolean;
+  B?: string;
+  p?: string;
+  c?: string;
+  list?: boolean;
   unsafe?: boolean;
+  d?: string | true;
+  explain?: string | true;
 }
 
 function usageError(message: string): never {
@@ -34,14 +42,16 @@ function printDiagnostics(diags: Diagnostic[], source: string): void {
   process.stderr.write(diags.map((d) => formatDiagnostic(d, source)).join(''));
 }
 
-/** Writes program output; a reader that went away (`| head`) ends the run quietly, as SIGPIPE would. */
-function writeOutput(fd: number, text: string): void {
-  try {
-    fs.writeSync(fd, text, null, 'latin1');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
-    throw e;
-  }
+
+/** -p PID / -c CMD, checked as bpftrace checks them; -p also sets where probe targets are resolved. */
+function parseTarget(opts: CliOptions): { pid?: number } {
+  if (opts.p !== undefined && opts.c !== undefined) usageError('USAGE: Cannot use both -c and -p.');
+  if (opts.p === undefined) return {};
+  if (!/^[0-9]+$/.test(opts.p)) usageError(`pid '${opts.p}' is not a valid decimal number`);
+  const pid = Number(opts.p);
+  if (!fs.existsSync(`/proc/${pid}`)) usageError(`pid ${pid}: No such process`);
+  setTargetPid(pid);
+  return { pid };
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
@@ -53,10 +63,16 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('-v, --verbose', 'verbose messages')
     .option('-f, --format <format>', 'output format (text, json)', 'text')
     .option('-o, --output <file>', 'redirect bpftrace output to file')
+    .option('-B <mode>', "output buffering mode ('line', 'full', 'none')")
+    .option('-l, --list', 'list probes matching the search (first argument); -lv adds their arguments')
+    .option('-p <pid>', 'trace this process: uprobes/USDT attach to it, probes fire only in it')
+    .option('-c <cmd>', 'run CMD, trace it (cpid), exit when it exits')
     .option('--dry-run', 'compile everything, load nothing')
     .option('--unsafe', 'allow unsafe builtin functions (system, signal, override)')
     .option('--emit-llvm <file>', 'write LLVM IR to FILE')
     .option('--emit-elf <file>', 'write the BPF ELF object to FILE')
+    .option('-d [stages]', 'debug info: bare -d (or -dd) dry-runs every stage; -d STAGE[,STAGE] prints them, then runs')
+    .option('--explain [stages]', 'print what each compiler stage produces, linked to source lines, and stop (default: all)')
     .option('--no-cache', 'do not use or fill the compile cache (TSTRACE_CACHE_DIR, default /var/cache/tstrace)')
     .version(VERSION, '-V, --version')
     .argument('[args...]', 'script file and positional parameters')
@@ -71,6 +87,26 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   const opts = program.opts<CliOptions>();
   let args = program.args.slice();
+  if (opts.list) {
+    if (opts.p !== undefined) setTargetPid(parseTarget(opts).pid);
+    const { listProbes } = await import('../probes/list');
+    const listing = createOutputStream(1, 'full');
+    listing.write(listProbes(args[0], !!opts.verbose));
+    listing.flush();
+    return 0;
+  }
+  const { parseStages, printExplanation, STAGE_HELP } = await import('../explain/cli');
+  // `-d script.bt` (0.17's bare -d before the file): the value is the script, not a stage.
+  let debugStages = typeof opts.d === 'string' ? parseStages(opts.d) : undefined;
+  if (typeof opts.d === 'string' && !debugStages) {
+    if (opts.d !== '' && opts.e === undefined && args.length === 0 || /[./]/.test(opts.d)) args.unshift(opts.d);
+    else usageError(`unknown -d stage '${opts.d}'; ${STAGE_HELP}`);
+    opts.d = true;
+  }
+  if (opts.d === true || opts.d === 'd') opts.dryRun = true;
+  if (opts.d === true) debugStages = parseStages('all');
+  const explainStages = opts.explain === undefined ? undefined : opts.explain === true ? parseStages('all') : parseStages(opts.explain);
+  if (opts.explain !== undefined && !explainStages) usageError(`unknown --explain stage '${opts.explain}'; ${STAGE_HELP}`);
   let source: string;
   let file = 'stdin';
   if (opts.e !== undefined) {
@@ -92,7 +128,15 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     return 1;
   }
   if (opts.format !== 'text' && opts.format !== 'json') usageError(`Invalid output format "${opts.format}"\nValid formats: 'text', 'json'`);
+  const bufferMode = (opts.B ?? 'line') as BufferMode;
+  if (!BUFFER_MODES.includes(bufferMode)) usageError("USAGE: -B must be either 'line', 'full', or 'none'.");
   const params = args;
+  const target = parseTarget(opts);
+  const stages = explainStages ?? debugStages;
+  if (stages) {
+    if (!printExplanation(source, file, params, stages)) return 1;
+    if (explainStages || opts.dryRun && !opts.emitElf && !opts.emitLlvm) return 0;
+  }
   const isRoot = process.getuid?.() === 0;
   if (!isRoot && !opts.dryRun) {
     process.stderr.write('ERROR: tstrace must run as root (it loads BPF programs into the kernel).\n');
@@ -103,9 +147,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   let compiled;
   try {
     compiled = compileSource(source, {
-      file, params, unsafe: !!opts.unsafe, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun,
-      // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have.
-      cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !opts.dryRun && !process.env.TSTRACE_NO_CACHE,
+      file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun, unsafe: !!opts.unsafe,
+      pidFilter: target.pid !== undefined || opts.c !== undefined, childCommand: opts.c !== undefined,
+      // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have;
+      // with -p, probe targets are resolved inside that process.
+      cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !opts.dryRun && !process.env.TSTRACE_NO_CACHE && target.pid === undefined,
     });
   } catch (e) {
     if (e instanceof CompileError) {
@@ -119,15 +165,29 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   if (opts.emitElf && compiled.object) fs.writeFileSync(opts.emitElf, compiled.object);
   if (opts.dryRun) return 0;
 
-  const out = opts.output ? fs.openSync(opts.output, 'w') : 1;
+  const out = createOutputStream(opts.output ? fs.openSync(opts.output, 'w') : 1, bufferMode);
   const { run, RuntimeError } = await import('../runtime');
+  let child;
+  if (opts.c !== undefined) {
+    const { HeldChild, ChildError } = await import('../runtime/child');
+    try {
+      child = new HeldChild(opts.c);
+    } catch (e) {
+      if (!(e instanceof ChildError)) throw e;
+      process.stderr.write(`ERROR: Failed to fork child: ${e.message}\n`);
+      return 255;
+    }
+  }
   try {
     return await run(compiled.plan, {
       format: opts.format as 'text' | 'json',
       quiet: !!opts.quiet,
       verbose: !!opts.verbose,
-      write: (text) => writeOutput(out, text),
+      write: (text) => out.write(text),
+      flush: () => out.flush(),
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
+      warn: (message, loc) => process.stderr.write(formatDiagnostic({ level: 'WARNING', message, loc }, source)),
+      targetPid: target.pid, child,
     });
   } catch (e) {
     if (e instanceof RuntimeError) {
@@ -136,6 +196,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return e.exitCode;
     }
     throw e;
+  } finally {
+    out.flush();
   }
 }
 

@@ -14,6 +14,8 @@ import { BUILTIN_NAMES } from '../checker/builtins';
 interface MapTarget {
   map: MapExpr;
   info: MapInfo;
+  /** The aggregation call, where a map-full warning points. */
+  call?: CallExpr;
 }
 
 type Lowering = (g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined) => CgValue | undefined;
@@ -24,6 +26,7 @@ type Lowering = (g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined) =>
  * no atomics, and the common (present) path makes no update call.
  */
 function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: (buf: LLVM.Value) => void, bucket?: LLVM.Value): void {
+  const loc = target.call?.loc ?? target.map.loc;
   const plan = g.mapPlan(target.map.name);
   const key = g.mapKey(target.map, bucket);
   const slot = g.helper(Helper.map_lookup_elem, g.i8p, [g.mapRef(plan), key]);
@@ -40,7 +43,7 @@ function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value
   } else {
     const val = g.stackBuffer(plan.valueSize, 'agginit');
     initial(val);
-    g.helper(Helper.map_update_elem, g.i64, [g.mapRef(plan), key, val, g.b.getInt64(0)]);
+    g.updateMap(plan, key, val, loc);
     g.b.CreateBr(done);
   }
   g.b.SetInsertPoint(done);
@@ -83,17 +86,28 @@ function extreme(kind: 'min' | 'max'): Lowering {
   };
 }
 
-/** Bucket of hist(): 0 for x < 0, 1 for 0, 2 + floor(log2 x) above (branch-free). */
-function log2Bucket(g: ProbeCodegen, x: LLVM.Value, signed: boolean): LLVM.Value {
+/**
+ * Bucket of hist(x, k) (branch-free): 0 for x < 0; x + 1 for x < 2^(k+1);
+ * above, with p = floor(log2 x): ((p - k + 1) << k) + (x >> (p - k)) - 2^k + 1,
+ * so each power of two has 2^k buckets. k = 0 is bpftrace's classic
+ * 0 / 1 / 2 + floor(log2 x), over all 64 bits (DIV-08).
+ */
+function log2Bucket(g: ProbeCodegen, x: LLVM.Value, signed: boolean, bits: number): LLVM.Value {
   const b = g.b;
   let v = x;
-  let r: LLVM.Value = b.getInt64(0);
+  let p: LLVM.Value = b.getInt64(0);
   for (const shift of [32, 16, 8, 4, 2, 1]) {
     const big = b.CreateICmpUGE(v, g.const64(1n << BigInt(shift)));
     v = b.CreateSelect(big, b.CreateLShr(v, b.getInt64(shift)), v);
-    r = b.CreateSelect(big, b.CreateAdd(r, b.getInt64(shift)), r);
+    p = b.CreateSelect(big, b.CreateAdd(p, b.getInt64(shift)), p);
   }
-  let index = b.CreateSelect(b.CreateICmpEQ(x, b.getInt64(0)), b.getInt64(1), b.CreateAdd(r, b.getInt64(2)));
+  const n = 1 << bits;
+  const shift = b.CreateSub(p, b.getInt64(bits));
+  const coarse = b.CreateAdd(
+    b.CreateAdd(b.CreateShl(b.CreateAdd(shift, b.getInt64(1)), b.getInt64(bits)), b.CreateLShr(x, shift)),
+    g.const64(BigInt(1 - n)),
+  );
+  let index = b.CreateSelect(b.CreateICmpULT(x, b.getInt64(2 * n)), b.CreateAdd(x, b.getInt64(1)), coarse);
   if (signed) index = b.CreateSelect(b.CreateICmpSLT(x, b.getInt64(0)), b.getInt64(0), index);
   return index;
 }
@@ -144,7 +158,8 @@ const LOWERINGS: Record<string, Lowering> = {
   hist(g, e, target) {
     const t = requireTarget(e, target);
     const signed = t.info.valueType.kind === 'agg' && t.info.valueType.signed;
-    countInBucket(g, t, log2Bucket(g, g.intValue(e.args[0]), signed));
+    const bits = t.info.valueType.kind === 'agg' ? t.info.valueType.histBits ?? 0 : 0;
+    countInBucket(g, t, log2Bucket(g, g.intValue(e.args[0]), signed, bits));
     return undefined;
   },
   lhist(g, e, target) {
@@ -191,8 +206,12 @@ const LOWERINGS: Record<string, Lowering> = {
     const size = 24 + JOIN_MAX_ARGS * JOIN_ARG_SIZE;
     const rec = g.helper(Helper.ringbuf_reserve, g.i8p, [g.mapRef(g.m.ringbuf), b.getInt64(size), b.getInt64(0)]);
     const ok = g.newBlock('join_ok');
+    const lost = g.newBlock('join_lost');
     const done = g.newBlock('join_done');
-    b.CreateCondBr(b.CreateIsNull(rec), done, ok);
+    b.CreateCondBr(b.CreateIsNull(rec), lost, ok);
+    b.SetInsertPoint(lost);
+    g.countLostEvent();
+    b.CreateBr(done);
     b.SetInsertPoint(ok);
     b.CreateStore(b.getInt64(EVENT_JOIN), g.wordPtr(rec, 0));
     b.CreateStore(b.getInt64(site), g.wordPtr(rec, 8));
@@ -273,6 +292,11 @@ const LOWERINGS: Record<string, Lowering> = {
       const n = g.b.CreateAdd(g.intValue(e.args[1]), g.b.getInt64(1));
       limit = g.b.CreateSelect(g.b.CreateICmpULT(n, limit), n, limit);
     }
+    if (g.m.unsafe === 'no-probe-read') {
+      // Test-only (see UnsafeCodegen): a plain load through the pointer, which the verifier refuses.
+      g.b.CreateStore(g.b.CreateLoad(g.i64, g.b.CreateIntToPtr(src, g.m.llvm.PointerType.get(g.i64, 0))), g.wordPtr(buf, 0));
+      return { kind: 'buf', ptr: buf, size };
+    }
     const at = retaggedAddrSpace(arg) ?? (arg.type?.kind === 'pointer' ? arg.type.addrSpace : 'none');
     const helper = at === 'user' ? Helper.probe_read_user_str : at === 'kernel' ? Helper.probe_read_kernel_str : Helper.probe_read_str;
     g.helper(helper, g.i64, [buf, g.b.CreateTrunc(limit, g.b.getInt32Ty()), g.b.CreateIntToPtr(src, g.i8p)]);
@@ -293,5 +317,5 @@ export function emitCall(g: ProbeCodegen, e: CallExpr, target: MapTarget | undef
   const lower = LOWERINGS[e.name];
   if (!lower && BUILTIN_NAMES.includes(e.name)) return lowerBuiltinCall(g, e);
   if (!lower) throw new CodegenError(`${e.name}() is not supported by codegen yet`, e.loc);
-  return lower(g, e, target);
+  return lower(g, e, target && { ...target, call: e });
 }

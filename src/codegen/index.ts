@@ -7,9 +7,11 @@ import type { CheckedProgram } from '../checker';
 import { CompileError, Diagnostic } from '../diagnostics';
 import { CodegenError } from './errors';
 import { native } from '../runtime/native';
-import { ModuleContext, ProbeCodegen } from './irgen';
+import { ModuleContext, ProbeCodegen, UnsafeCodegen } from './irgen';
+import { DebugInfo } from './debuginfo';
+import { readLineInfo } from './lineinfo';
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan,
 } from './plan';
 
 export interface CodegenOptions {
@@ -18,6 +20,12 @@ export interface CodegenOptions {
   mapKeysMax?: number;
   /** Ring buffer size in bytes (power of two, page multiple). */
   ringbufBytes?: number;
+  /** -p/-c: probes other than BEGIN/END fire only in that process. */
+  pidFilter?: boolean;
+  /** Script file name recorded in the debug info. */
+  file?: string;
+  /** Test-only deliberately unsafe code (see UnsafeCodegen). */
+  unsafe?: UnsafeCodegen;
 }
 
 export interface GeneratedModule {
@@ -28,9 +36,10 @@ export interface GeneratedModule {
 function sectionFor(provider: string, detail: Record<string, string | number>): string {
   switch (provider) {
     case 'tracepoint': return `tracepoint/${detail.category}/${detail.event}`;
-    case 'interval': case 'profile': case 'software': case 'hardware': return 'perf_event';
+    case 'rawtracepoint': return `raw_tp/${detail.event}`;
+    case 'interval': case 'profile': case 'software': case 'hardware': case 'watchpoint': return 'perf_event';
     case 'kprobe': case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
-    case 'uprobe': case 'uretprobe': return provider;
+    case 'uprobe': case 'uretprobe': case 'usdt': return provider;
     default: return `raw_tp/${provider}`;
   }
 }
@@ -56,6 +65,13 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
     keySize: 4, valueSize: CONFIG_WORDS * 8, maxEntries: 1, percpu: false, keyTypes: [],
   };
   maps.push(config);
+  const userMapCount = checked.maps.length;
+  const counters: MapPlan = {
+    index: maps.length, name: 'counters', role: 'counters', bpfType: BPF_MAP_TYPE_PERCPU_ARRAY,
+    keySize: 4, valueSize: (COUNTER_MAP_FULL + userMapCount) * 8, maxEntries: 1, percpu: true, keyTypes: [],
+  };
+  maps.push(counters);
+  const mapUpdateSites: MapUpdateSite[] = [];
 
   const probeNames: string[] = [];
   const probeIds = new Map<string, number>();
@@ -68,8 +84,9 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
     }
   }
 
+  const debug = new DebugInfo(llvm, ctx, module, options.file ?? 'stdin');
   const mctx: ModuleContext = {
-    llvm, ctx, module, checked, ringbuf, config, probeIds, joins: [], timeFormats: [], params: options.params ?? [],
+    debug, unsafe: options.unsafe, llvm, ctx, module, checked, ringbuf, config, counters, mapUpdateSites, probeIds, joins: [], timeFormats: [], params: options.params ?? [], pidFilter: options.pidFilter,
     maps: new Map(maps.filter((m) => m.role === 'user').map((m) => [m.name, m])),
     stackMap(user, limit) {
       const name = `${user ? 'stack_user' : 'stack_kernel'}_${limit}`;
@@ -97,7 +114,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
       // Each program gets a section of its own, so it can be read back alone.
       if (n > 0) section = `${section}_${n}`;
       try {
-        new ProbeCodegen(mctx, match, functionName).generate(p.ast.predicate, p.ast.body);
+        new ProbeCodegen(mctx, match, functionName, p.ast.loc).generate(p.ast.predicate, p.ast.body);
       } catch (e) {
         if (e instanceof CodegenError) throw new CompileError([{ level: 'ERROR', message: e.message, loc: e.loc ?? p.ast.loc }]);
         throw e;
@@ -112,12 +129,14 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   const license = new llvm.GlobalVariable(module, llvm.ArrayType.get(llvm.Type.getInt8Ty(ctx), 4), true,
     llvm.GlobalValue.LinkageTypes.ExternalLinkage, llvm.ConstantDataArray.getString(ctx, 'GPL', true), 'LICENSE');
   void license;
+  debug.finish();
   if (llvm.verifyModule(module)) {
     throw new CompileError([{ level: 'ERROR', message: 'LLVM IR verification failed (internal error); run with --emit-llvm to inspect' }]);
   }
   const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes, ...(s.action ? { action: s.action } : {}) }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
-  return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount } };
+  return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount, mapUpdateSites,
+    ranges: Object.fromEntries([...debug.ranges].map(([k, l]) => [k, [l.endLine, l.endCol] as [number, number]])) } };
 }
 
 /** Typed AST → plan with BPF instructions for every program. */
@@ -129,11 +148,16 @@ export function compile(checked: CheckedProgram, options: CodegenOptions = {}): 
 
 /** Emits the BPF object for `ir` and stores each program's instructions in `plan`; returns the ELF object. */
 export function emitPlan(ir: string, plan: CompiledPlan): Buffer {
+  return emitPlanDetailed(ir, plan).object;
+}
+
+/** emitPlan, also returning the IR after O2 when `optimizedIr` is asked for (-d ir-opt). */
+export function emitPlanDetailed(ir: string, plan: CompiledPlan, options: { optimizedIr?: boolean } = {}): { object: Buffer; optimizedIr?: string } {
   const sections: Record<string, string> = { LICENSE: 'license' };
   for (const p of plan.programs) sections[p.functionName] = p.section;
-  let emitted: { object: Buffer; sections: Record<string, Buffer> };
+  let emitted: { object: Buffer; sections: Record<string, Buffer>; ir?: string };
   try {
-    emitted = native.emitObject(ir, sections);
+    emitted = native.emitObject(ir, sections, options.optimizedIr ? { emitIr: true } : undefined);
   } catch (e) {
     throw new CompileError([llvmDiagnostic((e as Error).message, plan)]);
   }
@@ -142,7 +166,12 @@ export function emitPlan(ir: string, plan: CompiledPlan): Buffer {
     if (!insns || insns.length === 0) throw new CompileError([{ level: 'ERROR', message: `internal: no code emitted for ${p.probeName}` }]);
     p.insns = insns.toString('base64');
   }
-  return emitted.object;
+  const lines = readLineInfo(emitted.object);
+  for (const p of plan.programs) {
+    const found = lines.get(p.section);
+    if (found) p.lines = found.map((l) => [l.insn, l.line, l.col]);
+  }
+  return { object: emitted.object, optimizedIr: emitted.ir };
 }
 
 /**

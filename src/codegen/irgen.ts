@@ -3,16 +3,19 @@
 // extended (sign or zero) from its declared width; strings and tuples live in
 // 8-aligned stack buffers and are passed around as i8* pointers.
 import type * as LLVM from 'llvm-bindings';
+import { lowerArgOperand } from './operand';
 import type { Block, CallExpr, Expr, Stmt, MapExpr } from '../ast/nodes';
 import type { CheckedProgram, MapInfo } from '../checker';
 import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../checker/types';
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, CONFIG_START_NS, MapPlan, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import type { Loc } from '../ast/nodes';
 import { emitCall } from './calls';
 import { emitAccess, pointerStride } from './memory';
 import { PT_REGS_OFFSETS } from '../probes/regs';
+import type { DebugInfo } from './debuginfo';
 
 type Llvm = typeof LLVM;
 
@@ -31,6 +34,10 @@ export interface ModuleContext {
   maps: Map<string, MapPlan>;
   ringbuf: MapPlan;
   config: MapPlan;
+  /** Per-CPU counts of lost ring-buffer records and failed map inserts (plan.ts COUNTER_*). */
+  counters: MapPlan;
+  /** Source locations of map inserts, by the site id a map-full event carries. */
+  mapUpdateSites: MapUpdateSite[];
   /** join() separators; a join event carries its index. */
   joins: string[];
   /** time() formats; a time event carries its index. */
@@ -39,7 +46,21 @@ export interface ModuleContext {
   /** The stack-trace map of kstack (user=false) or ustack with `limit` frames, created on first use. */
   stackMap(user: boolean, limit: number): MapPlan;
   params: string[];
+  /** Probes (not BEGIN/END) run only in the -p/-c process, as in current bpftrace. */
+  pidFilter?: boolean;
+  /** Source locations for the IR (absent when debug info is off). */
+  debug?: DebugInfo;
+  /** Test-only: leave out one safety step so the verifier rejects the program (test/verifier.test.ts). */
+  unsafe?: UnsafeCodegen;
 }
+
+/**
+ * Deliberately wrong code, to provoke real verifier rejections in tests
+ * (TSTRACE_TEST_UNSAFE_CODEGEN): `no-null-check` reads map values without
+ * testing the lookup result; `no-probe-read` loads through a pointer field
+ * of `args` directly instead of with probe_read_kernel.
+ */
+export type UnsafeCodegen = 'no-null-check' | 'no-probe-read';
 
 export class ProbeCodegen {
   readonly b: LLVM.IRBuilder;
@@ -52,7 +73,9 @@ export class ProbeCodegen {
   private readonly vars = new Map<string, { ptr: LLVM.Value; type: Type }>();
   private readonly loops: { breakBB: LLVM.BasicBlock; continueBB: LLVM.BasicBlock }[] = [];
 
-  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string) {
+  private readonly scope?: LLVM.DISubprogram;
+
+  constructor(readonly m: ModuleContext, readonly match: ProbeMatch, name: string, loc?: Loc) {
     const { llvm, ctx, module } = m;
     this.b = new llvm.IRBuilder(ctx);
     this.allocas = new llvm.IRBuilder(ctx);
@@ -67,6 +90,27 @@ export class ProbeCodegen {
     const body = llvm.BasicBlock.Create(ctx, 'body', this.fn);
     this.b.SetInsertPoint(body);
     this.bodyBB = body;
+    if (m.debug && loc) {
+      this.scope = m.debug.subprogram(this.fn, name, loc.line);
+      this.currentLoc = loc;
+      this.b.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
+    }
+  }
+  private currentLoc?: Loc;
+
+  /** Runs `emit` with `loc` as the debug location of the instructions it creates. */
+  private at<T>(loc: Loc, emit: () => T): T {
+    const debug = this.m.debug;
+    if (!debug || !this.scope) return emit();
+    const outer = this.currentLoc;
+    this.currentLoc = loc;
+    this.b.SetCurrentDebugLocation(debug.location(this.scope, loc));
+    try {
+      return emit();
+    } finally {
+      this.currentLoc = outer;
+      if (outer) this.b.SetCurrentDebugLocation(debug.location(this.scope, outer));
+    }
   }
   private readonly bodyBB: LLVM.BasicBlock;
 
@@ -179,6 +223,7 @@ export class ProbeCodegen {
   // ---- probe body ----------------------------------------------------------
 
   generate(predicate: Expr | undefined, body: Block): void {
+    if (this.m.pidFilter && !this.match.provider.special) this.returnUnlessTargetPid();
     if (predicate) {
       const mark = this.liveBuffers.length;
       const cond = this.intValue(predicate);
@@ -193,6 +238,7 @@ export class ProbeCodegen {
     this.block(body);
     if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
     this.allocas.CreateBr(this.bodyBB);
+    if (this.scope) this.m.debug!.finishFunction(this.scope);
   }
 
   block(b: Block): void {
@@ -200,13 +246,15 @@ export class ProbeCodegen {
   }
 
   stmt(s: Stmt): void {
-    // No value outlives its statement (variables have their own slots).
-    const mark = this.liveBuffers.length;
-    this.statement(s);
-    this.releaseBuffers(mark);
+    this.at(s.loc, () => {
+      // No value outlives its statement (variables have their own slots).
+      const mark = this.liveBuffers.length;
+      this.stmtHere(s);
+      this.releaseBuffers(mark);
+    });
   }
 
-  private statement(s: Stmt): void {
+  private stmtHere(s: Stmt): void {
     switch (s.kind) {
       case 'ExprStmt':
         this.expr(s.expr);
@@ -323,7 +371,7 @@ export class ProbeCodegen {
       return;
     }
     const v = this.expr(value);
-    this.mapStore(map, v);
+    this.mapStore(map, v, s.loc);
   }
 
   variable(name: string, t: Type): { ptr: LLVM.Value; type: Type } {
@@ -393,13 +441,71 @@ export class ProbeCodegen {
     return key;
   }
 
-  mapStore(map: MapExpr, v: CgValue): void {
+  mapStore(map: MapExpr, v: CgValue, loc: Loc = map.loc): void {
     const info = this.mapInfo(map.name);
     const plan = this.mapPlan(map.name);
     const key = this.mapKey(map);
     const val = this.stackBuffer(plan.valueSize, 'mapval');
     this.storeValue(val, v, info.valueType);
-    this.helper(Helper.map_update_elem, this.i64, [this.mapRef(plan), key, val, this.b.getInt64(0)]);
+    this.updateMap(plan, key, val, loc);
+  }
+
+  /**
+   * bpf_map_update_elem that reports a full map: failures are counted per map
+   * in the counters map, and the first one on each CPU sends a map-full event
+   * naming the source location, so user space can warn once per map.
+   */
+  updateMap(plan: MapPlan, key: LLVM.Value, val: LLVM.Value, loc: Loc): void {
+    const rc = this.helper(Helper.map_update_elem, this.i64, [this.mapRef(plan), key, val, this.b.getInt64(0)]);
+    const full = this.newBlock('map_full');
+    const done = this.newBlock('map_updated');
+    this.b.CreateCondBr(this.b.CreateICmpEQ(rc, this.const64(-7n /* -E2BIG */)), full, done);
+    this.b.SetInsertPoint(full);
+    const first = this.bumpCounter(COUNTER_MAP_FULL + plan.index);
+    const report = this.newBlock('map_full_first');
+    this.b.CreateCondBr(first, report, done);
+    this.b.SetInsertPoint(report);
+    const site = this.m.mapUpdateSites.push({ map: plan.name, loc }) - 1;
+    this.emitEvent(EVENT_MAP_FULL, [{ v: { kind: 'int', v: this.b.getInt64(site) }, t: { kind: 'int', bits: 64, signed: true } }]);
+    this.b.CreateBr(done);
+    this.b.SetInsertPoint(done);
+  }
+
+  /** Adds one to word `word` of this CPU's counters; true when it was 0 before. */
+  bumpCounter(word: number): LLVM.Value {
+    const key = this.counterKey();
+    const slot = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.counters), key]);
+    const found = this.newBlock('ctr_found');
+    const done = this.newBlock('ctr_done');
+    const entry = this.b.GetInsertBlock()!;
+    this.b.CreateCondBr(this.b.CreateIsNull(slot), done, found);
+    this.b.SetInsertPoint(found);
+    const p = this.wordPtr(slot, word * 8);
+    const old = this.b.CreateLoad(this.i64, p);
+    this.b.CreateStore(this.b.CreateAdd(old, this.b.getInt64(1)), p);
+    const wasZero = this.b.CreateICmpEQ(old, this.b.getInt64(0));
+    this.b.CreateBr(done);
+    this.b.SetInsertPoint(done);
+    const phi = this.b.CreatePHI(this.b.getInt1Ty(), 2);
+    phi.addIncoming(this.b.getFalse(), entry);
+    phi.addIncoming(wasZero, found);
+    return phi;
+  }
+
+  /** Key 0 of the counters map: one zeroed slot per probe, shared by every counter update. */
+  private counterKey(): LLVM.Value {
+    if (!this.counterKeyPtr) {
+      const arr = this.allocas.CreateAlloca(this.i64, null, 'ctrkey');
+      this.allocas.CreateStore(this.allocas.getInt64(0), arr);
+      this.counterKeyPtr = this.allocas.CreateBitCast(arr, this.i8p);
+    }
+    return this.counterKeyPtr;
+  }
+  private counterKeyPtr?: LLVM.Value;
+
+  /** The null branch of a ring-buffer reserve: count the record as lost. */
+  countLostEvent(): void {
+    this.bumpCounter(COUNTER_LOST_EVENTS);
   }
 
   /** Reads `@map[keys]`; a missing key reads as zero / empty. */
@@ -414,7 +520,8 @@ export class ProbeCodegen {
     const t = info.valueType;
     const scalar = t.kind === 'int' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'bool' || t.kind === 'agg' || t.kind === 'stack';
     const result = scalar ? undefined : this.stackBuffer(storageSize(t), 'mapread');
-    this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
+    if (this.m.unsafe === 'no-null-check') this.b.CreateBr(found);
+    else this.b.CreateCondBr(this.b.CreateIsNull(ptr), missing, found);
     this.b.SetInsertPoint(found);
     let loaded: LLVM.Value | undefined;
     if (result) this.copy(result, ptr, storageSize(t));
@@ -442,8 +549,12 @@ export class ProbeCodegen {
     const ringbuf = this.mapRef(this.m.ringbuf);
     const rec = this.helper(Helper.ringbuf_reserve, this.i8p, [ringbuf, this.b.getInt64(size), this.b.getInt64(0)]);
     const ok = this.newBlock('event_ok');
+    const lost = this.newBlock('event_lost');
     const done = this.newBlock('event_done');
-    this.b.CreateCondBr(this.b.CreateIsNull(rec), done, ok);
+    this.b.CreateCondBr(this.b.CreateIsNull(rec), lost, ok);
+    this.b.SetInsertPoint(lost);
+    this.countLostEvent();
+    this.b.CreateBr(done);
     this.b.SetInsertPoint(ok);
     this.b.CreateStore(this.b.getInt64(header), this.wordPtr(rec, 0));
     values.forEach(({ v, t }, i) => {
@@ -470,6 +581,10 @@ export class ProbeCodegen {
   }
 
   expr(e: Expr): CgValue {
+    return this.at(e.loc, () => this.exprHere(e));
+  }
+
+  private exprHere(e: Expr): CgValue {
     const int = (v: LLVM.Value): CgValue => ({ kind: 'int', v });
     switch (e.kind) {
       case 'Int':
@@ -518,7 +633,7 @@ export class ProbeCodegen {
         const old = this.intValue(e.target);
         const updated = this.normalize(this.b.CreateAdd(old, delta), e.type!);
         if (e.target.kind === 'Variable') this.b.CreateStore(updated, this.wordPtr(this.variable(e.target.slot ?? e.target.name, e.target.type!).ptr, 0));
-        else this.mapStore(e.target as MapExpr, int(updated));
+        else this.mapStore(e.target as MapExpr, int(updated), e.loc);
         return int(e.prefix ? updated : old);
       }
       case 'Ternary': {
@@ -667,6 +782,37 @@ export class ProbeCodegen {
     return emitAccess(this, e);
   }
 
+  /** The implicit `pid == PID` filter of -p/-c. */
+  private returnUnlessTargetPid(): void {
+    const b = this.b;
+    const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    const pass = this.newBlock('pid_match');
+    const fail = this.newBlock('pid_other');
+    b.CreateCondBr(b.CreateICmpEQ(pid, this.configWord(CONFIG_TARGET_PID)), pass, fail);
+    b.SetInsertPoint(fail);
+    b.CreateRet(b.getInt64(0));
+    b.SetInsertPoint(pass);
+  }
+
+  /** A word of the config map that user space wrote before BEGIN (0 if the lookup fails). */
+  configWord(index: number): LLVM.Value {
+    const b = this.b;
+    const key = this.stackBuffer(4, 'cfgkey');
+    const cfg = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.config), key]);
+    const found = this.newBlock('cfg_found');
+    const done = this.newBlock('cfg_done');
+    const entry = b.GetInsertBlock()!;
+    b.CreateCondBr(b.CreateIsNull(cfg), done, found);
+    b.SetInsertPoint(found);
+    const word = b.CreateLoad(this.i64, this.wordPtr(cfg, index * 8));
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    const phi = b.CreatePHI(this.i64, 2);
+    phi.addIncoming(b.getInt64(0), entry);
+    phi.addIncoming(word, found);
+    return phi;
+  }
+
   /** kstack/ustack value: the stack id (ustack: (pid << 32) | id); see checker/types. */
   stackId(t: Type): LLVM.Value {
     const b = this.b;
@@ -716,6 +862,8 @@ export class ProbeCodegen {
       }
       case 'args':
         return int(b.CreatePtrToInt(this.ctxArg, this.i64));
+      case 'cpid':
+        return int(this.configWord(CONFIG_CPID));
       case 'func': return int(this.funcAddress());
       case 'elapsed': {
         // Start time lives in the config array map, written by user space before BEGIN.
@@ -754,6 +902,7 @@ export class ProbeCodegen {
       const offset = argN ? slots?.args[Number(argN[1])] : slots?.retval;
       // Wildcards can expand to functions with fewer arguments than the first match has.
       if (offset === undefined) throw new CodegenError(`${name} does not exist in ${this.match.name}`);
+      if (typeof offset === 'object') return int(lowerArgOperand(this, offset));
       return int(b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, offset)));
     }
     throw new CodegenError(`builtin ${name} (${t.kind}) is not supported yet`);

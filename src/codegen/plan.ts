@@ -14,7 +14,7 @@ export const BPF_MAP_TYPE_STACK_TRACE = 7;
 /** Frames kept per stack (bpftrace's default); kstack(N) limits are applied in user space. */
 export const STACK_MAX_FRAMES = 127;
 
-export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack';
+export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters';
 
 export interface MapPlan {
   /** Slot in fd_array; code refers to maps by this index. */
@@ -44,6 +44,8 @@ export interface ProgramPlan {
   progType: number;
   /** Filled after object emission: the instructions, base64 so the plan stays JSON. */
   insns?: string;
+  /** From the object's .BTF.ext line info: [instruction index, line, column], by instruction. */
+  lines?: [number, number, number][];
 }
 
 /** A print() of a non-map value: the value's type, to decode the event. */
@@ -73,6 +75,16 @@ export interface CompiledPlan {
   probeNames: string[];
   /** Number of attach points, for "Attaching N probes...". */
   attachPointCount: number;
+  /** Map updates that can fail when the map is full, by site id (EVENT_MAP_FULL payload). */
+  mapUpdateSites?: MapUpdateSite[];
+  /** `line:col` → [endLine, endCol] of the construct starting there (codegen/debuginfo), to underline a whole expression. */
+  ranges?: Record<string, [number, number]>;
+}
+
+/** One place in the source that inserts into a map: where a "Map full" warning points. */
+export interface MapUpdateSite {
+  map: string;
+  loc: import('../ast/nodes').Loc;
 }
 
 /**
@@ -91,12 +103,26 @@ export const EVENT_ZERO_MAP = 0xffff_0004;
 export const EVENT_JOIN = 0xffff_0005;
 /** time(fmt): payload format site. */
 export const EVENT_TIME = 0xffff_0006;
+/** A map update failed (map full) for the first time on this CPU: payload update site id. */
+export const EVENT_MAP_FULL = 0xffff_0007;
 export const JOIN_MAX_ARGS = 16;
 export const JOIN_ARG_SIZE = 1024;
 
+/**
+ * The counters map (per-CPU array, one element) holds what BPF code could not
+ * deliver: word COUNTER_LOST_EVENTS counts ring-buffer records that did not
+ * fit, word COUNTER_MAP_FULL + i failed inserts into user map i.
+ */
+export const COUNTER_LOST_EVENTS = 0;
+export const COUNTER_MAP_FULL = 1;
+
 /** Word offsets in the config array map that user space fills before BEGIN. */
 export const CONFIG_START_NS = 0;
-export const CONFIG_WORDS = 1;
+/** The pid of the -c child (`cpid`). */
+export const CONFIG_CPID = 1;
+/** The pid of -p/-c: with CodegenOptions.pidFilter, probes other than BEGIN/END fire for it only. */
+export const CONFIG_TARGET_PID = 2;
+export const CONFIG_WORDS = 3;
 
 /** Size of one map key with the given part types (each part 8-aligned). */
 export function keyLayout(keyTypes: Type[]): { size: number; offsets: number[] } {

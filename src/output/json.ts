@@ -13,6 +13,7 @@ import {
   formatBuffer,
   formatKeyPart,
   formatStack,
+  histBucketStart,
   selectMapEntries,
   toDiv,
 } from './text';
@@ -105,7 +106,7 @@ function firstLast(buckets: bigint[]): [number, number] {
 }
 
 /** `[{"min": 2, "max": 3, "count": 1}, …]`; `[]` when all buckets are zero. */
-export function formatHistJson(buckets: bigint[], div: bigint | number = 1n): string {
+export function formatHistJson(buckets: bigint[], div: bigint | number = 1n, bits = 0): string {
   const d = toDiv(div);
   const [first, last] = firstLast(buckets);
   if (first === -1) return '[]';
@@ -115,7 +116,11 @@ export function formatHistJson(buckets: bigint[], div: bigint | number = 1n): st
     if (i === 0) range = '"max": -1, ';
     else if (i === 1) range = '"min": 0, "max": 0, ';
     else if (i === 2) range = '"min": 1, "max": 1, ';
-    else {
+    else if (bits > 0) {
+      const lo = i <= 2 << bits ? BigInt(i - 1) : histBucketStart(i - 1, bits);
+      const hi = i <= 2 << bits ? BigInt(i - 1) : histBucketStart(i, bits) - 1n;
+      range = '"min": ' + lo.toString() + ', "max": ' + hi.toString() + ', ';
+    } else {
       const lo = 1n << BigInt(i - 2);
       range = '"min": ' + lo.toString() + ', "max": ' + (lo * 2n - 1n).toString() + ', ';
     }
@@ -159,7 +164,7 @@ function aggJson(v: AggValue, div: bigint): string {
         '}'
       );
     case 'hist':
-      return formatHistJson(v.buckets, div);
+      return formatHistJson(v.buckets, div, v.bits);
     case 'lhist':
       return formatLhistJson(v.buckets, v.min, v.max, v.step);
     default:

@@ -148,8 +148,37 @@ for (let i = 0; i <= 65; i++) {
 }
 
 /** Label of log2 histogram bucket `i` (index scheme of AggValue 'hist'). */
-export function histLabel(i: number): string {
+export function histLabel(i: number, bits = 0): string {
+  if (bits > 0) return fineHistLabel(i, bits);
   return i >= 0 && i <= 65 ? HIST_LABELS[i] : computeHistLabel(i);
+}
+
+/**
+ * hist(x, k), k > 0 (HEAD): bucket 0 holds negatives, buckets 1..2^(k+1)
+ * the exact values 0..2^(k+1)-1, and from there each power of two 2^p is
+ * split into 2^k buckets of 2^(p-k) values. histBucketStart(j) is where
+ * bucket j + 1 starts (= where bucket j ends), for j >= 2^k:
+ * 2^((j >> k) - 1) * (2^k + (j & (2^k - 1))).
+ */
+export function histBucketStart(j: number, bits: number): bigint {
+  const n = 1 << bits;
+  if (j < n) return BigInt(j);
+  return (1n << BigInt((j >> bits) - 1)) * BigInt(n + (j & (n - 1)));
+}
+
+/** histBucketStart as HEAD labels it: the power of two's K/M/G… suffix, times the multiplier. */
+function fineBoundLabel(j: number, bits: number): string {
+  const n = 1 << bits;
+  if (j < n) return String(j);
+  const power = (j >> bits) - 1;
+  const decade = Math.floor(power / 10);
+  return ((1n << BigInt(power - 10 * decade)) * BigInt(n + (j & (n - 1)))).toString() + SUFFIXES[decade];
+}
+
+function fineHistLabel(i: number, bits: number): string {
+  if (i === 0) return '(..., 0)';
+  if (i <= 2 << bits) return '[' + (i - 1) + ']';
+  return '[' + fineBoundLabel(i - 1, bits) + ', ' + fineBoundLabel(i, bits) + ')';
 }
 
 /** v0.17 lhist number label: `0`, `N/1048576`+`M`, `N/1024`+`K`, else decimal. */
@@ -209,14 +238,14 @@ function bucketRange(buckets: bigint[]): [number, number, bigint] {
  * `div` divides the printed counts; bars use the undivided counts.
  * '' when every bucket is zero.
  */
-export function formatHistRows(buckets: bigint[], div: bigint | number = 1n): string {
+export function formatHistRows(buckets: bigint[], div: bigint | number = 1n, bits = 0): string {
   const d = toDiv(div);
   const [first, last, max] = bucketRange(buckets);
   if (first === -1) return '';
   const rows = new Array<string>(last - first + 1);
   for (let i = first; i <= last; i++) {
     const c = buckets[i];
-    const label = i <= 65 ? HIST_LABELS_PADDED[i] : histLabel(i).padEnd(16);
+    const label = bits === 0 && i <= 65 ? HIST_LABELS_PADDED[i] : histLabel(i, bits).padEnd(16);
     rows[i - first] = label + rowTail(d === 1n ? c : c / d, barWidth(c, max));
   }
   return rows.join('');
@@ -425,7 +454,7 @@ export function formatAggValueText(v: AggValue, div: bigint = 1n): string {
         agg64(v.total, v.signed).toString()
       );
     case 'hist':
-      return formatHistRows(v.buckets, div);
+      return formatHistRows(v.buckets, div, v.bits);
     case 'lhist':
       return formatLhistRows(v.buckets, v.min, v.max, v.step);
   }
@@ -480,6 +509,11 @@ export function formatPrintValue(v: Value): string {
 export function formatAttachedProbes(n: number): string {
   return n === 1 ? 'Attaching 1 probe...\n' : 'Attaching ' + n + ' probes...\n';
 }
+
+/** Warning for an insert into a full map (bpftrace HEAD's text), shown once per map. */
+export const MAP_FULL_WARNING = "Map full; can't update element.\n" +
+  'Try increasing max_map_keys config or BPFTRACE_MAP_KEYS_MAX\n' +
+  'Additional Info - helper: map_update_elem, retcode: -7';
 
 /** Lost-events notice. */
 export function formatLostEvents(n: number | bigint): string {

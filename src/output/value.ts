@@ -58,7 +58,8 @@ export type AggValue =
   | { kind: 'sum' | 'min' | 'max'; value: bigint; signed: boolean }
   | { kind: 'avg' | 'stats'; count: bigint; total: bigint; signed: boolean }
   /** log2 bucket index scheme: 0 = x<0, 1 = x==0, i>=2 = [2^(i-2), 2^(i-1)); up to index 65 */
-  | { kind: 'hist'; buckets: bigint[] }
+  /** `bits` (HEAD's hist(x, k)) splits every power of two into 2^bits buckets; 0 when absent. */
+  | { kind: 'hist'; buckets: bigint[]; bits?: number }
   /** 0 = underflow, 1.. = buckets, last = overflow (1 + (max-min)/step + 1 entries) */
   | { kind: 'lhist'; buckets: bigint[]; min: bigint; max: bigint; step: bigint };
 

@@ -42,6 +42,18 @@ export function counterProvider(spec: CounterSpec): Provider {
       return [{ provider, name, detail: { event, config: ev.config, count } }];
     },
 
+    // bpftrace lists each event once, by its long name, with an empty count field.
+    list() {
+      const seen = new Set<CounterEvent>();
+      const out = [];
+      for (const [name, ev] of Object.entries(spec.events)) {
+        if (seen.has(ev)) continue;
+        seen.add(ev);
+        out.push({ name: `${spec.name}:${name}:` });
+      }
+      return out;
+    },
+
     attach(m, progFd, ctx) {
       try {
         return { fds: openOnEveryCpu(ctx, { type: spec.perfType, config: Number(m.detail.config), samplePeriod: Number(m.detail.count) }, progFd) };

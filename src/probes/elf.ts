@@ -8,6 +8,7 @@ const SHT_SYMTAB = 2;
 const SHT_DYNSYM = 11;
 const SHN_UNDEF = 0;
 const SHN_LORESERVE = 0xff00;
+const STT_OBJECT = 1;
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
 const PT_LOAD = 1;
@@ -24,6 +25,8 @@ export interface ElfSymbol {
 }
 
 interface Section {
+  /** Offset of the name in the section-name string table. */
+  nameOff: number;
   type: number;
   addr: number;
   offset: number;
@@ -46,6 +49,8 @@ export class ElfFile {
   private readonly sections: Section[] = [];
   private readonly segments: Segment[] = [];
   private symbols?: Map<string, ElfSymbol>;
+  private readonly shstrndx: number;
+  private sectionNames?: string[];
 
   private constructor(private readonly fd: number, readonly path: string) {
     const h = this.read(0, 64);
@@ -58,6 +63,7 @@ export class ElfFile {
     const phnum = h.readUInt16LE(56);
     const shentsize = h.readUInt16LE(58);
     const shnum = h.readUInt16LE(60);
+    this.shstrndx = h.readUInt16LE(62);
     if (phnum > 0) {
       const ph = this.read(phoff, phentsize * phnum);
       for (let i = 0; i < phnum; i++) {
@@ -73,7 +79,7 @@ export class ElfFile {
       for (let i = 0; i < shnum; i++) {
         const at = i * shentsize;
         this.sections.push({
-          type: sh.readUInt32LE(at + 4), addr: Number(sh.readBigUInt64LE(at + 16)),
+          nameOff: sh.readUInt32LE(at), type: sh.readUInt32LE(at + 4), addr: Number(sh.readBigUInt64LE(at + 16)),
           offset: Number(sh.readBigUInt64LE(at + 24)), size: Number(sh.readBigUInt64LE(at + 32)),
           link: sh.readUInt32LE(at + 40), entsize: Number(sh.readBigUInt64LE(at + 56)),
         });
@@ -99,7 +105,16 @@ export class ElfFile {
 
   /** Defined function symbols (FUNC and GNU_IFUNC) by name; .symtab first, then .dynsym. */
   functions(): Map<string, ElfSymbol> {
-    if (this.symbols) return this.symbols;
+    this.symbols ??= this.readSymbols((kind) => kind === STT_FUNC || kind === STT_GNU_IFUNC);
+    return this.symbols;
+  }
+
+  /** Defined data symbols (OBJECT) by name: globals that USDT operands name. */
+  objects(): Map<string, ElfSymbol> {
+    return this.readSymbols((kind) => kind === STT_OBJECT);
+  }
+
+  private readSymbols(wanted: (kind: number) => boolean): Map<string, ElfSymbol> {
     const out = new Map<string, ElfSymbol>();
     for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
       for (const sec of this.sections) {
@@ -111,7 +126,7 @@ export class ElfFile {
         for (let at = 0; at + 24 <= syms.length; at += sec.entsize) {
           const info = syms[at + 4];
           const kind = info & 0xf;
-          if (kind !== STT_FUNC && kind !== STT_GNU_IFUNC) continue;
+          if (!wanted(kind)) continue;
           const shndx = syms.readUInt16LE(at + 6);
           const value = Number(syms.readBigUInt64LE(at + 8));
           if (shndx === SHN_UNDEF || value === 0) continue;
@@ -127,8 +142,34 @@ export class ElfFile {
         }
       }
     }
-    this.symbols = out;
     return out;
+  }
+
+  /** Address and contents of the section called `name` (e.g. `.note.stapsdt`), or undefined. */
+  section(name: string): { addr: number; data: Buffer } | undefined {
+    if (!this.sectionNames) {
+      const strtab = this.sections[this.shstrndx];
+      const strs = strtab ? this.read(strtab.offset, strtab.size) : Buffer.alloc(0);
+      this.sectionNames = this.sections.map((s) => {
+        const end = strs.indexOf(0, s.nameOff);
+        return strs.toString('latin1', s.nameOff, end < 0 ? strs.length : end);
+      });
+    }
+    const i = this.sectionNames.indexOf(name);
+    if (i < 0) return undefined;
+    const s = this.sections[i];
+    const SHT_NOBITS = 8;
+    return { addr: s.addr, data: s.type === SHT_NOBITS ? Buffer.alloc(0) : this.read(s.offset, s.size) };
+  }
+
+  /** The GNU build id (hex), or undefined. */
+  buildId(): string | undefined {
+    const note = this.section('.note.gnu.build-id');
+    if (!note || note.data.length < 16) return undefined;
+    const namesz = note.data.readUInt32LE(0);
+    const descsz = note.data.readUInt32LE(4);
+    const desc = 12 + ((namesz + 3) & ~3);
+    return note.data.subarray(desc, desc + descsz).toString('hex');
   }
 
   /** File offset of virtual address `vaddr` (through the PT_LOAD segments), or undefined. */

@@ -8,6 +8,7 @@ import { ProbeError, Provider, ProbeMatch } from './provider';
 import type { BtfFunc } from './btf';
 import { vmlinuxBtf, VMLINUX_BTF } from './btf';
 import { hasWildcard, matchAll } from './wildcard';
+import { dynamicPmu } from './pmu';
 import type { Type } from '../checker/types';
 
 const BPF_PROG_TYPE_TRACING = 26;
@@ -19,6 +20,13 @@ function btfFunc(m: ProbeMatch): BtfFunc {
   const f = vmlinuxBtf()?.func(String(m.detail.func));
   if (!f) throw new ProbeError(`No BTF for kernel function ${m.detail.func}`);
   return f;
+}
+
+/** The nearest probe type this kernel has: kprobes if its kprobe PMU exists, else (raw) tracepoints. */
+function alternative(m: ProbeMatch): string {
+  const ret = m.provider.name === 'fexit';
+  if (dynamicPmu('kprobe')) return `${ret ? 'kretprobe' : 'kprobe'}:${m.detail.func}`;
+  return 'a tracepoint or rawtracepoint (kprobes are not available either)';
 }
 
 function trampoline(ret: boolean): Provider {
@@ -71,12 +79,28 @@ function trampoline(ret: boolean): Provider {
 
     explainLoadError(m, err) {
       if (err.code === 'EPERM') {
-        return `${m.name}: BPF trampolines are not permitted on this kernel (loading returned EPERM); use kprobe or a tracepoint instead`;
+        return `${m.name}: BPF trampolines are not permitted on this kernel (loading returned EPERM); use ${alternative(m)} instead`;
       }
       if (err.errno === ENOTSUPP || err.code === 'EOPNOTSUPP') {
-        return `${m.name}: BPF trampolines are not supported on this kernel (loading returned ${err.code ?? 'ENOTSUPP'}); use kprobe or a tracepoint instead`;
+        return `${m.name}: BPF trampolines are not supported on this kernel (loading returned ${err.code ?? 'ENOTSUPP'}); use ${alternative(m)} instead`;
       }
       return undefined;
+    },
+
+    // Only when the search names fentry/fexit: every BTF function would swamp `-l`.
+    list(_search, all) {
+      const btf = vmlinuxBtf();
+      if (!btf || all) return [];
+      return btf.functionNames().map((name) => ({
+        name: `${kind}:${name}`,
+        args: () => {
+          const f = btf.func(name);
+          if (!f) return [];
+          const lines = f.params.map((p) => `${btf.cTypeName(p.btfType)} ${p.name}`);
+          if (f.retBtfType) lines.push(`${btf.cTypeName(f.retBtfType)} retval`);
+          return lines;
+        },
+      }));
     },
 
     attach(m, progFd, ctx) {

@@ -10,10 +10,14 @@ import { hardwareProvider } from './hardware';
 import { kprobeProvider, kretprobeProvider } from './kprobe';
 import { fentryProvider, fexitProvider } from './fentry';
 import { uprobeProvider, uretprobeProvider } from './uprobe';
+import { usdtProvider } from './usdt';
+import { rawtracepointProvider } from './rawtracepoint';
+import { watchpointProvider } from './watchpoint';
 
 export const providers: Provider[] = [
   beginProvider, endProvider, tracepointProvider, intervalProvider, profileProvider, softwareProvider, hardwareProvider,
   kprobeProvider, kretprobeProvider, fentryProvider, fexitProvider, uprobeProvider, uretprobeProvider,
+  usdtProvider, rawtracepointProvider, watchpointProvider,
 ];
 
 const byName = new Map<string, Provider>();

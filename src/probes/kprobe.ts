@@ -12,12 +12,16 @@ import { hasWildcard, matchAll } from './wildcard';
 
 const BPF_PROG_TYPE_KPROBE = 2;
 
-let kernelFunctions: { list: string[]; set: Set<string> } | undefined;
+let kernelFunctions: { list: string[]; set: Set<string>; module: Map<string, string> } | undefined;
 
-/** Text symbols of the kernel and its modules, without the `__pfx_`/`__cfi_` padding symbols. */
-export function listKernelFunctions(): { list: string[]; set: Set<string> } {
+/**
+ * Text symbols of the kernel and its modules, without the `__pfx_`/`__cfi_`
+ * padding symbols; `module` maps each to its module (`vmlinux` for the kernel).
+ */
+export function listKernelFunctions(): { list: string[]; set: Set<string>; module: Map<string, string> } {
   if (kernelFunctions) return kernelFunctions;
   const set = new Set<string>();
+  const module = new Map<string, string>();
   let text = '';
   try {
     text = fs.readFileSync('/proc/kallsyms', 'latin1');
@@ -31,11 +35,16 @@ export function listKernelFunctions(): { list: string[]; set: Set<string> } {
     if (type !== 't' && type !== 'T') continue;
     let name = line.slice(sp1 + 3);
     const tab = name.indexOf('\t');
-    if (tab >= 0) name = name.slice(0, tab);
+    let mod = 'vmlinux';
+    if (tab >= 0) {
+      mod = name.slice(tab + 1).replace(/^\[|\]$/g, '');
+      name = name.slice(0, tab);
+    }
     if (name.startsWith('__pfx_') || name.startsWith('__cfi_')) continue;
     set.add(name);
+    if (!module.has(name)) module.set(name, mod);
   }
-  kernelFunctions = { list: [...set], set };
+  kernelFunctions = { list: [...set], set, module };
   return kernelFunctions;
 }
 
@@ -47,12 +56,26 @@ function kprobeLike(ret: boolean): Provider {
     progType: BPF_PROG_TYPE_KPROBE,
 
     match(parts) {
-      if (parts.length !== 1) throw new ProbeError(`${kind} probe type requires 1 argument`);
-      const { name: func, offset } = splitOffset(parts[0], !ret);
+      if (parts.length !== 1 && parts.length !== 2) throw new ProbeError(`${kind} probe type requires 1 or 2 arguments`);
+      // kprobe:MODULE:FUNC (current bpftrace) narrows the functions to one module (or `vmlinux`).
+      const module = parts.length === 2 ? parts[0] : undefined;
+      const { name: func, offset } = splitOffset(parts[parts.length - 1], !ret);
       const matches: ProbeMatch[] = [];
-      const make = (f: string): ProbeMatch => ({
-        provider, name: offset ? `${kind}:${f}+${offset}` : `${kind}:${f}`, detail: { func: f, offset },
-      });
+      const make = (f: string): ProbeMatch => {
+        const mod = module === undefined ? undefined : listKernelFunctions().module.get(f);
+        const label = mod === undefined ? f : `${mod}:${f}`;
+        // The kprobe PMU looks names up with kallsyms_lookup_name, which takes `module:symbol`.
+        const symbol = mod === undefined || mod === 'vmlinux' ? f : label;
+        return { provider, name: offset ? `${kind}:${label}+${offset}` : `${kind}:${label}`, detail: { func: f, symbol, offset } };
+      };
+      if (module !== undefined) {
+        const { list, module: moduleOf } = listKernelFunctions();
+        const inModule = list.filter((f) => matchAll(module, [moduleOf.get(f) ?? '']).length > 0);
+        const names = matchAll(func, inModule);
+        if (offset && names.length > 1) throw new ProbeError('Offsets cannot be combined with wildcards');
+        if (names.length === 0) throw new ProbeError(`No kernel functions match ${module}:${func} (searched /proc/kallsyms)`);
+        return names.map(make);
+      }
       if (hasWildcard(func)) {
         if (offset) throw new ProbeError('Offsets cannot be combined with wildcards');
         for (const f of matchAll(func, listKernelFunctions().list)) matches.push(make(f));
@@ -66,6 +89,13 @@ function kprobeLike(ret: boolean): Provider {
 
     contextArgs: () => ptRegsArgs(ret),
 
+    // Listed only where kprobes exist (bpftrace lists available_filter_functions; kallsyms is readable more often).
+    list() {
+      if (!dynamicPmu('kprobe')) return [];
+      const { list, module } = listKernelFunctions();
+      return list.map((f) => ({ name: module.get(f) === 'vmlinux' ? `${kind}:${f}` : `${kind}:${module.get(f)}:${f}` }));
+    },
+
     attach(m, progFd, ctx) {
       const pmu = dynamicPmu('kprobe');
       if (!pmu) {
@@ -75,7 +105,7 @@ function kprobeLike(ret: boolean): Provider {
       }
       const attr = {
         type: pmu.type, config: retprobeConfig(pmu, ret),
-        config1: String(m.detail.func), config2: Number(m.detail.offset), samplePeriod: 1, wakeupEvents: 1,
+        config1: String(m.detail.symbol ?? m.detail.func), config2: Number(m.detail.offset), samplePeriod: 1, wakeupEvents: 1,
       };
       // A kprobe event fires on every CPU; like libbpf, open it once (pid -1, CPU 0).
       return { fds: [openPerfEventWithProgram(ctx, attr, 0, progFd)] };

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { elfType, ET_DYN, ET_EXEC } from './elf';
+import { mappedFileNamed, targetPid } from './target';
 
 const LD_SO_CACHE = '/etc/ld.so.cache';
 const NEW_MAGIC = 'glibc-ld.so.cache1.1';
@@ -60,6 +61,10 @@ function isTarget(p: string): boolean {
 /** The file a uprobe target names, or undefined when there is none (or it is not an ELF executable/library). */
 export function resolveUprobeTarget(target: string): string | undefined {
   if (target.includes('/')) return isTarget(target) ? target : undefined;
+  // With -p/-c, a short name means a file that process has mapped.
+  const pid = targetPid();
+  const mapped = pid === undefined ? undefined : mappedFileNamed(pid, target);
+  if (mapped && isTarget(mapped)) return mapped;
   for (const dir of (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
     if (!dir) continue;
     const p = path.join(dir, target);

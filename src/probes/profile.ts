@@ -13,7 +13,7 @@ export const profileProvider: Provider = {
 
   match(parts) {
     if (parts.length !== 2 && parts.length !== 1) throw new ProbeError('profile probe type requires 2 arguments');
-    const t = parseTimer(parts);
+    const t = parseTimer(parts, 'profile');
     const detail: Record<string, number> = t.unit === 'hz' ? { freq: t.count } : { period: t.periodNs };
     return [{ provider: profileProvider, name: `profile:${parts.join(':')}`, detail }];
   },

@@ -19,6 +19,8 @@ export interface Attachment {
 export interface AttachContext {
   native: import('../runtime/native').Native;
   numCpus: number;
+  /** The process of -p/-c: uprobes and USDT probes are attached for it only. */
+  pid?: number;
 }
 
 export interface Provider {
@@ -44,12 +46,39 @@ export interface Provider {
   /** One line explaining a load failure caused by a kernel that lacks the feature, or undefined. */
   explainLoadError?(m: ProbeMatch, err: Error & { errno?: number; code?: string }): string | undefined;
   attach(m: ProbeMatch, progFd: number, ctx: AttachContext): Attachment;
+  /**
+   * Probes for `-l`, full names. `search` is the search split on `:`, the
+   * provider removed (uprobe/usdt take their file from it); `all` is true for
+   * a search that does not name this provider (providers with huge lists,
+   * like fentry, then list nothing).
+   */
+  list?(search: string[], all: boolean): ListedProbe[];
 }
+
+/** One line of `-l`; `args` are the lines `-lv` prints under it (without the indent). */
+export interface ListedProbe {
+  name: string;
+  /** The name as a search spells it, when it differs (`uprobe:libc:malloc` for a resolved library path). */
+  searchName?: string;
+  args?: () => string[];
+}
+
+/**
+ * An argument that is not a plain u64 context slot: a USDT operand (a
+ * constant, part of a register, or user memory addressed through registers).
+ * Registers are byte offsets in the context (`struct pt_regs`). The value is
+ * `size` bytes, sign- or zero-extended to 64 bits.
+ */
+export type ArgOperand =
+  | { kind: 'const'; value: string; size: number; signed: boolean }
+  /** `byte`: the value starts that many bytes into the register (`%ah`). */
+  | { kind: 'reg'; reg: number; byte?: number; size: number; signed: boolean }
+  | { kind: 'mem'; base?: number; index?: number; scale: number; disp: number; size: number; signed: boolean };
 
 /** Where the register-style builtins of a probe come from: u64 slots of the context. */
 export interface ContextArgs {
-  /** Byte offset in the context of arg0, arg1, … (each a u64). */
-  args: number[];
+  /** Byte offset in the context of arg0, arg1, … (each a u64), or an operand to evaluate. */
+  args: (number | ArgOperand)[];
   /** The error for `argN` with N >= args.length. */
   argError(n: number): string;
   /** Byte offset of the return value (return probes only). */

@@ -1,7 +1,8 @@
 // tracepoint:CATEGORY:EVENT — kernel tracepoints through perf_event_open.
 // `args` is the event record described by tracefs' format file.
-import { ProbeError, Provider, ProbeMatch } from './provider';
-import { eventExists, eventId, listCategories, listEvents, readFormat } from './tracefs';
+import { ListedProbe, ProbeError, Provider, ProbeMatch } from './provider';
+import * as fs from 'fs';
+import { eventExists, eventId, listCategories, listEvents, readFormat, tracefs } from './tracefs';
 import { hasWildcard, matchAll } from './wildcard';
 import { openPerfEventWithProgram } from './perf';
 import type { Type } from '../checker/types';
@@ -28,7 +29,7 @@ export const tracepointProvider: Provider = {
         for (const e of matchAll(event, listEvents(c))) matches.push(makeMatch(c, e));
       }
     }
-    if (matches.length === 0) throw new ProbeError(`tracepoint not found: ${category}:${event}`);
+    if (matches.length === 0) throw new ProbeError(`${/[*?]/.test(category + event) ? 'tracepoints' : 'tracepoint'} not found: ${category}:${event}`);
     return matches;
   },
 
@@ -44,6 +45,18 @@ export const tracepointProvider: Provider = {
       formatCache.set(key, type);
     }
     return type;
+  },
+
+  list() {
+    const out: ListedProbe[] = [];
+    for (const c of listCategories()) {
+      for (const e of listEvents(c)) {
+        // Events without an `enable` file (the ftrace category) can't be traced; bpftrace doesn't list them.
+        if (!fs.existsSync(`${tracefs()}/events/${c}/${e}/enable`)) continue;
+        out.push({ name: `tracepoint:${c}:${e}`, args: () => readFormat(c, e).filter((f) => !f.common).map((f) => f.decl) });
+      }
+    }
+    return out;
   },
 
   attach(m, progFd, ctx) {

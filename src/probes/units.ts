@@ -10,9 +10,11 @@ export function periodNs(parts: string[]): number {
 }
 
 /** `UNIT:N` parsed: the unit, the count, and the period in ns (for `hz`, 1e9/N rounded). */
-export function parseTimer(parts: string[]): { unit: string; count: number; periodNs: number } {
+export function parseTimer(parts: string[], probeType = 'interval'): { unit: string; count: number; periodNs: number } {
   let unit: string;
   let count: string;
+  // `interval:s`, `interval:`: no count at all, so 0.17's arity message says more than HEAD's.
+  if (parts.length === 1 && !/^[0-9]/.test(parts[0])) throw new ProbeError(`${probeType} probe type requires 2 arguments`);
   if (parts.length === 1) {
     const m = /^([0-9]+)(s|ms|us|ns|hz)?$/.exec(parts[0]);
     if (!m) throw new ProbeError(`${parts[0]} is not a valid interval`);

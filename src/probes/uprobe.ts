@@ -59,6 +59,16 @@ function uprobeLike(ret: boolean): Provider {
 
     contextArgs: () => ptRegsArgs(ret),
 
+    list([target]) {
+      const path = target === undefined || hasWildcard(target) ? undefined : resolveUprobeTarget(target);
+      if (!path) return [];
+      try {
+        return [...loadElf(path).symbols.keys()].map((f) => ({ name: `${kind}:${path}:${f}`, searchName: `${kind}:${target}:${f}` }));
+      } catch {
+        return [];
+      }
+    },
+
     attach(m, progFd, ctx) {
       const pmu = dynamicPmu('uprobe');
       if (!pmu) {
@@ -70,8 +80,9 @@ function uprobeLike(ret: boolean): Provider {
         type: pmu.type, config: retprobeConfig(pmu, ret),
         config1: String(m.detail.path), config2: locate(m), samplePeriod: 1, wakeupEvents: 1,
       };
-      // Every process that maps the file (pid -1); the event is opened once, on CPU 0, as libbpf does.
-      return { fds: [openPerfEventWithProgram(ctx, attr, 0, progFd)] };
+      // The -p/-c process, or every process that maps the file (pid -1, opened once on CPU 0 as libbpf does).
+      const pid = ctx.pid ?? -1;
+      return { fds: [openPerfEventWithProgram(ctx, attr, pid >= 0 ? -1 : 0, progFd, pid)] };
     },
   };
   return provider;
@@ -92,9 +103,37 @@ function loadElf(path: string): LoadedElf {
   const hit = elfCache.get(path);
   if (hit?.identity === identity) return hit;
   // fileOffset only uses the program headers read at open, so it outlives the fd.
-  const loaded = ElfFile.with(path, (elf): LoadedElf => ({ identity, symbols: elf.functions(), fileOffset: (v) => elf.fileOffset(v) }));
+  const loaded = ElfFile.with(path, (elf): LoadedElf => {
+    const symbols = new Map(elf.functions());
+    addDebugSymbols(elf, symbols);
+    return { identity, symbols, fileOffset: (v) => elf.fileOffset(v) };
+  });
   elfCache.set(path, loaded);
   return loaded;
+}
+
+/**
+ * Stripped binaries keep their full symbol table in a separate debug file
+ * (Debian's *-dbg packages: /usr/lib/debug/.build-id/xx/rest.debug), which
+ * bpftrace reads too. Its addresses are the binary's; file offsets come from
+ * the binary's own segments.
+ */
+function addDebugSymbols(elf: ElfFile, into: Map<string, ElfSymbol>): void {
+  const id = elf.buildId();
+  if (!id || id.length < 3) return;
+  const debugPath = `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
+  if (!fs.existsSync(debugPath)) return;
+  try {
+    ElfFile.with(debugPath, (debug) => {
+      for (const [name, s] of debug.functions()) {
+        if (into.has(name)) continue;
+        const fileOffset = elf.fileOffset(s.value);
+        if (fileOffset !== undefined) into.set(name, { ...s, fileOffset });
+      }
+    });
+  } catch (e) {
+    if (!(e instanceof ElfError)) throw e;
+  }
 }
 
 /**

@@ -214,7 +214,8 @@ function snapshotHist(
   const layout = keyLayout(histKeyTypes(plan.keyTypes));
   const bucketOffset = layout.offsets[layout.offsets.length - 1];
   const lh = valueType.lhist;
-  const nBuckets = lh ? Number((lh.max - lh.min) / lh.step) + 2 : 66;
+  const bits = valueType.histBits ?? 0;
+  const nBuckets = lh ? Number((lh.max - lh.min) / lh.step) + 2 : (65 - bits) * (1 << bits) + 1;
   const groups = new Map<string, { key: Value[]; buckets: bigint[] }>();
   for (let i = 0; i < dump.count; i++) {
     const keyOffset = i * plan.keySize;
@@ -232,7 +233,7 @@ function snapshotHist(
   }
   const entries: MapEntry[] = [...groups.values()].map((g) => ({
     key: g.key,
-    value: lh ? { kind: 'lhist', buckets: g.buckets, min: lh.min, max: lh.max, step: lh.step } : { kind: 'hist', buckets: g.buckets },
+    value: lh ? { kind: 'lhist', buckets: g.buckets, min: lh.min, max: lh.max, step: lh.step } : { kind: 'hist', buckets: g.buckets, ...(bits ? { bits } : {}) },
   }));
   return { name: plan.name, keyed: plan.keyTypes.length > 0, valueKind: valueType.agg, entries };
 }

@@ -4,7 +4,7 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_WORDS } from '../codegen/plan';
 import { providers } from '../probes';
 import { FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
@@ -12,11 +12,14 @@ import { decodeValue, snapshotMap, DecodeContext } from './decode';
 import { strftime } from '../output/strftime';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
 import { formatMapsAtExit, formatMapText, formatPrintValue } from '../output/text';
-import { formatMapsAtExitJson, formatMapJson, jsonAttachedProbes, jsonMessage, jsonPrintf, jsonValue } from '../output/json';
+import { formatMapsAtExitJson, formatMapJson, jsonAttachedProbes, jsonLostEvents, jsonMessage, jsonPrintf, jsonValue } from '../output/json';
+import { formatLostEvents, MAP_FULL_WARNING } from '../output/text';
 import { storageSize, align8 } from '../checker/types';
 import type { Value } from '../output/value';
 import type { MapSnapshot } from '../output/value';
 import { mark } from '../timing';
+import type { HeldChild } from './child';
+import { watchProcessExit } from './watch';
 import { runCat, runSystem } from './actions';
 
 export interface RunOptions {
@@ -27,6 +30,26 @@ export interface RunOptions {
   write: (text: string) => void;
   /** Print `__BPFTRACE_NOTIFY_PROBES_ATTACHED` once attached (test-harness protocol). */
   notifyAttached: boolean;
+  /** Writes out output held back by the -B mode. */
+  flush?: () => void;
+  /** Reports a runtime warning (stderr); the default prints it without a source excerpt. */
+  warn?: (message: string, loc?: import('../ast/nodes').Loc) => void;
+  /** -p PID: uprobes/USDT attach to it, probes filter on it, the run ends when it exits. */
+  targetPid?: number;
+  /** -c CMD: held until attached, `cpid`, the run ends when it exits. */
+  child?: HeldChild;
+}
+
+/**
+ * Ring-buffer size from BPFTRACE_PERF_RB_PAGES (bpftrace's per-CPU perf
+ * buffer pages; here pages of the one shared ring), rounded up to a power of two.
+ */
+export function ringbufBytesFromEnv(planned: number): number {
+  const pages = Number(process.env.BPFTRACE_PERF_RB_PAGES);
+  if (!Number.isInteger(pages) || pages <= 0) return planned;
+  let bytes = 4096;
+  while (bytes < pages * 4096 && bytes < 1 << 30) bytes *= 2;
+  return bytes;
 }
 
 /** A runtime failure with a one-line message and bpftrace's exit code. */
@@ -54,7 +77,11 @@ class Session {
   readonly attachedFds: number[] = [];
   ringbuf = -1;
   exitCode = 0;
+  /** exit() ran: records after it are dropped, as in bpftrace. */
   exiting = false;
+  /** Records the BPF side could not deliver, already reported. */
+  private lostReported = 0n;
+  private readonly mapsWarnedFull = new Set<string>();
   private onExit?: () => void;
   private readonly printfs = new Map<number, { plan: PrintfPlan; format: CompiledPrintf; offsets: number[] }>();
   private readonly decodeCtx: DecodeContext;
@@ -96,7 +123,8 @@ class Session {
   createMaps(): void {
     for (const m of this.plan.maps) {
       try {
-        this.mapFds.push(native.createMap(m.bpfType, m.name.replace(/^@/, 'AT_') || 'AT_', m.keySize, m.valueSize, m.maxEntries, 0));
+        const maxEntries = m.role === 'ringbuf' ? ringbufBytesFromEnv(m.maxEntries) : m.maxEntries;
+        this.mapFds.push(native.createMap(m.bpfType, m.name.replace(/^@/, 'AT_') || 'AT_', m.keySize, m.valueSize, maxEntries, 0));
       } catch (e) {
         throw new RuntimeError(`Failed to create map ${m.name}: ${(e as Error).message}`);
       }
@@ -131,11 +159,16 @@ class Session {
   handleBatch = (batch: Buffer): void => {
     let out = '';
     forEachRingRecord(batch, (rec) => {
-      if (this.exiting) return; // events after exit() are dropped, as in bpftrace
       const kind = Number(rec.readBigUInt64LE(0));
+      if (kind === EVENT_MAP_FULL) {
+        this.warnMapFull(Number(rec.readBigUInt64LE(8)));
+        return;
+      }
+      if (this.exiting) return; // events after exit() are dropped, as in bpftrace
       if (kind === EVENT_EXIT) {
         this.exitCode = Number(rec.readBigInt64LE(8));
-        this.requestExit();
+        this.exiting = true;
+        this.requestStop();
         return;
       }
       if (kind === EVENT_TIME) {
@@ -180,7 +213,51 @@ class Session {
       out += this.options.format === 'json' ? jsonPrintf(text) + '\n' : text;
     });
     if (out) this.options.write(out);
+    this.reportLost();
   };
+
+  /** One warning per map, the first time an insert into it failed (on any CPU). */
+  private warnMapFull(site: number): void {
+    const s = this.plan.mapUpdateSites?.[site];
+    if (!s || this.mapsWarnedFull.has(s.map)) return;
+    this.mapsWarnedFull.add(s.map);
+    const warn = this.options.warn ?? ((m: string) => process.stderr.write(`WARNING: ${m}\n`));
+    warn(MAP_FULL_WARNING, s.loc);
+  }
+
+  /** Sum over CPUs of one word of the counters map. */
+  private counter(word: number): bigint {
+    const index = this.plan.maps.findIndex((m) => m.role === 'counters');
+    const fd = this.mapFds[index];
+    if (index < 0 || fd === undefined) return 0n;
+    const stride = align8(this.plan.maps[index].valueSize);
+    const v = native.mapLookup(fd, Buffer.alloc(4), stride * this.numCpus);
+    let n = 0n;
+    for (let c = 0; v && c < this.numCpus; c++) n += v.readBigUInt64LE(c * stride + word * 8);
+    return n;
+  }
+
+  /** `Lost N events` for records dropped since the last report (ring buffer full). */
+  reportLost(): void {
+    const lost = this.counter(COUNTER_LOST_EVENTS);
+    if (lost <= this.lostReported) return;
+    const n = lost - this.lostReported;
+    this.lostReported = lost;
+    this.options.write(this.options.format === 'json' ? jsonLostEvents(n) + '\n' : formatLostEvents(n));
+  }
+
+  /**
+   * At the end of the run: a full map whose map-full event itself was lost
+   * (ring buffer full) still gets its warning, from the counters.
+   */
+  reportMapsFull(): void {
+    this.plan.maps.forEach((m, index) => {
+      if (m.role !== 'user' || this.mapsWarnedFull.has(m.name)) return;
+      if (this.counter(COUNTER_MAP_FULL + index) === 0n) return;
+      const site = this.plan.mapUpdateSites?.findIndex((x) => x.map === m.name) ?? -1;
+      if (site >= 0) this.warnMapFull(site);
+    });
+  }
 
   /** print(@m, top, div), clear(@m), zero(@m): done in user space, when the event arrives, as bpftrace does. */
   private mapEvent(kind: number, mapIndex: number, rec: Buffer): string {
@@ -209,11 +286,13 @@ class Session {
     return '';
   }
 
-  requestExit(): void {
-    if (this.exiting) return;
-    this.exiting = true;
+  /** Ends the wait for events (exit(), a signal); records already in the ring are still printed. */
+  requestStop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
     this.onExit?.();
   }
+  private stopping = false;
 
   drain(): void {
     if (this.ringbuf >= 0) native.ringbufConsume(this.ringbuf);
@@ -231,7 +310,8 @@ class Session {
     for (const p of this.programs) {
       if (p.special) continue;
       try {
-        const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus });
+        const pid = this.options.child?.pid ?? this.options.targetPid;
+        const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus, pid });
         this.attachedFds.push(...fds);
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
@@ -245,7 +325,7 @@ class Session {
   }
 
   waitForExit(): Promise<void> {
-    if (this.exiting) return Promise.resolve();
+    if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       this.onExit = resolve;
     });
@@ -272,6 +352,9 @@ class Session {
     if (i < 0) return;
     const value = Buffer.alloc(CONFIG_WORDS * 8);
     value.writeBigUInt64LE(native.boottimeNs(), CONFIG_START_NS * 8);
+    const target = this.options.child?.pid ?? this.options.targetPid;
+    if (this.options.child) value.writeBigUInt64LE(BigInt(this.options.child.pid), CONFIG_CPID * 8);
+    if (target !== undefined) value.writeBigUInt64LE(BigInt(target), CONFIG_TARGET_PID * 8);
     native.mapUpdate(this.mapFds[i], Buffer.alloc(4), value, 0);
   }
 
@@ -287,7 +370,7 @@ class Session {
 /** Runs a compiled plan to completion; resolves to the exit code. */
 export async function run(plan: CompiledPlan, options: RunOptions): Promise<number> {
   const session = new Session(plan, options);
-  const stop = () => session.requestExit();
+  const stop = () => session.requestStop();
   try {
     session.createMaps();
     mark('maps created');
@@ -309,15 +392,26 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     mark('BEGIN run');
     if (!session.exiting) session.attach();
     mark('attached');
-    if (options.notifyAttached) options.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+    if (options.notifyAttached) {
+      options.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+      options.flush?.(); // the harness waits for it, whatever the -B mode
+    }
+    // The traced process ending ends the run, as in bpftrace.
+    options.child?.exited.then(stop);
+    const unwatch = options.targetPid !== undefined ? watchProcessExit(options.targetPid, stop) : undefined;
+    if (!session.exiting) options.child?.release();
 
     await session.waitForExit();
+    unwatch?.();
+    options.child?.terminate();
     // Signals during detach and END are absorbed (we are already stopping).
     session.detach();
     session.drain();
     session.exiting = false;
     session.runSpecial('end');
     session.exiting = true;
+    session.reportLost();
+    session.reportMapsFull();
     // A Ctrl-C while printing maps kills us, as in bpftrace; the kernel
     // releases everything when the process dies.
     process.removeListener('SIGINT', stop);
@@ -334,6 +428,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
+    options.child?.terminate();
     session.close();
   }
 }

@@ -199,6 +199,9 @@ export interface Native {
   ringbufConsume(handle: number): number;
   /** Stop polling and free the ring buffer; idempotent. */
   ringbufClose(handle: number): void;
+
+  /** abi::__cxa_demangle of each name; names that aren't mangled (or fail) come back unchanged. */
+  demangle(names: string[]): string[];
 }
 
 export const NATIVE_PATH = path.join(__dirname, '../../native/build/Release/tstrace_native.node');

@@ -4,6 +4,7 @@
 // mapped files (cached per file).
 import * as fs from 'fs';
 import { ElfFile } from '../probes/elf';
+import { native } from './native';
 
 interface SymTable {
   addrs: bigint[];
@@ -37,38 +38,100 @@ function sortTable(entries: { addr: bigint; name: string; size: bigint }[]): Sym
   return { addrs: entries.map((e) => e.addr), names: entries.map((e) => e.name), sizes: entries.map((e) => e.size) };
 }
 
-let kernel: SymTable | undefined;
+/**
+ * /proc/kallsyms, read on first use and kept as the raw text plus typed
+ * arrays (no per-symbol objects or strings: 120k symbols load in ~100 ms,
+ * most of it the kernel generating the file). Addresses are stored as
+ * doubles relative to the first symbol's upper 32 bits, which is exact for
+ * the kernel's address range.
+ */
+interface KernelSyms {
+  text: string;
+  baseHi: number;
+  keys: Float64Array;
+  /** Offset in `text` of each symbol's name, in address order. */
+  names: Uint32Array;
+}
 
-function kernelTable(): SymTable {
+let kernel: KernelSyms | undefined;
+
+function kernelKey(t: KernelSyms, addr: bigint): number {
+  return (Number(addr >> 32n) - t.baseHi) * 4294967296 + Number(addr & 0xffffffffn);
+}
+
+function kernelTable(): KernelSyms {
   if (kernel) return kernel;
-  const entries: { addr: bigint; name: string; size: bigint }[] = [];
+  let text = '';
   try {
-    for (const line of fs.readFileSync('/proc/kallsyms', 'latin1').split('\n')) {
-      const f = line.split(/\s+/);
-      if (f.length < 3) continue;
-      const type = f[1].toLowerCase();
-      if (type !== 't' && type !== 'w') continue;
-      const addr = BigInt('0x' + f[0]);
-      if (addr === 0n) continue;
-      entries.push({ addr, name: f[2], size: -1n });
-    }
+    text = fs.readFileSync('/proc/kallsyms', 'latin1');
   } catch {
     // No kallsyms: every frame prints as an address.
   }
-  kernel = sortTable(entries);
+  const keys: number[] = [];
+  const names: number[] = [];
+  let baseHi = -1;
+  let sorted = true;
+  for (let pos = 0; pos < text.length;) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0) eol = text.length;
+    const sp = text.indexOf(' ', pos);
+    // "ffffffff81000000 T name [module]"; text (t/T) and weak (w/W) symbols only.
+    const type = sp > pos && sp + 3 < eol ? text.charCodeAt(sp + 1) | 0x20 : 0;
+    if (type === 0x74 /* t */ || type === 0x77 /* w */) {
+      const hi = parseInt(text.slice(pos, sp - 8), 16);
+      const lo = parseInt(text.slice(sp - 8, sp), 16);
+      if (hi || lo) {
+        if (baseHi < 0) baseHi = hi;
+        const key = (hi - baseHi) * 4294967296 + lo;
+        if (keys.length && key < keys[keys.length - 1]) sorted = false;
+        keys.push(key);
+        names.push(sp + 3);
+      }
+    }
+    pos = eol + 1;
+  }
+  let order = [...keys.keys()];
+  if (!sorted) order = order.sort((a, b) => keys[a] - keys[b]);
+  kernel = { text, baseHi: Math.max(baseHi, 0), keys: Float64Array.from(order, (i) => keys[i]), names: Uint32Array.from(order, (i) => names[i]) };
   return kernel;
+}
+
+function kernelLookup(addr: bigint): { name: string; offset: bigint } | undefined {
+  const t = kernelTable();
+  const key = kernelKey(t, addr);
+  let lo = 0;
+  let hi = t.keys.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (t.keys[mid] <= key) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (found < 0) return undefined;
+  const at = t.names[found];
+  let end = at;
+  while (end < t.text.length) {
+    const c = t.text.charCodeAt(end);
+    if (c === 0x0a || c === 0x09 || c === 0x20) break;
+    end++;
+  }
+  return { name: t.text.slice(at, end), offset: BigInt(key - t.keys[found]) };
 }
 
 /** `sym+off` (offset decimal), or `0x…` when unknown. */
 export function kernelFrame(addr: bigint): string {
-  const s = lookup(kernelTable(), addr);
+  const s = kernelLookup(addr);
   return s ? `${s.name}+${s.offset}` : '0x' + addr.toString(16);
 }
 
 /** ksym(): the name without offset; 0 prints `0`, unknown `0x…`. */
 export function ksymName(addr: bigint): string {
   if (addr === 0n) return '0';
-  const s = lookup(kernelTable(), addr);
+  const s = kernelLookup(addr);
   return s ? s.name : '0x' + addr.toString(16);
 }
 
@@ -182,13 +245,26 @@ function mappings(pid: number): Mapping[] {
   return m;
 }
 
+const demangled = new Map<string, string>();
+
+/** C++ names as bpftrace prints them (demangled, unless BPFTRACE_NO_CPP_DEMANGLE=1). */
+function demangle(name: string): string {
+  if (!name.startsWith('_Z') || process.env.BPFTRACE_NO_CPP_DEMANGLE === '1') return name;
+  let d = demangled.get(name);
+  if (d === undefined) {
+    d = native.demangle([name])[0];
+    demangled.set(name, d);
+  }
+  return d;
+}
+
 /** Resolves a user address of `pid`: symbol, offset and the mapped file. */
 function userSymbol(pid: number, addr: bigint): { name?: string; offset: bigint; path?: string } {
   for (const m of mappings(pid)) {
     if (addr < m.start || addr >= m.end) continue;
     const table = fileTable(m.path);
     const s = table ? fileLookup(table, addr - m.start + m.offset) : undefined;
-    return s ? { name: s.name, offset: s.offset, path: m.path } : { offset: 0n, path: m.path };
+    return s ? { name: demangle(s.name), offset: s.offset, path: m.path } : { offset: 0n, path: m.path };
   }
   return { offset: 0n };
 }

@@ -1,0 +1,63 @@
+// The attach plan: for every compiled program, which kernel mechanism will run
+// it and why that one. Mirrors what each src/probes provider's attach() does;
+// the wording is for a learner reading `-d attach` or the explorer.
+import type { ProgramPlan } from '../codegen/plan';
+import { eventId } from '../probes/tracefs';
+
+const PROG_TYPES: Record<number, string> = {
+  2: 'BPF_PROG_TYPE_KPROBE', 5: 'BPF_PROG_TYPE_TRACEPOINT', 7: 'BPF_PROG_TYPE_PERF_EVENT',
+  17: 'BPF_PROG_TYPE_RAW_TRACEPOINT', 26: 'BPF_PROG_TYPE_TRACING',
+};
+
+export interface AttachStep {
+  probe: string;
+  progType: string;
+  mechanism: string;
+  why: string;
+}
+
+function tracepointId(category: string, event: string): string {
+  try {
+    return String(eventId(category, event));
+  } catch {
+    return '?'; // tracefs unreadable (not root): the id is looked up at attach time
+  }
+}
+
+export function attachStep(p: ProgramPlan): AttachStep {
+  const d = p.detail;
+  const progType = PROG_TYPES[p.progType] ?? `prog type ${p.progType}`;
+  const step = (mechanism: string, why: string): AttachStep => ({ probe: p.probeName, progType, mechanism, why });
+  switch (p.provider) {
+    case 'BEGIN': case 'END':
+      return step(`BPF_PROG_TEST_RUN, once, ${p.provider === 'BEGIN' ? 'before any other probe is attached' : 'after every probe is detached'}`,
+        'nothing in the kernel fires at start or end of a script, so user space runs the program itself');
+    case 'tracepoint':
+      return step(`perf_event_open(type=PERF_TYPE_TRACEPOINT, config=${tracepointId(String(d.category), String(d.event))} ` +
+        `from /sys/kernel/tracing/events/${d.category}/${d.event}/id, cpu 0) + PERF_EVENT_IOC_SET_BPF`,
+        'a tracepoint is a stable hook compiled into the kernel; the program runs on every CPU, the perf event just carries it, and `args` is the record described by its format file');
+    case 'interval':
+      return step(`perf_event_open(PERF_TYPE_SOFTWARE/CPU_CLOCK, sample_period=${d.period}ns, cpu 0) + PERF_EVENT_IOC_SET_BPF`,
+        'a software timer on one CPU fires once per period, so the probe runs once per interval in total');
+    case 'profile':
+      return step(`perf_event_open(PERF_TYPE_SOFTWARE/CPU_CLOCK, ${d.freq !== undefined ? `sample_freq=${d.freq}Hz` : `sample_period=${d.period}ns`}) on every online CPU`,
+        'sampling: a timer on each CPU interrupts whatever runs there, so stacks and comm show what the CPUs were busy with');
+    case 'software': case 'hardware':
+      return step(`perf_event_open(PERF_TYPE_${p.provider.toUpperCase()}, config=${d.config}, sample_period=${d.count}) on every online CPU`,
+        `the program runs every ${d.count} ${d.event} events counted by perf`);
+    case 'uprobe': case 'uretprobe':
+      return step(`perf_event_open(type=uprobe PMU from /sys/bus/event_source/devices/uprobe/type${p.provider === 'uretprobe' ? ', retprobe bit' : ''}, ` +
+        `config1=${d.path}, config2=file offset of ${d.func || `address ${d.address}`}${Number(d.offset) ? `+${d.offset}` : ''}, pid -1)`,
+        p.provider === 'uprobe'
+          ? 'the kernel puts a breakpoint at that instruction of the file; every process that maps it traps into the program'
+          : 'the kernel swaps the return address of the function, so the program runs when it returns (retval is valid)');
+    case 'kprobe': case 'kretprobe':
+      return step(`perf_event_open(type=kprobe PMU from /sys/bus/event_source/devices/kprobe/type, config1=${d.func}${Number(d.offset) ? `+${d.offset}` : ''})`,
+        'a dynamic breakpoint in a kernel function (needs CONFIG_KPROBES; this kernel lacks it, so loading stops with one line)');
+    case 'fentry': case 'fexit':
+      return step(`BPF_RAW_TRACEPOINT_OPEN on a BPF trampoline for ${d.func} (attach_btf_id=${d.btfId})`,
+        'BTF describes the function, the kernel patches a call to a trampoline at its entry/exit: cheaper than a kprobe, typed arguments');
+    default:
+      return step(`provider ${p.provider}`, 'see src/probes');
+  }
+}
