@@ -259,6 +259,18 @@ describe('type errors, with bpftrace\'s messages', () => {
     it(src, () => expect(errorsOf(src)).toBe(expected));
   }
 
+  it('a syntax error after a C definition is a diagnostic (found by fuzzing: no crash)', () => {
+    const src = 'struct S { int a; } BEGIN { $x = ; }';
+    let message = '';
+    try {
+      parse(src, 'stdin');
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      message = e.diagnostics.map((d) => formatDiagnostic(d, src)).join('');
+    }
+    expect(message).toBe('stdin:1:34-35: ERROR: syntax error, unexpected ;\nstruct S { int a; } BEGIN { $x = ; }\n                                 ~\n');
+  });
+
   it('a missing kernel symbol is a warning under --dry-run', () => {
     const ast = parse('BEGIN { print(kaddr("no_such_symbol_xyz")); }', 'stdin');
     const checked = check(ast, { dryRun: true });
