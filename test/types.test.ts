@@ -60,6 +60,14 @@ describe('kernel types from BTF', () => {
     expect(r.printed).toBe(`${task.size} ${common.members.get('skc_family')! / 8} ${common.members.get('skc_family')! / 8}\n`);
   });
 
+  it('reads task_struct through curtask: pid, tgid, comm and real_parent->tgid, as bpftrace', async () => {
+    const script = 'BEGIN { $t = (struct task_struct *)curtask; printf("%d %d %d %d\\n", $t->pid == tid, $t->tgid == pid, $t->comm == comm, $t->real_parent->tgid); exit(); }';
+    const ours = await begin('tstrace', script);
+    // The tracer is this test process's child, so its parent's tgid is our pid.
+    expect(ours.printed).toBe(`1 1 1 ${process.pid}\n`);
+    expect((await begin('bpftrace', script)).printed).toBe(ours.printed);
+  });
+
   it('kernel enum constants are identifiers (TCP_ESTABLISHED, TCP_CLOSE from enum tcp_states)', async () => {
     const dump = execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'], { encoding: 'utf8', maxBuffer: 256 << 20 });
     const value = (n: string) => Number(new RegExp(`\\b${n} = (\\d+),`).exec(dump)![1]);
