@@ -5,13 +5,19 @@
 // *, pointer arithmetic, bitfields) read from a real uprobe target and from
 // real kernel sockets, compared with bpftrace 0.17 where it supports the form;
 // and the checker's diagnostics, with bpftrace's exact messages.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, vi, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'child_process';
 import * as net from 'net';
 import { parse } from '../src/parser';
 import { check } from '../src/checker';
 import { CompileError, formatDiagnostic } from '../src/diagnostics';
 import { buildWorkload, removeTempDir, runTracer, RunResult, stripMemlockWarning, TracerBin, uniqueComm } from './helpers/run';
+
+
+// Other test runs share this machine's 2 cores: bpftrace 0.17 alone can take
+// tens of seconds to start under load, so runs get more time than the default.
+vi.setConfig({ testTimeout: 180_000 });
+const runPatiently: typeof runTracer = (bin, args, opts = {}) => runTracer(bin, args, { timeoutMs: 80_000, ...opts });
 
 function errorsOf(source: string, options: Parameters<typeof check>[1] = {}): string {
   try {
@@ -40,7 +46,7 @@ function bpftoolRecord(kind: 'STRUCT' | 'UNION', name: string): { size: number; 
 
 /** Runs a BEGIN-only script to completion; `printed` is what it printed before the exit banner. */
 async function begin(bin: TracerBin, script: string): Promise<RunResult & { printed: string }> {
-  const r = await runTracer(bin, ['-e', script], { notify: false });
+  const r = await runPatiently(bin, ['-e', script], { notify: false });
   const m = /^Attaching 1 probe\.\.\.\n([\s\S]*)\n\n$/.exec(r.stdout);
   return { ...r, stderr: stripMemlockWarning(r.stderr), printed: m ? m[1] : `unexpected output: ${r.stdout}` };
 }
@@ -52,6 +58,14 @@ describe('kernel types from BTF', () => {
     const r = await begin('tstrace', 'BEGIN { printf("%d %d %d\\n", sizeof(struct task_struct), offsetof(struct sock_common, skc_family), offsetof(struct sock, __sk_common.skc_family)); exit(); }');
     expect(r.stderr).toBe('');
     expect(r.printed).toBe(`${task.size} ${common.members.get('skc_family')! / 8} ${common.members.get('skc_family')! / 8}\n`);
+  });
+
+  it('reads task_struct through curtask: pid, tgid, comm and real_parent->tgid, as bpftrace', async () => {
+    const script = 'BEGIN { $t = (struct task_struct *)curtask; printf("%d %d %d %d\\n", $t->pid == tid, $t->tgid == pid, $t->comm == comm, $t->real_parent->tgid); exit(); }';
+    const ours = await begin('tstrace', script);
+    // The tracer is this test process's child, so its parent's tgid is our pid.
+    expect(ours.printed).toBe(`1 1 1 ${process.pid}\n`);
+    expect((await begin('bpftrace', script)).printed).toBe(ours.printed);
   });
 
   it('kernel enum constants are identifiers (TCP_ESTABLISHED, TCP_CLOSE from enum tcp_states)', async () => {
@@ -67,13 +81,13 @@ describe('kernel types from BTF', () => {
     const script = `tracepoint:sock:inet_sock_set_state /args->sport == ${port} && args->newstate == TCP_LISTEN/ {
       $sk = (struct sock *)args->skaddr;
       printf("%d %d %d\\n", $sk->__sk_common.skc_num, $sk->__sk_common.skc_family, $sk->sk_max_ack_backlog);
+      exit();
     }`;
-    const run = (bin: TracerBin) => runTracer(bin, ['-e', script], {
+    const run = (bin: TracerBin) => runPatiently(bin, ['-e', script], {
       onAttached: () => new Promise<void>((resolve) => {
         const server = net.createServer().listen({ port, host: '127.0.0.1', backlog: 17 }, () => server.close(() => resolve()));
       }),
-      // Stop once the event is printed (bpftrace drops events still in flight at SIGINT).
-      signalOnOutput: { match: ' 17\n', signal: 'SIGINT' },
+      // The script exits after the event (bpftrace 0.17 can hang on a SIGINT under load).
     });
     const ours = await run('tstrace');
     expect(ours.stderr).toBe('');
@@ -85,10 +99,9 @@ describe('kernel types from BTF', () => {
   it('reads a user-space struct through a syscall tracepoint pointer (naptime.bt: args->rqtp->tv_nsec)', async () => {
     const comm = uniqueComm('tsnap_');
     const sleeper = buildWorkload(comm, '#include <time.h>\nint main(void) { struct timespec t = { 0, 123456789 }; return nanosleep(&t, 0); }\n');
-    const script = `tracepoint:syscalls:sys_enter_nanosleep,tracepoint:syscalls:sys_enter_clock_nanosleep /comm == "${comm}"/ { printf("%d %d\\n", args->rqtp->tv_sec, args->rqtp->tv_nsec); }`;
-    const run = (bin: TracerBin) => runTracer(bin, ['-e', script], {
+    const script = `tracepoint:syscalls:sys_enter_nanosleep,tracepoint:syscalls:sys_enter_clock_nanosleep /comm == "${comm}"/ { printf("%d %d\\n", args->rqtp->tv_sec, args->rqtp->tv_nsec); exit(); }`;
+    const run = (bin: TracerBin) => runPatiently(bin, ['-e', script], {
       onAttached: () => { execFileSync(sleeper); },
-      signalOnOutput: { match: '123456789\n', signal: 'SIGINT' },
     });
     const ours = await run('tstrace');
     expect(ours.stderr).toBe('');
@@ -130,10 +143,9 @@ describe('C definitions in the script, read from user memory', () => {
   });
   afterAll(() => removeTempDir());
 
-  /** Traces show() while the target runs once; stops when `last` (the second call's line) is printed. */
-  const trace = (tracer: TracerBin, body: string, last: string) => runTracer(tracer, ['-e', `${POINT_DEFS}uprobe:${bin}:show { ${body} }`], {
+  /** Traces show() while the target runs once; the script exits at the second call (the one whose next is 0). */
+  const trace = (tracer: TracerBin, body: string) => runPatiently(tracer, ['-e', `${POINT_DEFS}uprobe:${bin}:show { ${body} if (((struct point *)arg0)->next == 0) { exit(); } }`], {
     onAttached: () => { execFileSync(bin); },
-    signalOnOutput: { match: last, signal: 'SIGINT' },
   });
 
   it('lays out structs as the C compiler does (sizeof, offsetof)', async () => {
@@ -144,23 +156,45 @@ describe('C definitions in the script, read from user memory', () => {
 
   it('->, nested ., char arrays as strings, array indexing and pointer chasing match bpftrace', async () => {
     const body = '$p = (struct point *)arg0; printf("%d %d %s %d %d %d\\n", $p->x, $p->y, $p->name, $p->vals[2], $p->in.a, $p->in.flags); if ($p->next != 0) { printf("next %d %s\\n", $p->next->x, $p->next->name); }';
-    const last = '7 -3 bee 30 -5 200\n';
-    const ours = await trace('tstrace', body, last);
+    const ours = await trace('tstrace', body);
     expect(ours.stderr).toBe('');
-    expect(ours.stdout).toBe(`Attaching 1 probe...\n1 2 ant 3 6 7\nnext 7 bee\n${last}\n\n`);
-    expect((await trace('bpftrace', body, last)).stdout).toBe(ours.stdout);
+    expect(ours.stdout).toBe(`Attaching 1 probe...\n1 2 ant 3 6 7\nnext 7 bee\n7 -3 bee 30 -5 200\n\n\n`);
+    expect((await trace('bpftrace', body)).stdout).toBe(ours.stdout);
   });
 
   it('*ptr and pointer arithmetic move by whole elements, as bpftrace', async () => {
     const body = '$q = (int32 *)arg0; $v = (int64 *)(arg0 + 16); printf("%d %d %d %d\\n", *$q, *($q + 1), *($v + 3), $v[1]);';
-    const ours = await trace('tstrace', body, '7 -3 40 20\n');
+    const ours = await trace('tstrace', body);
     expect(ours.stderr).toBe('');
     expect(ours.stdout).toBe('Attaching 1 probe...\n1 2 4 2\n7 -3 40 20\n\n\n');
-    expect((await trace('bpftrace', body, '7 -3 40 20\n')).stdout).toBe(ours.stdout);
+    expect((await trace('bpftrace', body)).stdout).toBe(ours.stdout);
   });
 
+  for (const format of ['text', 'json']) {
+    it(`prints arrays and records (print, map values and keys) as bpftrace, -f ${format}`, async () => {
+      const body = 'print($p->vals); print($p->in); @s[$p->x] = $p->vals; @st = *$p; @k[$p->in] = $p->x;';
+      const run = (tracer: TracerBin) => runPatiently(tracer, ['-f', format, '-e', `${POINT_DEFS}uprobe:${bin}:show { $p = (struct point *)arg0; ${body} if ($p->next == 0) { exit(); } }`], {
+        onAttached: () => { execFileSync(bin); },
+      });
+      const ours = await run('tstrace');
+      expect(ours.stderr).toBe('');
+      if (format === 'text') {
+        expect(ours.stdout).toBe('Attaching 1 probe...\n[1,2,3,4]\n{ .a = 6, .flags = 7 }\n[10,20,30,40]\n{ .a = -5, .flags = 200 }\n\n\n' +
+          '@k[{ .a = 6, .flags = 7 }]: 1\n@k[{ .a = -5, .flags = 200 }]: 7\n@s[1]: [1,2,3,4]\n@s[7]: [10,20,30,40]\n' +
+          '@st: { .x = 7, .y = -3, .name = bee, .vals = [10,20,30,40], .in = { .a = -5, .flags = 200 }, .next = 0, .lo = 5, .mid = 17, .hi = 123456 }\n');
+      }
+      const theirs = await run('bpftrace');
+      // Struct map keys: bpftrace 0.17 prints them in a compact form of its own
+      // (`@k[{.a=6,.flags=7}]`, signed chars) that tstrace doesn't reproduce: compared without @k.
+      const withoutKeys = (out: string) => out.split('\n').filter((l) => !l.startsWith('@k[') && !l.includes('"@k"')).join('\n');
+      // bpftrace 0.17 has no bitfields (it prints whole words for them, or nothing): compared without them.
+      const withoutBitfields = (out: string) => out.replace(/, \.lo = \d+, \.mid = \d+, \.hi = \d+/g, '').replace(/, "lo": \d+, "mid": \d+, "hi": \d+/g, '');
+      expect(withoutBitfields(withoutKeys(ours.stdout))).toBe(withoutBitfields(withoutKeys(theirs.stdout)));
+    });
+  }
+
   it('reads bitfields (bpftrace 0.18+; 0.17 has none)', async () => {
-    const ours = await trace('tstrace', '$p = (struct point *)arg0; printf("%d %d %d\\n", $p->lo, $p->mid, $p->hi);', '5 17 123456\n');
+    const ours = await trace('tstrace', '$p = (struct point *)arg0; printf("%d %d %d\\n", $p->lo, $p->mid, $p->hi);');
     expect(ours.stderr).toBe('');
     expect(ours.stdout).toBe('Attaching 1 probe...\n1 2 3\n5 17 123456\n\n\n');
   });
@@ -170,7 +204,7 @@ describe('C definitions in the script, read from user memory', () => {
     const run = async (tracer: TracerBin) => {
       let child: ReturnType<typeof spawn> | undefined;
       try {
-        return await runTracer(tracer, ['-e', `uprobe:${bin}:show { @[func] = count(); }`], {
+        return await runPatiently(tracer, ['-e', `uprobe:${bin}:show { @[func] = count(); }`], {
           onAttached: () => new Promise<void>((resolve) => {
             child = spawn(bin, ['wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
             child.stdout!.once('data', () => resolve());
@@ -228,9 +262,54 @@ describe('type errors, with bpftrace\'s messages', () => {
     it(src, () => expect(errorsOf(src)).toBe(expected));
   }
 
+  it('a syntax error after a C definition is a diagnostic (found by fuzzing: no crash)', () => {
+    const src = 'struct S { int a; } BEGIN { $x = ; }';
+    let message = '';
+    try {
+      parse(src, 'stdin');
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      message = e.diagnostics.map((d) => formatDiagnostic(d, src)).join('');
+    }
+    expect(message).toBe('stdin:1:34-35: ERROR: syntax error, unexpected ;\nstruct S { int a; } BEGIN { $x = ; }\n                                 ~\n');
+  });
+
   it('a missing kernel symbol is a warning under --dry-run', () => {
     const ast = parse('BEGIN { print(kaddr("no_such_symbol_xyz")); }', 'stdin');
     const checked = check(ast, { dryRun: true });
     expect(checked.warnings.map((w) => w.message)).toEqual(['Failed to resolve kernel symbol: no_such_symbol_xyz (compiled with address 0: --dry-run)']);
+  });
+});
+
+describe('map key and value types are one per map across all probes (differential)', () => {
+  const cases = [
+    'BEGIN { @a = 1; } END { @a = "x"; }',
+    'BEGIN { @a[1] = 1; } END { @a["x"] = 1; }',
+    'BEGIN { @a[1, "x"] = 1; } END { @a[2] = 1; }',
+    'BEGIN { @a[comm] = 1; } END { @a[pid] = 2; }',
+    'BEGIN { @a = count(); } END { @a = 1; }',
+    'BEGIN { @a = 1; } END { @a = count(); }',
+    'BEGIN { @a = sum(1); } END { @a = count(); }',
+    'BEGIN { @x = count(); @y = @x + 1; }',
+    'BEGIN { $x = count(); }',
+    'BEGIN { @a = (1, "x"); } END { @a = (2, 3); }',
+    'BEGIN { $a = (1, "x"); $a = (2, 3); }',
+  ];
+  for (const script of cases) {
+    it(script, async () => {
+      const ours = await runPatiently('tstrace', ['--dry-run', '--no-cache', '-e', script], { notify: false });
+      const theirs = await runPatiently('bpftrace', ['-e', script], { notify: false });
+      expect(ours.code).toBe(1);
+      expect(ours.stderr).toMatch(/ERROR/);
+      expect(ours.stderr).toBe(stripMemlockWarning(theirs.stderr));
+    });
+  }
+
+  it('a string map value takes the largest string assigned anywhere', async () => {
+    const script = 'BEGIN { @s = "ab"; exit(); } END { @s = "abcdef"; printf("%s\\n", @s); }';
+    const ours = await runPatiently('tstrace', ['-e', script], { notify: false });
+    expect(ours.stdout).toBe('Attaching 2 probes...\nabcdef\n\n\n@s: abcdef\n');
+    const theirs = await runPatiently('bpftrace', ['-e', script], { notify: false });
+    expect(theirs.stdout).toBe(ours.stdout);
   });
 });

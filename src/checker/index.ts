@@ -267,7 +267,9 @@ class Checker {
         s.target.type = prev;
         return;
       }
-      if (prev && !sameType(prev, t)) {
+      if (prev && !sameType(prev, t) && prev.kind === 'tuple' && t.kind === 'tuple') {
+        this.error(`Tuple type mismatch: ${typeName(prev)} != ${typeName(t)}.`, s.opLoc);
+      } else if (prev && !sameType(prev, t)) {
         this.error(`Type mismatch for ${s.target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(prev)}'`, s.opLoc);
       } else {
         const widened = prev?.kind === 'string' && t.kind === 'string' ? str(Math.max(prev.size, t.size)) : t;
@@ -288,7 +290,7 @@ class Checker {
       t = this.expr(value, scope);
     }
     if (t.kind === 'none') return;
-    this.defineMap(map, keyTypes, t);
+    this.defineMap(map, keyTypes, t, s.opLoc);
     map.type = this.maps.get(map.name)?.valueType;
   }
 
@@ -297,7 +299,8 @@ class Checker {
     return t.kind === 'int' ? UINT64 : t;
   }
 
-  defineMap(map: MapExpr, keyTypes: Type[], valueType: Type): void {
+  /** `opLoc`: the assignment operator, where bpftrace reports tuple mismatches. */
+  defineMap(map: MapExpr, keyTypes: Type[], valueType: Type, opLoc?: Loc): void {
     const existing = this.maps.get(map.name);
     if (!existing) {
       this.maps.set(map.name, { name: map.name, index: this.maps.size, keyTypes, valueType, loc: map.loc });
@@ -305,7 +308,9 @@ class Checker {
     }
     this.checkKeys(map, existing, keyTypes);
     const prev = existing.valueType;
-    if (!sameType(prev, valueType)) {
+    if (!sameType(prev, valueType) && prev.kind === 'tuple' && valueType.kind === 'tuple') {
+      this.error(`Tuple type mismatch: ${typeName(prev)} != ${typeName(valueType)}.`, opLoc ?? map.loc);
+    } else if (!sameType(prev, valueType)) {
       // bpftrace's message lacks the closing quote; kept for byte-exact output.
       this.error(`Type mismatch for ${map.name}: trying to assign value of type '${typeName(valueType)}' when map already contains a value of type '${typeName(prev)}`, map.loc);
     } else if (prev.kind === 'string' && valueType.kind === 'string' && valueType.size > prev.size) {
@@ -610,6 +615,12 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
   checkLiterals(program, { strlen: options.strlen ?? 64, params: options.params ?? [], diags: checker.diags });
   if (!checker.diags.hasErrors) checkMapSizes(checker.maps.values(), checker.diags);
   checker.diags.throwIfErrors();
+  // Records stored in maps or printed get their fields listed for user space.
+  for (const m of checker.maps.values()) {
+    m.keyTypes = m.keyTypes.map((k) => types.materialize(k));
+    m.valueType = types.materialize(m.valueType);
+  }
+  for (const p of checker.prints.values()) p.type = types.materialize(p.type);
   return {
     ast: program,
     probes,

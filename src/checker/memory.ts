@@ -3,7 +3,7 @@
 // types from BTF and the script's C definitions (src/ctypes TypeRegistry).
 import type { Expr, OffsetofExpr } from '../ast/nodes';
 import type { Checker, Scope } from './index';
-import { AddrSpace, INT64, IntBits, NONE, StructField, Type, UINT64, int, memorySize, typeName } from './types';
+import { AddrSpace, INT64, NONE, StructField, Type, UINT64, int, memorySize, typeName } from './types';
 import { suggest } from './suggest';
 
 type StructType = Extract<Type, { kind: 'struct' }>;
@@ -109,7 +109,9 @@ export function checkIndex(c: Checker, e: Extract<Expr, { kind: 'Index' }>, t: T
       c.error(`the index ${e.index.value} is out of bounds for array of size ${t.length}`, e.loc);
       return NONE;
     }
-    if (e.index.kind !== 'Int' && t.length > 0 && !isStaticallyInBounds(e.index)) {
+    // A variable index into an array would need a bounds check the verifier
+    // accepts; as in bpftrace 0.17 only literal indices are allowed (pointers take any).
+    if (e.index.kind !== 'Int' && t.length > 0) {
       c.error('The array index operator [] only accepts literal integer indices.', e.index.loc);
       return NONE;
     }
@@ -124,12 +126,6 @@ export function checkIndex(c: Checker, e: Extract<Expr, { kind: 'Index' }>, t: T
   }
   if (t.kind !== 'none') c.error(`The array index operator [] can only be used on arrays and pointers, found ${typeName(t)}.`, e.loc);
   return NONE;
-}
-
-function isStaticallyInBounds(_e: Expr): boolean {
-  // Dynamic indices into arrays need a bounds check the verifier accepts; as
-  // bpftrace 0.17, only literal indices are allowed (pointers take any index).
-  return false;
 }
 
 export function checkDeref(c: Checker, e: Expr, t: Type): Type {
@@ -184,4 +180,3 @@ export function constantIdentifier(c: Checker, e: Extract<Expr, { kind: 'Identif
   return k.type.kind === 'int' ? int(64, k.type.signed) : INT64;
 }
 
-export type { IntBits };

@@ -111,7 +111,8 @@ export function storageSize(t: Type): number {
     case 'string': return t.size;
     case 'tuple': return t.elems.reduce((n, e) => n + align8(storageSize(e)), 0);
     // C layout: integer elements packed (a `u8 saddr[4]` is 4 bytes).
-    case 'array': return t.length * (t.elem.kind === 'int' ? t.elem.bits / 8 : storageSize(t.elem));
+    // Arrays and records keep their C layout (as read from memory).
+    case 'array': return memorySize(t);
     case 'struct': return t.size;
     case 'agg': return aggValueSize(t.agg);
     case 'buffer': return 8 + t.size;

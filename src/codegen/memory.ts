@@ -79,6 +79,11 @@ function valuePlace(g: ProbeCodegen, e: Expr): Place {
   return { kind: 'local', ptr: v.ptr, ctx: false };
 }
 
+function isContextRecord(t: Type | undefined): boolean {
+  const rec = t?.kind === 'struct' ? t : t?.kind === 'pointer' && t.to.kind === 'struct' ? t.to : undefined;
+  return rec?.isCtx === true;
+}
+
 /** The member a Field names; tracepoint records are looked up per concrete probe (wildcards differ). */
 function memberOf(g: ProbeCodegen, e: Extract<Expr, { kind: 'Field' }>): StructField {
   const t = e.object.type!;
@@ -143,9 +148,10 @@ function load(g: ProbeCodegen, p: Place, t: Type, bitfield?: StructField['bitfie
 export function emitAccess(g: ProbeCodegen, e: Expr): CgValue {
   const p = place(g, e);
   if (!p) throw new CodegenError(`internal: ${e.kind} is not a memory access`, e.loc);
-  const bitfield = e.kind === 'Field' ? memberOf(g, e).bitfield : undefined;
-  const t = e.kind === 'Field' ? (e.object.type?.kind === 'struct' && e.object.type.isCtx) || (e.object.type?.kind === 'pointer' && e.object.type.to.kind === 'struct' && e.object.type.to.isCtx) ? memberOf(g, e).type : e.type! : e.type!;
-  return load(g, p, t, bitfield);
+  if (e.kind !== 'Field') return load(g, p, e.type!);
+  const member = memberOf(g, e);
+  // A tracepoint record's member has this probe's own type (wildcards differ); others have the checked one.
+  return load(g, p, isContextRecord(e.object.type) ? member.type : e.type!, member.bitfield);
 }
 
 /** Bytes one step of pointer arithmetic moves (C scaling); 1 for `void *`-like pointees. */

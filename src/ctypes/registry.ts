@@ -176,6 +176,26 @@ export class TypeRegistry {
     return btf.fields(id);
   }
 
+  /**
+   * `t` with the fields of its records (and of records inside them, through
+   * arrays) listed, so user space can print the value; pointers are not
+   * followed. Records nested deeper than `depth` stay lazy (printed as bytes).
+   */
+  materialize(t: Type, depth = 8): Type {
+    switch (t.kind) {
+      case 'struct': {
+        if (!t.lazy || depth === 0) return t;
+        const fields = this.fields(t);
+        if (!fields) return t;
+        const full = this.complete(t);
+        return { kind: 'struct', name: full.name, size: full.size, fields: fields.map((f) => ({ ...f, type: this.materialize(f.type, depth - 1) })), ...(t.btfId !== undefined ? { btfId: t.btfId } : {}) };
+      }
+      case 'array': return { ...t, elem: this.materialize(t.elem, depth) };
+      case 'tuple': return { ...t, elems: t.elems.map((e) => this.materialize(e, depth)) };
+      default: return t;
+    }
+  }
+
   /** A record type with its size filled in (forward declarations through pointers have size 0). */
   complete(t: StructType): StructType {
     if (t.size > 0 || !t.lazy) return t;

@@ -72,6 +72,10 @@ function valueJson(v: Value, div: bigint): string {
       return jsonString(formatStack(v, 8));
     case 'buffer':
       return jsonString(formatBuffer(v.bytes, 'r'));
+    case 'array':
+      return '[' + v.elems.map((e) => valueJson(e, div)).join(',') + ']';
+    case 'record':
+      return '{ ' + v.fields.map((f) => `${jsonString(f.name)}: ${valueJson(f.value, div)}`).join(', ') + ' }';
   }
 }
 

@@ -72,6 +72,10 @@ function valueText(v: Value, div: bigint): string {
       return formatStack(v, 8);
     case 'buffer':
       return formatBuffer(v.bytes, 'r');
+    case 'array':
+      return '[' + v.elems.map((e) => valueText(e, div)).join(',') + ']';
+    case 'record':
+      return '{ ' + v.fields.map((f) => `.${f.name} = ${valueText(f.value, div)}`).join(', ') + ' }';
   }
 }
 

@@ -46,7 +46,11 @@ export type Value =
    * (HEAD only): frames printed with no indentation.
    */
   | { kind: 'stack'; frames: string[]; mode?: 'bpftrace' | 'perf' | 'raw' }
-  | { kind: 'buffer'; bytes: Uint8Array };
+  | { kind: 'buffer'; bytes: Uint8Array }
+  /** A C array: `[1,2,3]` in text and JSON. */
+  | { kind: 'array'; elems: Value[] }
+  /** A struct/union value: `{ .a = 1, .b = x }` in text, `{ "a": 1, "b": "x" }` in JSON (bpftrace 0.17). */
+  | { kind: 'record'; fields: { name: string; value: Value }[] };
 
 export type AggValue =
   | { kind: 'value'; value: Value } // maps assigned plain values

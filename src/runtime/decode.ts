@@ -2,7 +2,7 @@
 // output module's Value model. Layouts mirror src/checker/types storageSize.
 import * as fs from 'fs';
 import type { Type } from '../checker/types';
-import { storageSize, tupleOffsets, aggValueSize, align8 } from '../checker/types';
+import { storageSize, tupleOffsets, aggValueSize, align8, memorySize } from '../checker/types';
 import type { AggValue, MapEntry, MapSnapshot, Value } from '../output/value';
 import type { MapPlan } from '../codegen/plan';
 import { keyLayout, histKeyTypes } from '../codegen/plan';
@@ -45,6 +45,48 @@ function username(uid: bigint): string {
 function cString(buf: Buffer, offset: number, size: number): string {
   const end = buf.indexOf(0, offset);
   return buf.toString('latin1', offset, end < 0 || end > offset + size ? offset + size : end);
+}
+
+/**
+ * A value in C memory layout (arrays, records and their members, as read
+ * from kernel or user memory): integers at their own width, pointers as
+ * plain numbers (bpftrace prints them in decimal inside records).
+ */
+function decodeMemory(buf: Buffer, offset: number, t: Type, ctx: DecodeContext): Value {
+  switch (t.kind) {
+    case 'int': {
+      const bytes = t.bits / 8;
+      let raw = 0n;
+      for (let i = bytes - 1; i >= 0; i--) raw = (raw << 8n) | BigInt(buf[offset + i]);
+      return { kind: 'int', value: t.signed ? BigInt.asIntN(t.bits, raw) : raw, signed: t.signed, bits: t.bits };
+    }
+    case 'pointer':
+      return { kind: 'int', value: buf.readBigUInt64LE(offset), signed: false, bits: 64 };
+    case 'string':
+      return { kind: 'string', value: cString(buf, offset, t.size) };
+    case 'array': {
+      const stride = memorySize(t.elem);
+      const elems: Value[] = [];
+      for (let i = 0; i < t.length; i++) elems.push(decodeMemory(buf, offset + i * stride, t.elem, ctx));
+      return { kind: 'array', elems };
+    }
+    case 'struct': {
+      if (t.lazy || t.fields.length === 0) return { kind: 'buffer', bytes: buf.subarray(offset, offset + t.size) };
+      const fields = t.fields.filter((f) => f.name).map((f) => {
+        if (!f.bitfield) return { name: f.name, value: decodeMemory(buf, offset + f.offset, f.type, ctx) };
+        let raw = 0n;
+        const bytes = Math.ceil((f.bitfield.shift + f.bitfield.bits) / 8);
+        for (let i = bytes - 1; i >= 0; i--) raw = (raw << 8n) | BigInt(buf[offset + f.offset + i]);
+        let v = (raw >> BigInt(f.bitfield.shift)) & ((1n << BigInt(f.bitfield.bits)) - 1n);
+        const signed = f.type.kind === 'int' && f.type.signed;
+        if (signed) v = BigInt.asIntN(f.bitfield.bits, v);
+        return { name: f.name, value: { kind: 'int', value: v, signed, bits: 64 } as Value };
+      });
+      return { kind: 'record', fields };
+    }
+    default:
+      return decodeValue(buf, offset, t, ctx);
+  }
 }
 
 export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeContext): Value {
@@ -94,7 +136,7 @@ export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeCon
     }
     case 'array':
     case 'struct':
-      return { kind: 'buffer', bytes: buf.subarray(offset, offset + storageSize(t)) };
+      return decodeMemory(buf, offset, t, ctx);
     case 'agg':
     case 'none':
       return { kind: 'int', value: 0n, signed: true, bits: 64 };
