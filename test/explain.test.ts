@@ -219,6 +219,24 @@ describe('--explain=verifier (root: loads, attaches nothing)', () => {
 });
 
 describe('--emit-elf', () => {
+  it('a for-map loop body (a static callback subprogram) loads too', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-elf-'));
+    const obj = path.join(dir, 'out.o');
+    const r = tstrace(['--dry-run', '--emit-elf', obj, '-e', 'BEGIN { @m[1] = 2; for ($kv : @m) { printf("%d %d\\n", $kv.0, $kv.1); } exit(); }']);
+    expect(r.code, r.stderr).toBe(0);
+    const bpffs = path.join(dir, 'bpffs');
+    fs.mkdirSync(bpffs);
+    execFileSync('mount', ['-t', 'bpf', 'bpf', bpffs]);
+    try {
+      execFileSync('bpftool', ['prog', 'loadall', obj, path.join(bpffs, 'progs')], { stdio: 'pipe' });
+      expect(fs.readdirSync(path.join(bpffs, 'progs'))).toEqual(['probe_0']);
+    } finally {
+      fs.rmSync(path.join(bpffs, 'progs'), { recursive: true, force: true });
+      execFileSync('umount', [bpffs]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes an object libbpf loads: bpftool prog loadall loads every program', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-elf-'));
     const obj = path.join(dir, 'out.o');

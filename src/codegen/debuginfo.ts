@@ -24,7 +24,6 @@ export class DebugInfo {
   private readonly di: LLVM.DIBuilder;
   private readonly file: LLVM.DIFile;
   private readonly cu: LLVM.DICompileUnit;
-  private readonly fnType: LLVM.DISubroutineType;
   private readonly u64: LLVM.DIBasicType;
   /** `line:col` → the widest source range starting there. */
   readonly ranges = new Map<string, Loc>();
@@ -39,15 +38,22 @@ export class DebugInfo {
     // 64-bit integer (llvm-bindings has no createPointerType).
     const u64 = this.di.createBasicType('unsigned long', 64, DW_ATE_unsigned);
     this.u64 = u64;
-    this.fnType = this.di.createSubroutineType(this.di.getOrCreateTypeArray([u64, u64]));
   }
 
-  subprogram(fn: LLVM.Function, name: string, line: number): LLVM.DISubprogram {
-    const sp = this.di.createFunction(this.file, name, name, this.file, line, this.fnType, line,
-      0, this.llvm.DISubprogram.DISPFlags.SPFlagDefinition);
+  /**
+   * `params` names the function's arguments (all described as u64). A
+   * callback (internal linkage) is marked local to the unit, so its BTF
+   * linkage is static, which the kernel requires of callbacks when a loader
+   * such as libbpf passes func_info.
+   */
+  subprogram(fn: LLVM.Function, name: string, line: number, params: string[] = ['ctx'], local = false): LLVM.DISubprogram {
+    const type = this.di.createSubroutineType(this.di.getOrCreateTypeArray([this.u64, ...params.map(() => this.u64)]));
+    const flags = this.llvm.DISubprogram.DISPFlags;
+    const sp = this.di.createFunction(this.file, name, name, this.file, line, type, line,
+      0, flags.SPFlagDefinition | (local ? flags.SPFlagLocalToUnit : 0));
     fn.setSubprogram(sp);
     // BTF requires named function arguments (the kernel rejects FUNC types with anonymous ones).
-    this.di.createParameterVariable(sp, 'ctx', 1, this.file, line, this.u64, true);
+    params.forEach((p, i) => this.di.createParameterVariable(sp, p, i + 1, this.file, line, this.u64, true));
     return sp;
   }
 

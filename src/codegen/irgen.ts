@@ -105,7 +105,9 @@ export class ProbeCodegen {
     this.b.SetInsertPoint(body);
     this.bodyBB = body;
     if (m.debug && loc) {
-      this.scope = m.debug.subprogram(this.fn, name, loc.line);
+      this.scope = callback
+        ? m.debug.subprogram(this.fn, name, loc.line, ['map', 'key', 'value', 'ctx'], true)
+        : m.debug.subprogram(this.fn, name, loc.line);
       this.currentLoc = [loc, loc];
       this.b.SetCurrentDebugLocation(m.debug.location(this.scope, loc));
       // Entry-block code (stack slots, zeroing) belongs to the probe as a whole.
