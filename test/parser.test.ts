@@ -311,8 +311,9 @@ describe('probes', () => {
     ]);
   });
 
-  it('HEAD: a trailing comma in a probe list, before the predicate or the block', () => {
+  it('empty entries in a probe list (a trailing comma, `, ,`), as 0.17 and HEAD accept', () => {
     expect(parse('BEGIN, END, { }').probes[0].attachPoints.map((a) => a.text)).toEqual(['BEGIN', 'END']);
+    expect(parse('BEGIN, , END,, { }').probes[0].attachPoints.map((a) => a.text)).toEqual(['BEGIN', 'END']);
     expect(parse('BEGIN, /1/ { }').probes[0].predicate).toMatchObject({ kind: 'Int', value: 1n });
   });
 

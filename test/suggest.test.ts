@@ -41,6 +41,8 @@ describe('did you mean (probes)', () => {
   });
 
   it('no suggestion for unrelated names or wildcards', () => {
+    // Shares the sys_enter_ prefix with everything, but is no typo of any of them.
+    expect(errorsOf('tracepoint:syscalls:sys_enter_nonexistent { }')).toContain('ERROR: tracepoint not found: syscalls:sys_enter_nonexistent\n');
     expect(errorsOf('tracepoint:nope:nope { }')).toBe('stdin:1:1-21: ERROR: tracepoint not found: nope:nope\ntracepoint:nope:nope { }\n~~~~~~~~~~~~~~~~~~~~\n');
     expect(errorsOf('tracepoint:syscalls:sys_enter_zzzz* { }')).toContain('ERROR: tracepoints not found: syscalls:sys_enter_zzzz*\n');
   });

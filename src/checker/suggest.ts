@@ -14,9 +14,12 @@ export function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The best candidate within a distance that scales with the name's length, if any. */
-export function suggest(name: string, candidates: Iterable<string>): string | undefined {
-  const limit = Math.max(1, Math.floor(name.length / 3));
+/**
+ * The best candidate within a distance that scales with the name's length
+ * (a third of it, or `maxDistance`), if any.
+ */
+export function suggest(name: string, candidates: Iterable<string>, maxDistance?: number): string | undefined {
+  const limit = maxDistance ?? Math.max(1, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {

@@ -44,7 +44,9 @@ const errorMessages: IParserErrorMessageProvider = {
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `syntax error, unexpected ${tokenDisplayName(firstRedundant.tokenType)}`;
   },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual }) {
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    // `if` takes `(` or (HEAD) any expression; 0.17's message names the `(`.
+    if (ruleName === 'ifStmt') return `syntax error, unexpected ${tokenDisplayName(actual[0].tokenType)}, expecting (`;
     const first = new Set<string>();
     for (const alt of expectedPathsPerAlt) for (const path of alt) if (path[0]) first.add(tokenDisplayName(path[0]));
     const expecting = [...first].slice(0, 4);
@@ -121,7 +123,9 @@ class BpftraceParser extends EmbeddedActionsParser {
       GATE: () => this.LA(2).tokenType === T.Assign,
       DEF: () => { config = this.SUBRULE(this.configBlock); },
     });
-    this.AT_LEAST_ONE(() => this.OR([
+    // One token of lookahead, decided by the gate: deeper lookahead would turn a
+    // broken probe into "no viable alternative" at its first token.
+    this.AT_LEAST_ONE(() => this.OR({ MAX_LOOKAHEAD: 1, DEF: [
       {
         // `macro` is no keyword (it may name a field or a probe provider): `macro NAME (` starts a macro.
         GATE: () => this.LA(1).image === 'macro' && this.LA(2).tokenType === T.Identifier && this.LA(3).tokenType === T.LParen,
@@ -136,7 +140,7 @@ class BpftraceParser extends EmbeddedActionsParser {
           this.ACTION(() => probes.push(p));
         },
       },
-    ]));
+    ] }));
     return this.ACTION(() => ({
       kind: 'Program',
       preamble,
@@ -224,16 +228,17 @@ class BpftraceParser extends EmbeddedActionsParser {
     const attachPoints: AttachPoint[] = [];
     const first = this.SUBRULE(this.attachPoint);
     this.ACTION(() => attachPoints.push(first));
-    this.MANY({
-      GATE: () => this.LA(2).tokenType !== T.Div && this.LA(2).tokenType !== T.LCurly && this.LA(2).tokenType !== T.Less,
-      DEF: () => {
-        this.CONSUME(T.Comma);
-        const ap = this.SUBRULE2(this.attachPoint);
-        this.ACTION(() => attachPoints.push(ap));
-      },
+    // Empty entries (`BEGIN, , END`, a trailing `,`) are accepted, as by 0.17 and HEAD.
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.OPTION2({
+        GATE: () => this.LA(1).tokenType !== T.Div,
+        DEF: () => {
+          const ap = this.SUBRULE2(this.attachPoint);
+          this.ACTION(() => attachPoints.push(ap));
+        },
+      });
     });
-    // HEAD allows a trailing comma before the predicate or the block.
-    this.OPTION2(() => this.CONSUME2(T.Comma));
     let predicate: Expr | undefined;
     this.OPTION(() => {
       this.CONSUME(T.Div);

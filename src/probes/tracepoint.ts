@@ -80,17 +80,22 @@ function traceable(category: string, event: string): boolean {
   return fs.existsSync(`${tracefs()}/events/${category}/${event}/enable`);
 }
 
-/** The nearest existing `category:event`: a misspelt event in its category, or a misspelt category. */
+/**
+ * The nearest existing `category:event`: a misspelt event in its category, or
+ * a misspelt category. Event names share long prefixes (sys_enter_…), so only
+ * a typo or two counts as close.
+ */
 function closestTracepoint(category: string, event: string): string | undefined {
+  const close = (name: string, candidates: string[]) => suggest(name, candidates, Math.max(2, Math.floor(name.length / 6)));
   const categories = listCategories();
   if (categories.includes(category)) {
-    const e = suggest(event, listEvents(category));
+    const e = close(event, listEvents(category));
     return e && `${category}:${e}`;
   }
-  const c = suggest(category, categories);
+  const c = close(category, categories);
   if (!c) return undefined;
   if (eventExists(c, event)) return `${c}:${event}`;
-  const e = suggest(event, listEvents(c));
+  const e = close(event, listEvents(c));
   return e && `${c}:${e}`;
 }
 
