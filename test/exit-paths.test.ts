@@ -1,12 +1,11 @@
 // Every way a tstrace run can end: exit() (BEGIN or a probe), SIGINT,
 // SIGTERM, SIGHUP, a second SIGINT while maps print (force quit), the -c
-// child exiting, and the
-// parent shell being killed — with a pipe (the reader goes away) or a
-// terminal (the pty hangs up). Each time: END runs and the maps print
-// exactly once where the run ends normally, and afterwards no BPF program,
-// map, link or perf event of the run remains (test/helpers/leaks.ts).
-// Attach errors part-way and SIGKILL are covered by test/cleanup.test.ts;
-// -c CMD ending the run is here too.
+// child exiting, and the parent shell being killed — with a pipe (the
+// reader goes away) or a terminal (the pty hangs up). Each time: END runs
+// and the maps print exactly once where the run ends normally, and
+// afterwards no BPF program, map, link or perf event of the run remains
+// (test/helpers/leaks.ts). Attach errors part-way and SIGKILL are covered
+// by test/cleanup.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
