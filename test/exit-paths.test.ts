@@ -1,10 +1,11 @@
 // Every way a tstrace run can end: exit() (BEGIN or a probe), SIGINT,
-// SIGTERM, SIGHUP, a second SIGINT while maps print (force quit), and the
-// parent shell being killed — with a pipe (the reader goes away) or a
-// terminal (the pty hangs up). Each time: END runs and the maps print
-// exactly once where the run ends normally, and afterwards no BPF program,
-// map, link or perf event of the run remains (test/helpers/leaks.ts).
-// Attach errors part-way and SIGKILL are covered by test/cleanup.test.ts.
+// SIGTERM, SIGHUP, a second SIGINT while maps print (force quit), the -c
+// child exiting, and the parent shell being killed — with a pipe (the
+// reader goes away) or a terminal (the pty hangs up). Each time: END runs
+// and the maps print exactly once where the run ends normally, and
+// afterwards no BPF program, map, link or perf event of the run remains
+// (test/helpers/leaks.ts). Attach errors part-way and SIGKILL are covered
+// by test/cleanup.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -168,6 +169,20 @@ describe('exit paths: END runs and maps print exactly once, nothing remains', ()
     expect(r.out.endsWith('\n')).toBe(true);
     await expectNoLeaks(before, r.ours);
   }, 120_000);
+
+  it('-c CMD: the child exiting ends the run; END once, maps once, exact as bpftrace 0.17, nothing remains', async () => {
+    // A workload of its own: exactly 100 getpid calls, then exit.
+    const bin = buildWorkload('exitc', '#include <unistd.h>\n#include <sys/syscall.h>\nint main(void) { for (int i = 0; i < 100; i++) syscall(SYS_getpid); return 0; }\n');
+    const script = 'tracepoint:syscalls:sys_enter_getpid /pid == cpid/ { @calls = count(); } END { printf("END ran\\n"); }';
+    const before = snapshot();
+    const { r, ours } = await runAndWatch(['-c', bin, '-e', script], {});
+    const bt = await runTracer('bpftrace', ['-c', bin, '-e', script]);
+    const expected = 'Attaching 2 probes...\nEND ran\n\n\n@calls: 100\n';
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: expected, stderr: '' });
+    expect({ code: bt.code, stdout: bt.stdout }).toEqual({ code: 0, stdout: expected });
+    expect(ours.progs.size).toBe(2);
+    await expectNoLeaks(before, ours);
+  });
 
   /** Starts `shellCommand` under bash; resolves the pid tstrace reports as attached, and the ids it holds. */
   async function startUnder(argv: string[], pidFile: string): Promise<{ shell: ChildProcess; tracerPid: number; ours: Held; output: () => string }> {

@@ -884,8 +884,6 @@ export function parse(source: string, file = 'stdin'): Program {
   const preamble = preprocess(lexed.tokens, source, diagnostics, (t) => parser.loc(t));
   parser.input = expandDefines(preamble.tokens, diagnostics, parser);
   const program = parser.program();
-  // `program` is undefined after a syntax error (reported below).
-  if (program && preamble.cDefinitions.length > 0) program.cDefinitions = preamble.cDefinitions;
   diagnostics.push(...parser.diagnostics);
   if (parser.errors.length > 0) {
     const e = parser.errors[0];
@@ -900,6 +898,8 @@ export function parse(source: string, file = 'stdin'): Program {
     }
   }
   if (diagnostics.length > 0) throw new CompileError(diagnostics);
+  // After the error check: a failed parse returns no program.
+  if (preamble.cDefinitions.length > 0) program.cDefinitions = preamble.cDefinitions;
   return program;
 }
 

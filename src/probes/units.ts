@@ -22,6 +22,7 @@ export function parseTimer(parts: string[], probeType = 'interval'): { unit: str
     unit = m[2] ?? 'ns';
   } else {
     [unit, count] = parts;
+    if (unit === '') throw new ProbeError(`${probeType} probe must have unit of time`);
   }
   if (!/^[0-9]+$/.test(count)) throw new ProbeError(`Invalid rate of ${unit}: ${count}`);
   const n = Number(count);
