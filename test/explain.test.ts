@@ -218,46 +218,44 @@ describe('--explain=verifier (root: loads, attaches nothing)', () => {
   });
 });
 
+/**
+ * Writes `script`'s --emit-elf object, loads it with `bpftool prog loadall`
+ * into a private bpffs and hands the pin directory to `check`; everything is
+ * unpinned, unmounted and removed afterwards.
+ */
+function withLoadedElf(script: string, check: (progsDir: string) => void): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-elf-'));
+  const obj = path.join(dir, 'out.o');
+  const r = tstrace(['--dry-run', '--emit-elf', obj, '-e', script]);
+  expect(r.code, r.stderr).toBe(0);
+  // bpftool pins what it loads: a private bpffs, removed again below.
+  const bpffs = path.join(dir, 'bpffs');
+  fs.mkdirSync(bpffs);
+  execFileSync('mount', ['-t', 'bpf', 'bpf', bpffs]);
+  try {
+    execFileSync('bpftool', ['prog', 'loadall', obj, path.join(bpffs, 'progs')], { stdio: 'pipe' });
+    check(path.join(bpffs, 'progs'));
+  } finally {
+    fs.rmSync(path.join(bpffs, 'progs'), { recursive: true, force: true });
+    execFileSync('umount', [bpffs]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('--emit-elf', () => {
-  it('a for-map loop body (a static callback subprogram) loads too', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-elf-'));
-    const obj = path.join(dir, 'out.o');
-    const r = tstrace(['--dry-run', '--emit-elf', obj, '-e', 'BEGIN { @m[1] = 2; for ($kv : @m) { printf("%d %d\\n", $kv.0, $kv.1); } exit(); }']);
-    expect(r.code, r.stderr).toBe(0);
-    const bpffs = path.join(dir, 'bpffs');
-    fs.mkdirSync(bpffs);
-    execFileSync('mount', ['-t', 'bpf', 'bpf', bpffs]);
-    try {
-      execFileSync('bpftool', ['prog', 'loadall', obj, path.join(bpffs, 'progs')], { stdio: 'pipe' });
-      expect(fs.readdirSync(path.join(bpffs, 'progs'))).toEqual(['probe_0']);
-    } finally {
-      fs.rmSync(path.join(bpffs, 'progs'), { recursive: true, force: true });
-      execFileSync('umount', [bpffs]);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it('a for-map loop body (a static callback subprogram) loads too', () =>
+    withLoadedElf('BEGIN { @m[1] = 2; for ($kv : @m) { printf("%d %d\\n", $kv.0, $kv.1); } exit(); }', (progs) => {
+      expect(fs.readdirSync(progs)).toEqual(['probe_0']);
+    }));
 
   it('writes an object libbpf loads: bpftool prog loadall loads every program', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-elf-'));
-    const obj = path.join(dir, 'out.o');
     const script = 'BEGIN { printf("hi\\n"); } tracepoint:syscalls:sys_enter_openat { @[comm] = count(); @h = hist(pid); }\n' +
       'tracepoint:syscalls:sys_enter_openat { @n = sum(1); } profile:hz:99 { @s[kstack] = count(); } interval:s:1 { exit(); }';
-    const r = tstrace(['--dry-run', '--emit-elf', obj, '-e', script]);
-    expect(r.code, r.stderr).toBe(0);
-    // bpftool pins what it loads: a private bpffs, removed again below.
-    const bpffs = path.join(dir, 'bpffs');
-    fs.mkdirSync(bpffs);
-    execFileSync('mount', ['-t', 'bpf', 'bpf', bpffs]);
-    try {
-      execFileSync('bpftool', ['prog', 'loadall', obj, path.join(bpffs, 'progs')], { stdio: 'pipe' });
-      expect(fs.readdirSync(path.join(bpffs, 'progs')).sort()).toEqual(['probe_0', 'probe_1', 'probe_2', 'probe_3', 'probe_4']);
-      const shown = execFileSync('bpftool', ['prog', 'show', 'pinned', path.join(bpffs, 'progs', 'probe_1')], { encoding: 'utf8' });
+    withLoadedElf(script, (progs) => {
+      expect(fs.readdirSync(progs).sort()).toEqual(['probe_0', 'probe_1', 'probe_2', 'probe_3', 'probe_4']);
+      const shown = execFileSync('bpftool', ['prog', 'show', 'pinned', path.join(progs, 'probe_1')], { encoding: 'utf8' });
       expect(shown).toMatch(/tracepoint {2}name probe_1 /);
       expect(shown).toMatch(/map_ids \d+,\d+/);
-    } finally {
-      fs.rmSync(path.join(bpffs, 'progs'), { recursive: true, force: true });
-      execFileSync('umount', [bpffs]);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
