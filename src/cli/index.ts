@@ -5,6 +5,8 @@ import { CompileError, Diagnostic, formatDiagnostic } from '../diagnostics';
 import type { RuntimeError as RuntimeErrorT } from '../runtime';
 import { BUFFER_MODES, BufferMode, createOutputStream } from '../output/stream';
 import { setTargetPid } from '../probes/target';
+import { lookupCompiled } from '../cache';
+import type { CompileOptions } from '../compiler';
 
 const VERSION = 'tstrace v0.1.0 (bpftrace 0.17 compatible)';
 
@@ -51,6 +53,13 @@ function parseTarget(opts: CliOptions): { pid?: number } {
   if (!fs.existsSync(`/proc/${pid}`)) usageError(`pid ${pid}: No such process`);
   setTargetPid(pid);
   return { pid };
+}
+
+let compilerUsed = false;
+
+/** Whether this run compiled a script (bin/tstrace keeps its V8 code cache to runs that did not). */
+export function compiledAScript(): boolean {
+  return compilerUsed;
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
@@ -150,17 +159,22 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     return 1;
   }
 
-  const { compileSource } = await import('../compiler');
   let compiled;
   try {
-    compiled = compileSource(source, {
+    const compileOptions: CompileOptions = {
       file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun, unsafe: !!opts.unsafe,
       pidFilter: target.pid !== undefined || opts.c !== undefined, childCommand: opts.c !== undefined,
       // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have;
       // with -p, probe targets are resolved inside that process.
       cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !opts.dryRun && !process.env.TSTRACE_NO_CACHE && target.pid === undefined,
       libbpfObject: !!opts.emitElf,
-    });
+    };
+    // A hit loads neither the compiler nor LLVM (src/cache.ts).
+    compiled = lookupCompiled(source, compileOptions);
+    if (!compiled) {
+      compilerUsed = true;
+      compiled = (await import('../compiler')).compileAndStore(source, compileOptions);
+    }
   } catch (e) {
     if (e instanceof CompileError) {
       printDiagnostics(e.diagnostics, source);
