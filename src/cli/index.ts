@@ -173,6 +173,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     compiled = lookupCompiled(source, compileOptions);
     if (!compiled) {
       compilerUsed = true;
+      (await import('../runtime/native')).preloadLlvm();
       compiled = (await import('../compiler')).compileAndStore(source, compileOptions);
     }
   } catch (e) {
