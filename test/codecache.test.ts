@@ -72,6 +72,19 @@ describe('V8 code cache of the CLI', () => {
     expect(run(dir)).toBe('absent');
   });
 
+  it('keeps only the newest few code caches of other builds', () => {
+    const dir = freshDir();
+    for (let i = 0; i < 6; i++) {
+      const f = path.join(dir, `code-${String(i).repeat(32)}.v8`);
+      fs.writeFileSync(f, 'old');
+      fs.utimesSync(f, 1000 + i, 1000 + i);
+    }
+    run(dir);
+    run(dir); // writes this build's file and prunes
+    expect(codeFiles(dir).sort()).toEqual(['code-' + '3'.repeat(32) + '.v8', 'code-' + '4'.repeat(32) + '.v8', 'code-' + '5'.repeat(32) + '.v8', ...codeFiles(dir).filter((f) => !/^code-(\d)\1{31}\.v8$/.test(f))].sort());
+    expect(codeFiles(dir)).toHaveLength(4);
+  });
+
   it('runs started together all work and leave one valid file', async () => {
     const dir = freshDir();
     run(dir); // fill the compile cache only

@@ -64,9 +64,20 @@ function writeCodeCache(file: string, body: Buffer): void {
     const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
     fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${digest(body)}\n`, 'latin1'), body]), { mode: 0o600 });
     fs.renameSync(tmp, file);
+    pruneOld(dir, file);
   } catch {
     // An optimisation only.
   }
+}
+
+/** Every rebuild makes a new file: keep the newest few (other installs may share the directory). */
+function pruneOld(dir: string, keep: string): void {
+  const KEEP = 4;
+  const others = fs.readdirSync(dir)
+    .filter((f) => /^code-[0-9a-f]+\.v8$/.test(f) && path.join(dir, f) !== keep)
+    .map((f) => ({ f: path.join(dir, f), mtime: fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { f } of others.slice(KEEP - 1)) fs.rmSync(f, { force: true });
 }
 
 export function codeCachePath(bundle: string, size: number, mtimeMs: number): string {
