@@ -266,10 +266,11 @@ export function preloadLlvm(): void {
   process.once('exit', () => runtimeAddon.waitPreload());
 }
 
-/** Iterate the records of a ring buffer batch delivered by `ringbufOpen`. */
-export function forEachRingRecord(batch: Buffer, fn: (record: Buffer) => void): void {
+/** Iterate the records of a ring buffer batch delivered by `ringbufOpen`, until `done()`. */
+export function forEachRingRecord(batch: Buffer, fn: (record: Buffer) => void, done?: () => boolean): void {
   let off = 0;
   while (off + 4 <= batch.length) {
+    if (done?.()) return;
     const len = batch.readUInt32LE(off);
     fn(batch.subarray(off + 4, off + 4 + len));
     off += (4 + len + 7) & ~7;
