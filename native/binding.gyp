@@ -31,7 +31,8 @@
         "src/ringbuf.cc",
         "src/hangup.cc",
         "src/demangle.cc",
-        "src/preload.cc"
+        "src/preload.cc",
+        "src/digest.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -5,7 +5,6 @@
 // compiled plan. They are written to a temporary file and renamed into place,
 // so concurrent runs never see half an entry; an entry whose embedded digest
 // does not match its content is ignored (and recompiled over).
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -13,6 +12,7 @@ import type { CompiledPlan } from './codegen/plan';
 import type { Diagnostic } from './diagnostics';
 import type { CompileOptions, CompileResult } from './compiler';
 import { mark } from './timing';
+import { sha256Hex } from './runtime/native';
 
 const FORMAT = 1;
 
@@ -36,9 +36,7 @@ function buildIdentity(): string {
 }
 
 export function cacheKey(parts: Record<string, unknown>): string {
-  const h = createHash('sha256');
-  h.update(JSON.stringify({ format: FORMAT, build: buildIdentity(), kernel: os.release(), ...parts }));
-  return h.digest('hex');
+  return sha256Hex(JSON.stringify({ format: FORMAT, build: buildIdentity(), kernel: os.release(), ...parts }));
 }
 
 /** The cache key of a compilation, or undefined when it must not use the cache. */
@@ -64,7 +62,7 @@ export function lookupCompiled(source: string, options: CompileOptions): Compile
 }
 
 function digest(body: string): string {
-  return createHash('sha256').update(body).digest('hex');
+  return sha256Hex(body);
 }
 
 function serialize(entry: CacheEntry): string {

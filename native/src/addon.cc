@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tstrace::InitHangup(env, exports);
   tstrace::InitDemangle(env, exports);
   tstrace::InitPreload(env, exports);
+  tstrace::InitDigest(env, exports);
   return exports;
 }
 

@@ -47,5 +47,6 @@ void InitRingbuf(Napi::Env env, Napi::Object exports);
 void InitHangup(Napi::Env env, Napi::Object exports);
 void InitDemangle(Napi::Env env, Napi::Object exports);
 void InitPreload(Napi::Env env, Napi::Object exports);
+void InitDigest(Napi::Env env, Napi::Object exports);
 
 }  // namespace tstrace

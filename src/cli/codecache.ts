@@ -11,11 +11,11 @@
 // code caches; V8 itself rejects a cache from another V8 version or flags.
 // A directory that other users could write to is not used: a code cache is
 // code.
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import Module from 'module';
 import * as path from 'path';
 import * as vm from 'vm';
+import { sha256Hex } from '../runtime/native';
 
 interface Loaded {
   exports: Record<string, unknown>;
@@ -39,7 +39,7 @@ function trustedDir(dir: string): boolean {
 }
 
 function digest(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return sha256Hex(data);
 }
 
 /** The code cache of this bundle, or undefined when absent, corrupt or not trusted. */
@@ -81,7 +81,7 @@ function pruneOld(dir: string, keep: string): void {
 }
 
 export function codeCachePath(bundle: string, size: number, mtimeMs: number): string {
-  const id = createHash('sha256').update(JSON.stringify([bundle, size, mtimeMs, process.version, process.arch])).digest('hex').slice(0, 32);
+  const id = sha256Hex(JSON.stringify([bundle, size, mtimeMs, process.version, process.arch])).slice(0, 32);
   return path.join(cacheDir(), `code-${id}.v8`);
 }
 

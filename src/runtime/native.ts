@@ -227,6 +227,8 @@ export interface Native {
   unwatchHangup(handle: number): void;
   /** abi::__cxa_demangle of each name; names that aren't mangled (or fail) come back unchanged. */
   demangle(names: string[]): string[];
+  /** SHA-256 of the bytes (a string as UTF-8), in hex: OpenSSL's inside node, without loading Node's crypto module. */
+  sha256(data: string | Buffer): string;
   /** dlopen each file on a background thread, in order (native/src/preload.cc); errors are left to the later require(). */
   preloadLibraries(paths: string[]): void;
   /** Waits until preloadLibraries' thread is done (before the process exits). */
@@ -247,6 +249,11 @@ export const native: Native = Object.assign(Object.create(runtimeAddon) as Nativ
     return llvmAddon.emitObject(irText, sections, options);
   },
 });
+
+/** SHA-256 in hex, for the caches: Node's crypto module would cost ~13 ms of every start to load. */
+export function sha256Hex(data: string | Buffer): string {
+  return runtimeAddon.sha256(data);
+}
 
 /**
  * A compile is coming: start loading both LLVM copies (llvm-bindings for the
