@@ -36,6 +36,8 @@ function trampoline(ret: boolean): Provider {
     name: kind,
     aliases: ret ? ['kretfunc', 'fr'] : ['kfunc', 'f'],
     progType: BPF_PROG_TYPE_TRACING,
+    // bpftrace 0.17 reverses kfunc, not kretfunc.
+    attachInReverse: !ret,
 
     match(parts) {
       if (parts.length !== 1) throw new ProbeError(`${kind} probe type requires 1 argument`);

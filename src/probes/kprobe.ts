@@ -54,6 +54,8 @@ function kprobeLike(ret: boolean): Provider {
     name: kind,
     aliases: [ret ? 'kr' : 'k'],
     progType: BPF_PROG_TYPE_KPROBE,
+    // bpftrace 0.17 reverses kprobe, not kretprobe.
+    attachInReverse: !ret,
 
     match(parts) {
       // bpftrace 0.17's message (it has no MODULE:FUNC form).

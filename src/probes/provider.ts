@@ -32,6 +32,13 @@ export interface Provider {
   /** BEGIN/END run once in user space through BPF_PROG_TEST_RUN instead of attaching. */
   readonly special?: 'begin' | 'end';
   /**
+   * The kernel runs the programs on one event of this type newest first
+   * (uprobe consumers are added at the head of the list), so these probes are
+   * attached last to first, making blocks run in script order. The set is
+   * bpftrace 0.17's attach_reverse().
+   */
+  readonly attachInReverse?: boolean;
+  /**
    * The concrete probes an attach point names (wildcards expanded).
    * `parts` is the attach point split on `:`, the provider name removed.
    * Throws ProbeError for an attach point that is malformed or matches nothing.

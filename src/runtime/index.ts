@@ -348,9 +348,14 @@ class Session {
     }
   }
 
+  /** Script order, except that types the kernel runs newest first are attached last to first (Provider.attachInReverse). */
+  private attachOrder(): LoadedProgram[] {
+    const probes = this.programs.filter((p) => !p.special);
+    return [...probes.filter((p) => !p.match.provider.attachInReverse), ...probes.filter((p) => p.match.provider.attachInReverse).reverse()];
+  }
+
   attach(): void {
-    for (const p of this.programs) {
-      if (p.special) continue;
+    for (const p of this.attachOrder()) {
       try {
         const pid = this.options.child?.pid ?? this.options.targetPid;
         const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus, pid });
