@@ -54,6 +54,12 @@ export interface Provider {
   explainLoadError?(m: ProbeMatch, err: Error & { errno?: number; code?: string }): string | undefined;
   attach(m: ProbeMatch, progFd: number, ctx: AttachContext): Attachment;
   /**
+   * Probes placed only at run time (watchpoint:FUNC+argN): their set-up
+   * program reported `address` through the ring buffer; attach there.
+   * Errors keep their errno `code` (ENOSPC: no debug register left).
+   */
+  attachReported?(m: ProbeMatch, progFd: number, ctx: AttachContext, address: bigint): Attachment;
+  /**
    * Probes for `-l`, full names. `search` is the search split on `:`, the
    * provider removed (uprobe/usdt take their file from it); `all` is true for
    * a search that does not name this provider (providers with huge lists,

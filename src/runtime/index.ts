@@ -4,7 +4,7 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, EVENT_ATTACH_REPORTED, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
 import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
@@ -174,6 +174,11 @@ class Session {
       const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
       if (kind === EVENT_MAP_FULL) {
         this.warnMapFull(Number(rec.readBigUInt64LE(8)));
+        return;
+      }
+      // Before the exit() check: a process stopped for it must be continued whatever happens.
+      if (kind === EVENT_ATTACH_REPORTED) {
+        this.attachReported(Number(rec.readBigUInt64LE(8)), rec.readBigUInt64LE(16));
         return;
       }
       if (this.exiting) return; // events after exit() are dropped, as in bpftrace
@@ -348,6 +353,50 @@ class Session {
     }
   }
 
+  /** Per program placed at run time (watchpoint:FUNC+argN), the address it was last attached at. */
+  private readonly reportedAt = new Map<number, bigint>();
+  /** A failure to attach a probe at run time: the run stops and this is reported, as bpftrace does. */
+  fatal?: RuntimeError;
+
+  private attachContext() {
+    return { native, numCpus: this.numCpus, pid: this.options.child?.pid ?? this.options.targetPid };
+  }
+
+  /**
+   * A set-up program reported where program `index` goes: attach it there
+   * (the same address again is ignored, as in bpftrace), then continue the
+   * process if the set-up program stopped it.
+   */
+  private attachReported(index: number, address: bigint): void {
+    const p = this.programs[index];
+    if (!p?.match.provider.attachReported) return;
+    const ctx = this.attachContext();
+    try {
+      if (this.stopping || this.reportedAt.get(index) === address) return;
+      this.reportedAt.set(index, address);
+      const { fds } = p.match.provider.attachReported(p.match, p.fd, ctx, address);
+      this.attachedFds.push(...fds);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+        // bpftrace 0.17's words; it goes on without this breakpoint.
+        const text = 'Failed to attach watchpoint probe. You are out of watchpoint registers.';
+        this.options.write(this.options.format === 'json' ? jsonMessage('lost_events', text) + '\n' : text + '\n');
+      } else {
+        this.fatal = new RuntimeError(`Error attaching probe: '${p.match.name}': ${(e as Error).message}`, 255, undefined,
+          this.plan.programs[index]?.loc);
+        this.requestStop();
+      }
+    } finally {
+      if (p.match.detail.stopsProcess && ctx.pid !== undefined) {
+        try {
+          process.kill(ctx.pid, 'SIGCONT');
+        } catch {
+          // it has exited
+        }
+      }
+    }
+  }
+
   /** Script order, except that types the kernel runs newest first are attached last to first (Provider.attachInReverse). */
   private attachOrder(): LoadedProgram[] {
     const probes = this.programs.filter((p) => !p.special);
@@ -357,8 +406,7 @@ class Session {
   attach(): void {
     for (const p of this.attachOrder()) {
       try {
-        const pid = this.options.child?.pid ?? this.options.targetPid;
-        const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus, pid });
+        const { fds } = p.match.provider.attach(p.match, p.fd, this.attachContext());
         this.attachedFds.push(...fds);
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
@@ -487,6 +535,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
 
     await session.waitForExit();
     unwatch?.();
+    if (session.fatal) throw session.fatal;
     options.child?.terminate();
     // Signals during detach and END are absorbed (we are already stopping).
     session.detach();
