@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkload, removeTempDir, runTracer, stripMemlockWarning, uniqueComm } from './helpers/run';
 
 const TWICE_C = `
+#include <unistd.h>
 __attribute__((noinline, noipa)) int twice(int x) { return 2 * x; }
 int main(void) {
+  getppid();
   return twice(21) == 42 ? 0 : 1;
 }
 `;
@@ -42,6 +44,23 @@ describe('blocks on one event run in script order', () => {
       `uretprobe:${bin}:twice { printf("a %d\\n", retval); } uretprobe:${bin}:twice { printf("b %d\\n", retval); }` +
       ` uretprobe:${bin}:twice { printf("c %d\\n", retval); exit(); }`);
     expect(ours.stdout).toBe('Attaching 3 probes...\na 42\nb 42\nc 42\n\n\n');
+    expect(ours.stdout).toBe(theirs.stdout);
+  });
+
+  it('tracepoints: attached in script order, and the kernel runs them so', async () => {
+    const { ours, theirs } = await both(
+      'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { printf("first\\n"); }' +
+      ' tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { printf("second\\n"); exit(); }');
+    expect(ours.stdout).toBe('Attaching 2 probes...\nfirst\nsecond\n\n\n');
+    expect(ours.stdout).toBe(theirs.stdout);
+  });
+
+  it('software events: reversed like uprobes', async () => {
+    // Only the child's first page fault prints (@done stops the rest).
+    const { ours, theirs } = await both(
+      'software:page-faults:1 /pid == cpid && @done == 0/ { printf("first\\n"); }' +
+      ' software:page-faults:1 /pid == cpid && @done == 0/ { @done = 1; printf("second\\n"); exit(); }');
+    expect(ours.stdout).toBe('Attaching 2 probes...\nfirst\nsecond\n\n\n@done: 1\n');
     expect(ours.stdout).toBe(theirs.stdout);
   });
 
