@@ -49,11 +49,34 @@ int main(void) {
 }
 `;
 
+// unwatch(): two writes, then (held) a byte to wait for, then two more.
+const UNWATCH_C = `
+#include <stdio.h>
+#include <unistd.h>
+volatile long a;
+__attribute__((noinline, noipa)) void watch_me(volatile long *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
+static void wait_byte(void) { char c; if (read(0, &c, 1) != 1) _exit(3); }
+int main(void) {
+  printf("ready\\n");
+  fflush(stdout);
+  wait_byte();
+  watch_me(&a);
+  a = 1;
+  a = 2;
+  wait_byte();
+  a = 3;
+  a = 4;
+  return (int)a - 4;
+}
+`;
+
 let watch = '';
 let many = '';
+let unwatchBin = '';
 beforeAll(() => {
   watch = buildWorkload(uniqueComm('tswatch_'), WATCH_C);
   many = buildWorkload(uniqueComm('tswmany_'), MANY_C);
+  unwatchBin = buildWorkload(uniqueComm('tswun_'), UNWATCH_C);
 });
 afterAll(removeTempDir);
 
@@ -74,9 +97,9 @@ async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 10));
 }
 
-/** Starts WATCH_C held; resolves once it waits for its first byte. */
-function startHeld(): Promise<{ pid: number; send: (bytes: string) => void; kill: () => void }> {
-  const child = spawn(watch, ['held'], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Starts WATCH_C held (or another program that prints "ready" and waits); resolves once it waits for its first byte. */
+function startHeld(bin = watch, args = ['held']): Promise<{ pid: number; send: (bytes: string) => void; kill: () => void }> {
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -144,6 +167,34 @@ describe('watchpoint:FUNC+argN', () => {
     });
   }
 
+  it('unwatch(addr) removes the breakpoint: later writes are not seen', async () => {
+    const results: Record<TracerBin, string> = { tstrace: '', bpftrace: '' };
+    for (const bin of ['tstrace', 'bpftrace'] as const) {
+      const held = await startHeld(unwatchBin, []);
+      try {
+        const exe = `/proc/${held.pid}/exe`;
+        const script = `uprobe:${exe}:watch_me { @addr = arg0; } ` +
+          'watchpoint:watch_me+arg0:8:w { @n++; printf("write %d\\n", @n); if (@n == 2) { unwatch(@addr); } }';
+        const r = await runTracer(bin, ['-p', String(held.pid), '-e', script], {
+          onAttached: async (tracer) => {
+            const before = perfEventFds(tracer);
+            held.send('g');
+            // The breakpoint is opened, both writes hit it, unwatch() closes it: only then the last two writes.
+            await until(() => perfEventFds(tracer) > before);
+            await until(() => perfEventFds(tracer) === before);
+            held.send('g');
+          },
+        });
+        expect(bin === 'tstrace' ? r.stderr : stripMemlockWarning(r.stderr)).toBe('');
+        results[bin] = r.stdout.replace(/^@addr: \d+$/m, '@addr: ADDR');
+      } finally {
+        held.kill();
+      }
+    }
+    expect(results.tstrace).toBe('Attaching 2 probes...\nwrite 1\nwrite 2\n\n\n@addr: ADDR\n@n: 2\n');
+    expect(results.tstrace).toBe(results.bpftrace);
+  });
+
   it('errors, as bpftrace 0.17 words them', async () => {
     const cases: [string[], string][] = [
       [[], 'watchpoint:watch_me+arg0:8:w'],
@@ -164,6 +215,12 @@ describe('watchpoint:FUNC+argN', () => {
       expect(ours.code, ap).toBe(1);
       expect(ours.stdout, ap).toBe('');
       expect(ours.stderr, ap).toBe(stripMemlockWarning(theirs.stderr));
+    }
+    for (const script of ['BEGIN { unwatch("a"); }', 'BEGIN { unwatch(); }']) {
+      const ours = await runTracer('tstrace', ['-e', script], { notify: false });
+      const theirs = await runTracer('bpftrace', ['-e', script], { notify: false });
+      expect(ours.code, script).toBe(1);
+      expect(ours.stderr, script).toBe(stripMemlockWarning(theirs.stderr));
     }
     const ours = (await runTracer('tstrace', ['--dry-run', '-e', 'aw:watch_me+arg0:8:w { }'], { notify: false })).stderr;
     expect(ours.split('\n')[0]).toBe('stdin:1:1-21: ERROR: -p PID or -c CMD required for watchpoint');

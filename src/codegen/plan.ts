@@ -117,6 +117,8 @@ export const EVENT_MAP_FULL = 0xffff_0007;
  * reports where: payload the probe's program index in the plan, the address.
  */
 export const EVENT_ATTACH_REPORTED = 0xffff_0008;
+/** unwatch(addr): payload the address whose watchpoints user space removes. */
+export const EVENT_UNWATCH = 0xffff_0009;
 export const JOIN_MAX_ARGS = 16;
 export const JOIN_ARG_SIZE = 1024;
 

@@ -14,6 +14,8 @@ export interface ProbeMatch {
 /** Handles to release when the probe is detached. */
 export interface Attachment {
   fds: number[];
+  /** The address a breakpoint watches: unwatch(address) detaches it. */
+  watches?: bigint;
 }
 
 export interface AttachContext {

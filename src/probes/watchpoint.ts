@@ -14,7 +14,8 @@
 // set-up program until the breakpoint is in place and then continues it
 // (detail.stopsProcess); `asyncwatchpoint` lets it run on, so the first
 // accesses may be missed. As in bpftrace, the same address reported again is
-// ignored and a new one adds a breakpoint (the old ones stay).
+// ignored and a new one adds a breakpoint (the old ones stay). unwatch(ADDR)
+// removes every breakpoint on ADDR (runtime).
 import { FeatureUnavailableError, MissingTargetError, ProbeError, Provider, ProbeMatch, AttachContext, Attachment } from './provider';
 import { BPF_PROG_TYPE_PERF_EVENT, openOnEveryCpu, openPerfEventWithProgram } from './perf';
 import { parseAddress, ptRegsArgs } from './regs';
@@ -140,8 +141,9 @@ function openBreakpoint(m: ProbeMatch, progFd: number, ctx: AttachContext, addre
     bpLen: Number(m.detail.len), samplePeriod: 1, wakeupEvents: 1,
   };
   try {
-    if (ctx.pid !== undefined) return { fds: [openPerfEventWithProgram(ctx, attr, -1, progFd, ctx.pid)] };
-    return { fds: openOnEveryCpu(ctx, attr, progFd) };
+    const watches = BigInt(address);
+    if (ctx.pid !== undefined) return { fds: [openPerfEventWithProgram(ctx, attr, -1, progFd, ctx.pid)], watches };
+    return { fds: openOnEveryCpu(ctx, attr, progFd), watches };
   } catch (e) {
     // x86 has no read-only breakpoints, and at most 4 debug registers.
     const err = e as Error & { code?: string };

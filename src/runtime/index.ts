@@ -4,10 +4,10 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, EVENT_ATTACH_REPORTED, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
-import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
+import { Attachment, EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { explainVerifierLog } from '../explain/verifier';
 import { programBtf, funcInfo } from './progbtf';
@@ -182,6 +182,10 @@ class Session {
         return;
       }
       if (this.exiting) return; // events after exit() are dropped, as in bpftrace
+      if (kind === EVENT_UNWATCH) {
+        this.unwatch(rec.readBigUInt64LE(8));
+        return;
+      }
       if (kind === EVENT_EXIT) {
         this.exitCode = Number(rec.readBigInt64LE(8));
         this.exiting = true;
@@ -374,8 +378,7 @@ class Session {
     try {
       if (this.stopping || this.reportedAt.get(index) === address) return;
       this.reportedAt.set(index, address);
-      const { fds } = p.match.provider.attachReported(p.match, p.fd, ctx, address);
-      this.attachedFds.push(...fds);
+      this.keep(p.match.provider.attachReported(p.match, p.fd, ctx, address));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
         // bpftrace 0.17's words; it goes on without this breakpoint.
@@ -397,6 +400,26 @@ class Session {
     }
   }
 
+  /** Descriptors of the breakpoints on each address, for unwatch(). */
+  private readonly watched = new Map<bigint, number[]>();
+
+  private keep(a: Attachment): void {
+    this.attachedFds.push(...a.fds);
+    if (a.watches !== undefined) this.watched.set(a.watches, [...(this.watched.get(a.watches) ?? []), ...a.fds]);
+  }
+
+  /** unwatch(addr): closes every breakpoint on addr; an address nothing watches is ignored, as in bpftrace. */
+  private unwatch(address: bigint): void {
+    const fds = this.watched.get(address);
+    if (!fds) return;
+    this.watched.delete(address);
+    for (const fd of fds) {
+      const i = this.attachedFds.indexOf(fd);
+      if (i >= 0) this.attachedFds.splice(i, 1);
+      native.closeFd(fd);
+    }
+  }
+
   /** Script order, except that types the kernel runs newest first are attached last to first (Provider.attachInReverse). */
   private attachOrder(): LoadedProgram[] {
     const probes = this.programs.filter((p) => !p.special);
@@ -406,8 +429,7 @@ class Session {
   attach(): void {
     for (const p of this.attachOrder()) {
       try {
-        const { fds } = p.match.provider.attach(p.match, p.fd, this.attachContext());
-        this.attachedFds.push(...fds);
+        this.keep(p.match.provider.attach(p.match, p.fd, this.attachContext()));
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
         if (e instanceof EnvironmentError) throw new RuntimeError(e.message, 1);
