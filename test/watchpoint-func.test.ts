@@ -226,6 +226,15 @@ describe('watchpoint:FUNC+argN', () => {
     expect(ours.split('\n')[0]).toBe('stdin:1:1-21: ERROR: -p PID or -c CMD required for watchpoint');
   });
 
+  it('the compile cache never gives one -c program the plan of another (names and paths depend on it)', async () => {
+    const script = 'watchpoint:watch_me+arg0:8:w { @[probe] = count(); }';
+    const first = await runTracer('tstrace', ['-c', many, '-e', script], { notify: false });
+    const second = await runTracer('tstrace', ['-c', watch, '-e', script], { notify: false });
+    expect(first.stdout).toBe('Attaching 1 probe...\nFailed to attach watchpoint probe. You are out of watchpoint registers.\n' +
+      `\n\n@[watchpoint:${many}:watch_me:8:w]: 4\n`);
+    expect(second.stdout).toBe(`Attaching 1 probe...\n\n\n@[watchpoint:${watch}:watch_me:8:w]: 6\n`);
+  });
+
   it('a function the program does not have', async () => {
     // bpftrace 0.17 says only "No probes to attach"; tstrace names the symbol (docs/compat.md).
     const r = await runTracer('tstrace', ['-c', watch, '-e', 'watchpoint:nosuch+arg0:8:w { }'], { notify: false });
