@@ -235,6 +235,20 @@ describe('watchpoint:FUNC+argN', () => {
     expect(second.stdout).toBe(`Attaching 1 probe...\n\n\n@[watchpoint:${watch}:watch_me:8:w]: 6\n`);
   });
 
+  it('an address the kernel refuses at run time stops the run with one error (bpftrace 0.17 aborts)', async () => {
+    // watch_* also matches watch_second, whose arg0 is the int 1: no address to watch.
+    const args = ['-c', watch, '-e', 'w:watch_*+arg0:8:w { @[probe] = count(); }'];
+    const ours = await runTracer('tstrace', args, { notify: false });
+    const theirs = await runTracer('bpftrace', args, { notify: false });
+    expect(ours.stdout).toBe('Attaching 2 probes...\n');
+    expect(ours.code).toBe(255);
+    expect(ours.stderr.split('\n')[0]).toBe(`stdin:1:1-19: ERROR: Error attaching probe: 'watchpoint:${watch}:watch_second:8:w': ` +
+      'the kernel refused a breakpoint at 0x1 (Invalid argument): it must be a user-space address aligned to the length; x86 supports modes w, rw and x (x with length 8)');
+    expect(theirs.stdout).toBe(ours.stdout);
+    expect(stripMemlockWarning(theirs.stderr)).toContain(`ERROR: Error attaching probe: watchpoint:${watch}:watch_second:8:w: Invalid argument\n`);
+    expect(theirs.signal).toBe('SIGABRT');
+  });
+
   it('a function the program does not have', async () => {
     // bpftrace 0.17 says only "No probes to attach"; tstrace names the symbol (docs/compat.md).
     const r = await runTracer('tstrace', ['-c', watch, '-e', 'watchpoint:nosuch+arg0:8:w { }'], { notify: false });
