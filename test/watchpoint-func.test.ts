@@ -63,6 +63,8 @@ int main(void) {
   watch_me(&a);
   a = 1;
   a = 2;
+  printf("wrote\\n");
+  fflush(stdout);
   wait_byte();
   a = 3;
   a = 4;
@@ -98,13 +100,13 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 /** Starts WATCH_C held (or another program that prints "ready" and waits); resolves once it waits for its first byte. */
-function startHeld(bin = watch, args = ['held']): Promise<{ pid: number; send: (bytes: string) => void; kill: () => void }> {
+function startHeld(bin = watch, args = ['held']): Promise<{ pid: number; send: (bytes: string) => void; kill: () => void; printed: () => string }> {
   const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      if (out === 'ready\n') resolve({ pid: child.pid!, send: (s) => child.stdin!.write(s), kill: () => child.kill('SIGKILL') });
+      if (out === 'ready\n') resolve({ pid: child.pid!, send: (s) => child.stdin!.write(s), kill: () => child.kill('SIGKILL'), printed: () => out });
     });
     child.on('error', reject);
   });
@@ -179,8 +181,9 @@ describe('watchpoint:FUNC+argN', () => {
           onAttached: async (tracer) => {
             const before = perfEventFds(tracer);
             held.send('g');
-            // The breakpoint is opened, both writes hit it, unwatch() closes it: only then the last two writes.
-            await until(() => perfEventFds(tracer) > before);
+            // Both writes hit the breakpoint (their programs ran, unwatch() was requested) before
+            // the program prints; once the tracer has closed the breakpoint, the last two writes.
+            await until(() => held.printed().includes('wrote\n'));
             await until(() => perfEventFds(tracer) === before);
             held.send('g');
           },
