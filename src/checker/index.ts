@@ -600,6 +600,8 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
       if (m.provider.special === 'begin' && ++begins === 2) checker.diags.error('More than one BEGIN probe defined', p.attachPoints[0].loc);
       if (m.provider.special === 'end' && ++ends === 2) checker.diags.error('More than one END probe defined', p.attachPoints[0].loc);
     }
+    // Probes named after the -p/-c process (watchpoint:FUNC+argN) can't be reused for another one.
+    if (matches.some((m) => m.detail.targetDependent)) checker.uncacheable = true;
     probes.push({ ast: p, matches });
   }
   checker.diags.throwIfErrors();
