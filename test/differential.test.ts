@@ -166,6 +166,10 @@ const PRINTF: Case[] = [
 
 const MAPS: Case[] = [
   {
+    name: 'a map read in its own only assignment (@n = @n + 1): a missing entry reads as 0',
+    script: 'BEGIN { @n = @n + 1; @n = @n + 1; @m[1] = 5 * @m[1] + 5; exit(); }',
+  },
+  {
     name: 'scalar count/sum/min/max/avg, integers and strings (spec §6.3 without stats)',
     script:
       'BEGIN { @c = count(); @c = count(); @s = sum(5); @s = sum(-7); @mn = min(3); @mn = min(-2); @mx = max(3); @mx = max(9); ' +

@@ -514,7 +514,13 @@ class Checker {
   binary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): Type {
     const l = this.expr(e.left, scope);
     const r = this.expr(e.right, scope);
-    if (l.kind === 'none' || r.kind === 'none') return NONE;
+    if (l.kind === 'none' || r.kind === 'none') {
+      // `@n = @n + 1` as @n's only assignment: while map types are being
+      // learnt, an integer operator over a not-yet-typed map is a 64-bit
+      // integer, as in bpftrace (a missing entry reads as 0).
+      const other = l.kind === 'none' ? r : l;
+      return this.collecting && (other.kind === 'int' || other.kind === 'bool') ? INT64 : NONE;
+    }
     const comparison = ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
     const logical = e.op === '&&' || e.op === '||';
     if (l.kind === 'string' && r.kind === 'string') {
