@@ -169,6 +169,10 @@ class Session {
   /** Decodes a batch of ring-buffer records and writes their output in one go. */
   handleBatch = (batch: Buffer): void => {
     let out = '';
+    // After exit() only `Map full` records still count; a plan without map
+    // inserts has none, so the rest of the batch (a busy probe fills the ring
+    // with thousands of records before exit() is seen) is skipped.
+    const mapFullPossible = !!this.plan.mapUpdateSites?.length;
     forEachRingRecord(batch, (rec) => {
       // The u64 header without a BigInt per record (kinds fit in 32 bits).
       const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
@@ -189,6 +193,9 @@ class Session {
       if (kind === EVENT_EXIT) {
         this.exitCode = Number(rec.readBigInt64LE(8));
         this.exiting = true;
+        // What was printed before exit() goes out now, not after the rest of the batch.
+        if (out) this.options.write(out);
+        out = '';
         this.requestStop();
         return;
       }
@@ -232,7 +239,7 @@ class Session {
         return;
       }
       out += this.options.format === 'json' ? jsonPrintf(text) + '\n' : text;
-    });
+    }, () => this.exiting && !mapFullPossible);
     if (out) this.options.write(out);
     this.reportLost();
   };
