@@ -11,10 +11,11 @@ import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { explainVerifierLog } from '../explain/verifier';
 import { programBtf, funcInfo } from './progbtf';
-import { decodeValue, snapshotMap, DecodeContext } from './decode';
+import { decodeValue, snapshotMap, scalarColumns, DecodeContext } from './decode';
+import { formatColumnsText } from '../output/columns';
 import { strftime } from '../output/strftime';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
-import { formatMapsAtExit, formatMapText, formatPrintValue } from '../output/text';
+import { compareMapNames, formatMapText, formatPrintValue } from '../output/text';
 import { formatMapsAtExitJson, formatMapJson, jsonAttachedProbes, jsonLostEvents, jsonMessage, jsonPrintf, jsonValue } from '../output/json';
 import { formatLostEvents, MAP_FULL_WARNING } from '../output/text';
 import { storageSize, align8 } from '../checker/types';
@@ -381,11 +382,30 @@ class Session {
     });
   }
 
-  snapshot(index: number): MapSnapshot {
+  private dump(index: number): { keys: Buffer; values: Buffer; count: number } {
     const m = this.plan.maps[index];
     const valueBytes = m.percpu ? align8(m.valueSize) * this.numCpus : m.valueSize;
-    const dump = native.mapDump(this.mapFds[index], m.keySize, valueBytes, m.maxEntries);
-    return snapshotMap(m, dump, this.numCpus, this.decodeCtx);
+    return native.mapDump(this.mapFds[index], m.keySize, valueBytes, m.maxEntries);
+  }
+
+  snapshot(index: number): MapSnapshot {
+    return snapshotMap(this.plan.maps[index], this.dump(index), this.numCpus, this.decodeCtx);
+  }
+
+  /**
+   * Every user map as text, in formatMapsAtExit's order; count/sum maps with
+   * one integer key go straight from the dump's bytes (output/columns).
+   */
+  mapsText(): string {
+    const order = this.plan.maps.map((m, i) => ({ m, i })).filter(({ m }) => m.role === 'user')
+      .sort((a, b) => compareMapNames(a.m.name, b.m.name));
+    let out = '';
+    for (const { m, i } of order) {
+      const dump = this.dump(i);
+      const columns = scalarColumns(m, dump, this.numCpus);
+      out += columns ? formatColumnsText(columns) : formatMapText(snapshotMap(m, dump, this.numCpus, this.decodeCtx));
+    }
+    return out;
   }
 
   snapshots(): MapSnapshot[] {
@@ -495,12 +515,11 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     // quit); the kernel releases everything when the process dies.
     stopListening();
 
-    const maps = session.snapshots();
     if (options.format === 'json') {
       options.write('\n\n');
-      for (const line of formatMapsAtExitJson(maps)) options.write(line + '\n');
+      for (const line of formatMapsAtExitJson(session.snapshots())) options.write(line + '\n');
     } else {
-      options.write('\n\n' + formatMapsAtExit(maps));
+      options.write('\n\n' + session.mapsText());
     }
     return session.exitCode;
   } finally {
