@@ -26,7 +26,7 @@ type Lowering = (g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined) =>
  * update in place when present, insert `initial` otherwise. Per-CPU maps need
  * no atomics, and the common (present) path makes no update call.
  */
-function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: (buf: LLVM.Value) => void, bucket?: LLVM.Value): void {
+function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: ((buf: LLVM.Value) => void) | 'one', bucket?: LLVM.Value): void {
   const loc = target.call?.loc ?? target.map.loc;
   const plan = g.mapPlan(target.map.name);
   const key = g.mapKey(target.map, bucket);
@@ -42,8 +42,14 @@ function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value
   if (plan.bpfType === 6 /* per-CPU array: the slot always exists */) {
     g.b.CreateBr(done);
   } else {
-    const val = g.stackBuffer(plan.valueSize, 'agginit');
-    initial(val);
+    // A first value of 1 (count, histogram buckets) is read from the config map: no stack slot to fill.
+    let val: LLVM.Value;
+    if (initial === 'one') {
+      val = g.constantOne();
+    } else {
+      val = g.stackBuffer(plan.valueSize, 'agginit');
+      initial(val);
+    }
     g.updateMap(plan, key, val, loc);
     g.b.CreateBr(done);
   }
@@ -123,7 +129,7 @@ function linearBucket(g: ProbeCodegen, x: LLVM.Value, min: bigint, max: bigint, 
 }
 
 function countInBucket(g: ProbeCodegen, target: MapTarget, bucket: LLVM.Value): void {
-  aggregate(g, target, (slot) => addTo(g, slot, 0, g.b.getInt64(1)), (buf) => g.b.CreateStore(g.b.getInt64(1), word(g, buf, 0)), bucket);
+  aggregate(g, target, (slot) => addTo(g, slot, 0, g.b.getInt64(1)), 'one', bucket);
 }
 
 function mapIndexOf(g: ProbeCodegen, e: CallExpr): CgValue {
@@ -246,7 +252,7 @@ const LOWERINGS: Record<string, Lowering> = {
     return undefined;
   },
   count(g, e, target) {
-    aggregate(g, requireTarget(e, target), (slot) => addTo(g, slot, 0, g.b.getInt64(1)), (buf) => g.b.CreateStore(g.b.getInt64(1), word(g, buf, 0)));
+    aggregate(g, requireTarget(e, target), (slot) => addTo(g, slot, 0, g.b.getInt64(1)), 'one');
     return undefined;
   },
   sum(g, e, target) {

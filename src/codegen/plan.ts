@@ -79,7 +79,7 @@ export interface CompiledPlan {
   probeNames: string[];
   /** Number of attach points, for "Attaching N probes...". */
   attachPointCount: number;
-  /** Map updates that can fail when the map is full, by site id (EVENT_MAP_FULL payload). */
+  /** Map updates that can fail when the map is full, by site id (counters word COUNTER_MAP_FULL + id). */
   mapUpdateSites?: MapUpdateSite[];
   /**
    * Debug location `line:col` (codegen/debuginfo) → [line, col, endLine, endCol]
@@ -110,31 +110,33 @@ export const EVENT_ZERO_MAP = 0xffff_0004;
 export const EVENT_JOIN = 0xffff_0005;
 /** time(fmt): payload format site. */
 export const EVENT_TIME = 0xffff_0006;
-/** A map update failed (map full) for the first time on this CPU: payload update site id. */
-export const EVENT_MAP_FULL = 0xffff_0007;
 export const JOIN_MAX_ARGS = 16;
 export const JOIN_ARG_SIZE = 1024;
 
 /**
- * The counters map (per-CPU array, one element) holds what BPF code could not
- * deliver: word COUNTER_LOST_EVENTS counts ring-buffer records that did not
- * fit; COUNTER_EXIT is 1 + the exit code of an exit() whose event did not fit
- * (so a full ring buffer cannot swallow exit()); word COUNTER_MAP_FULL + i
- * counts failed inserts into user map i.
+ * The counters map (an array of one value, shared by all CPUs and addressed
+ * directly, without a lookup) holds what BPF code could not deliver: word
+ * COUNTER_LOST_EVENTS counts ring-buffer records that did not fit (atomic
+ * add); COUNTER_EXIT is 1 + the exit code of an exit() whose event did not
+ * fit (so a full ring buffer cannot swallow exit()); word COUNTER_MAP_FULL + s
+ * is non-zero once an insert at update site s (CompiledPlan.mapUpdateSites)
+ * found its map full.
  */
 export const COUNTER_LOST_EVENTS = 0;
 export const COUNTER_EXIT = 1;
 export const COUNTER_MAP_FULL = 2;
 
 /** Word offsets in the config array map that user space fills before BEGIN. */
-export const CONFIG_START_NS = 0;
+/** Always 1: the value a new count() or histogram bucket starts with (codegen's constantOne). */
+export const CONFIG_ONE = 0;
+export const CONFIG_START_NS = 1;
 /** The pid of the -c child (`cpid`). */
-export const CONFIG_CPID = 1;
+export const CONFIG_CPID = 2;
 /** The pid of -p/-c: with CodegenOptions.pidFilter, probes other than BEGIN/END fire for it only. */
-export const CONFIG_TARGET_PID = 2;
+export const CONFIG_TARGET_PID = 3;
 /** Online CPUs, for `ncpus`. */
-export const CONFIG_NCPUS = 3;
-export const CONFIG_WORDS = 4;
+export const CONFIG_NCPUS = 4;
+export const CONFIG_WORDS = 5;
 
 /** Size of one map key with the given part types (each part 8-aligned). */
 export function keyLayout(keyTypes: Type[]): { size: number; offsets: number[] } {

@@ -4,7 +4,7 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
 import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
@@ -173,10 +173,6 @@ class Session {
     forEachRingRecord(batch, (rec) => {
       // The u64 header without a BigInt per record (kinds fit in 32 bits).
       const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
-      if (kind === EVENT_MAP_FULL) {
-        this.warnMapFull(Number(rec.readBigUInt64LE(8)));
-        return;
-      }
       if (this.exiting) return; // events after exit() are dropped, as in bpftrace
       if (kind === EVENT_EXIT) {
         this.exitCode = Number(rec.readBigInt64LE(8));
@@ -227,6 +223,7 @@ class Session {
     });
     if (out) this.options.write(out);
     this.reportLost();
+    this.reportMapsFull();
   };
 
   /** One warning per map, the first time an insert into it failed (on any CPU). */
@@ -238,30 +235,25 @@ class Session {
     warn(MAP_FULL_WARNING, s.loc);
   }
 
-  /** One word of the counters map, per CPU. */
-  private counterPerCpu(word: number): bigint[] {
+  /** The counters map's value (plan.ts COUNTER_*), one copy shared by all CPUs. */
+  private counters(): Buffer | undefined {
     const index = this.plan.maps.findIndex((m) => m.role === 'counters');
     const fd = this.mapFds[index];
-    if (index < 0 || fd === undefined) return [];
-    const stride = align8(this.plan.maps[index].valueSize);
-    const v = native.mapLookup(fd, Buffer.alloc(4), stride * this.numCpus);
-    const out: bigint[] = [];
-    for (let c = 0; v && c < this.numCpus; c++) out.push(v.readBigUInt64LE(c * stride + word * 8));
-    return out;
+    if (index < 0 || fd === undefined) return undefined;
+    return native.mapLookup(fd, Buffer.alloc(4), this.plan.maps[index].valueSize) ?? undefined;
   }
 
-  /** Sum over CPUs of one word of the counters map. */
-  private counter(word: number): bigint {
-    return this.counterPerCpu(word).reduce((a, b) => a + b, 0n);
+  private counter(word: number, counters = this.counters()): bigint {
+    return counters && counters.length >= (word + 1) * 8 ? counters.readBigUInt64LE(word * 8) : 0n;
   }
-
   /**
    * `Lost N events` for records dropped since the last report (ring buffer
    * full), and an exit() whose event was one of them.
    */
   reportLost(): void {
-    const lost = this.counter(COUNTER_LOST_EVENTS);
-    if (lost > 0n && !this.exiting) this.checkLostExit();
+    const counters = this.counters();
+    const lost = this.counter(COUNTER_LOST_EVENTS, counters);
+    if (lost > 0n && !this.exiting) this.checkLostExit(counters);
     if (lost <= this.lostReported) return;
     const n = lost - this.lostReported;
     this.lostReported = lost;
@@ -273,9 +265,9 @@ class Session {
    * its request in the counters now, and again shortly (the batch that
    * would have carried it may never come).
    */
-  private checkLostExit(): void {
-    const exit = this.counterPerCpu(COUNTER_EXIT).find((x) => x !== 0n);
-    if (exit !== undefined) {
+  private checkLostExit(counters = this.counters()): void {
+    const exit = this.counter(COUNTER_EXIT, counters);
+    if (exit !== 0n) {
       this.exitCode = Number(BigInt.asIntN(64, exit - 1n));
       this.exiting = true;
       this.requestStop();
@@ -290,15 +282,16 @@ class Session {
   private lostExitTimer?: NodeJS.Timeout;
 
   /**
-   * At the end of the run: a full map whose map-full event itself was lost
-   * (ring buffer full) still gets its warning, from the counters.
+   * `Map full` warnings for update sites whose insert failed since the last
+   * look (after every batch, every second, at exit), one per map: the
+   * first failing site of the map in source order.
    */
   reportMapsFull(): void {
-    this.plan.maps.forEach((m, index) => {
-      if (m.role !== 'user' || this.mapsWarnedFull.has(m.name)) return;
-      if (this.counter(COUNTER_MAP_FULL + index) === 0n) return;
-      const site = this.plan.mapUpdateSites?.findIndex((x) => x.map === m.name) ?? -1;
-      if (site >= 0) this.warnMapFull(site);
+    const sites = this.plan.mapUpdateSites ?? [];
+    if (sites.length === 0 || this.mapsWarnedFull.size === new Set(sites.map((x) => x.map)).size) return;
+    const counters = this.counters();
+    sites.forEach((s, site) => {
+      if (!this.mapsWarnedFull.has(s.map) && this.counter(COUNTER_MAP_FULL + site, counters) !== 0n) this.warnMapFull(site);
     });
   }
 
@@ -421,6 +414,7 @@ class Session {
     const i = this.plan.maps.findIndex((m) => m.role === 'config');
     if (i < 0) return;
     const value = Buffer.alloc(CONFIG_WORDS * 8);
+    value.writeBigUInt64LE(1n, CONFIG_ONE * 8);
     value.writeBigUInt64LE(native.boottimeNs(), CONFIG_START_NS * 8);
     value.writeBigUInt64LE(BigInt(os.cpus().length), CONFIG_NCPUS * 8);
     const target = this.options.child?.pid ?? this.options.targetPid;
@@ -500,7 +494,10 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     const unwatch = options.targetPid !== undefined ? watchProcessExit(options.targetPid, stop) : undefined;
     if (!session.exiting) options.child?.release();
 
+    // A full map with no events flowing is noticed within a second.
+    const fullWatch = plan.mapUpdateSites?.length ? setInterval(() => session.reportMapsFull(), 1000) : undefined;
     await session.waitForExit();
+    if (fullWatch) clearInterval(fullWatch);
     unwatch?.();
     options.child?.terminate();
     // Signals during detach and END are absorbed (we are already stopping).
