@@ -10,9 +10,9 @@ import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../ch
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import { EVENT_EXIT, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, COUNTER_EXIT, COUNTER_LAST_WAKEUP, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, RINGBUF_WAKEUP_NS, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import type { Loc } from '../ast/nodes';
-import { emitCall } from './calls';
+import { emitCall, writeStrInto } from './calls';
 import { emitAccess, pointerStride } from './memory';
 import { PT_REGS_OFFSETS } from '../probes/regs';
 import type { DebugInfo } from './debuginfo';
@@ -26,6 +26,8 @@ export type CgValue =
 
 const BPF_PSEUDO_MAP_IDX = 5;
 const BPF_PSEUDO_MAP_IDX_VALUE = 6;
+const BPF_RB_NO_WAKEUP = 1;
+const BPF_RB_FORCE_WAKEUP = 2;
 /** Prefix of the marker functions of ProbeCodegen.atomic (see atomicRmwInIr). */
 export const ATOMIC_MARKER = 'tstrace.atomic.';
 
@@ -105,6 +107,8 @@ export class ProbeCodegen {
     const entry = llvm.BasicBlock.Create(ctx, 'entry', this.fn);
     this.allocas.SetInsertPoint(entry);
     const body = llvm.BasicBlock.Create(ctx, 'body', this.fn);
+    this.trackInsertPoint(body);
+    this.blockIds.set(body, this.blockCount++);
     this.b.SetInsertPoint(body);
     this.bodyBB = body;
     if (m.debug && loc) {
@@ -197,9 +201,63 @@ export class ProbeCodegen {
 
   helper(id: Helper, ret: LLVM.Type, args: LLVM.Value[]): LLVM.Value {
     const { llvm } = this.m;
+    const pure = args.length === 0 && SAME_IN_ONE_RUN.has(id);
+    if (pure) {
+      const known = this.knownResult(id);
+      if (known) return known;
+    }
     const fnTy = llvm.FunctionType.get(ret, args.map((a) => a.getType()), false);
     const callee = this.b.CreateIntToPtr(this.b.getInt64(id), llvm.PointerType.get(fnTy, 0));
-    return this.b.CreateCall(fnTy, callee, args);
+    const v = this.b.CreateCall(fnTy, callee, args);
+    if (pure && this.currentBlock >= 0) this.pureResults.set(id, { bb: this.currentBlock, v });
+    return v;
+  }
+
+  /**
+   * The result of an argument-less helper whose value cannot change during
+   * one run (pid, cpu, …), called before in a block that dominates this one:
+   * the same block, or one of its recorded single predecessors.
+   */
+  private knownResult(id: Helper): LLVM.Value | undefined {
+    const known = this.pureResults.get(id);
+    if (!known) return undefined;
+    for (let bb: number | undefined = this.currentBlock; bb !== undefined && bb >= 0; bb = this.onlyPredecessor.get(bb)) {
+      if (bb === known.bb) return known.v;
+    }
+    return undefined;
+  }
+  private readonly pureResults = new Map<Helper, { bb: number; v: LLVM.Value }>();
+  /** Blocks entered only from one other block, so everything computed there is available in them. */
+  private readonly onlyPredecessor = new Map<number, number>();
+  /**
+   * Blocks by number: llvm-bindings hands out a new wrapper for the same
+   * block from GetInsertBlock (and blocks have no getName), so the blocks
+   * newBlock made are numbered, and SetInsertPoint tracks the current one.
+   */
+  private readonly blockIds = new WeakMap<object, number>();
+  private currentBlock = -1;
+
+  private trackInsertPoint(first: LLVM.BasicBlock): void {
+    const set = this.b.SetInsertPoint.bind(this.b) as (bb: LLVM.BasicBlock) => void;
+    // (A read-only method on the prototype: an own property shadows it.)
+    Object.defineProperty(this.b, 'SetInsertPoint', {
+      value: (bb: LLVM.BasicBlock) => {
+        this.currentBlock = this.blockIds.get(bb) ?? -1;
+        set(bb);
+      },
+    });
+    this.blockIds.set(first, this.blockIds.get(first) ?? -2);
+    this.currentBlock = -1;
+  }
+
+  /** A conditional branch to `then` or `other`, each entered only from here. */
+  branchTo(cond: LLVM.Value, then: LLVM.BasicBlock, other: LLVM.BasicBlock): void {
+    const here = this.currentBlock;
+    for (const bb of [then, other]) {
+      const id = this.blockIds.get(bb);
+      if (id !== undefined && here >= 0) this.onlyPredecessor.set(id, here);
+    }
+    this.b.CreateCondBr(cond, then, other);
   }
 
   mapRef(map: MapPlan): LLVM.Value {
@@ -232,8 +290,11 @@ export class ProbeCodegen {
   }
 
   newBlock(name: string): LLVM.BasicBlock {
-    return this.m.llvm.BasicBlock.Create(this.m.ctx, name, this.fn);
+    const bb = this.m.llvm.BasicBlock.Create(this.m.ctx, name, this.fn);
+    this.blockIds.set(bb, this.blockCount++);
+    return bb;
   }
+  private blockCount = 0;
 
   terminated(): boolean {
     return this.b.GetInsertBlock()?.getTerminator() != null;
@@ -274,7 +335,7 @@ export class ProbeCodegen {
       this.releaseBuffers(mark);
       const pass = this.newBlock('pred_true');
       const fail = this.newBlock('pred_false');
-      this.b.CreateCondBr(this.isTrue(cond), pass, fail);
+      this.branchTo(this.isTrue(cond), pass, fail);
       this.b.SetInsertPoint(fail);
       this.b.CreateRet(this.b.getInt64(0));
       this.b.SetInsertPoint(pass);
@@ -460,11 +521,12 @@ export class ProbeCodegen {
    * Stores the value of `e` at `ptr` in the storage layout of `t`; `comm` is
    * written there by its helper, with no stack copy in between.
    */
-  writeExpr(e: Expr, ptr: LLVM.Value, t: Type): void {
+  writeExpr(e: Expr, ptr: LLVM.Value, t: Type, padded = true): void {
     if (isComm(e) && t.kind === 'string' && t.size === COMM_SIZE) {
       this.at(e.loc, e.loc, () => this.helper(Helper.get_current_comm, this.i64, [ptr, this.b.getInt64(COMM_SIZE)]));
       return;
     }
+    if (e.kind === 'Call' && t.kind === 'string' && this.at(e.loc, e.loc, () => writeStrInto(this, e, ptr, t.size, padded))) return;
     this.storeValue(ptr, this.expr(e), t);
   }
 
@@ -498,7 +560,7 @@ export class ProbeCodegen {
     const plan = this.mapPlan(map.name);
     const keyless = info.valueType.kind === 'agg' && isKeylessArrayAgg(info.valueType.agg, info.keyTypes);
     // Padding and short strings must be zero (the bytes are the key); parts that fill their slots need no zeroing first.
-    const filled = !keyless && map.keys.every((k, i) => fillsSlot(k, info.keyTypes[i]));
+    const filled = !keyless && (map.keys.length > 0 || bucket !== undefined) && map.keys.every((k, i) => fillsSlot(k, info.keyTypes[i]));
     const key = this.stackBuffer(plan.keySize, 'key', !filled);
     if (keyless) return key;
     const keyTypes = bucket ? histKeyTypes(info.keyTypes) : info.keyTypes;
@@ -572,9 +634,10 @@ export class ProbeCodegen {
   /**
    * Writes a ring-buffer event: u64 header, then the payload values in
    * storage layout. A record that does not fit is counted as lost (and
-   * `onLost` runs).
+   * `onLost` runs). Values given as expressions (`e`, side-effect free) are
+   * computed once the record is reserved, straight into it.
    */
-  emitEvent(header: number, values: { v: CgValue; t: Type }[], onLost?: () => void): void {
+  emitEvent(header: number, values: ({ v: CgValue; t: Type } | { e: Expr; t: Type })[], onLost?: () => void): void {
     let size = 8;
     const offsets = values.map(({ t }) => {
       const at = size;
@@ -586,21 +649,47 @@ export class ProbeCodegen {
     const ok = this.newBlock('event_ok');
     const lost = this.newBlock('event_lost');
     const done = this.newBlock('event_done');
-    this.b.CreateCondBr(this.b.CreateIsNull(rec), lost, ok);
+    this.branchTo(this.b.CreateIsNull(rec), lost, ok);
     this.b.SetInsertPoint(lost);
     this.countLostEvent();
     onLost?.();
     this.b.CreateBr(done);
     this.b.SetInsertPoint(ok);
     this.b.CreateStore(this.b.getInt64(header), this.wordPtr(rec, 0));
-    values.forEach(({ v, t }, i) => {
+    values.forEach((x, i) => {
       const at = this.bytePtr(rec, offsets[i]);
+      // (Record bytes after a string's NUL are never read: no padding.)
+      if ('e' in x) return this.writeExpr(x.e, at, x.t, false);
+      const { v, t } = x;
       if (v.kind === 'int') this.b.CreateStore(v.v, this.wordPtr(at, 0));
       else this.copy(at, v.ptr, Math.min(v.size, storageSize(t)));
     });
-    this.helper(Helper.ringbuf_submit, this.m.llvm.Type.getVoidTy(this.m.ctx), [rec, this.b.getInt64(0)]);
+    this.helper(Helper.ringbuf_submit, this.m.llvm.Type.getVoidTy(this.m.ctx), [rec, header === EVENT_EXIT ? this.b.getInt64(BPF_RB_FORCE_WAKEUP) : this.wakeupFlag()]);
     this.b.CreateBr(done);
     this.b.SetInsertPoint(done);
+  }
+
+  /**
+   * BPF_RB_FORCE_WAKEUP when the last wakeup is RINGBUF_WAKEUP_NS ago (and
+   * records it as now), else BPF_RB_NO_WAKEUP (user space polls after each batch).
+   */
+  private wakeupFlag(): LLVM.Value {
+    const b = this.b;
+    const now = this.helper(Helper.ktime_get_ns, this.i64, []);
+    const last = this.counterWord(COUNTER_LAST_WAKEUP);
+    const due = b.CreateICmpUGE(b.CreateSub(now, b.CreateLoad(this.i64, last)), b.getInt64(RINGBUF_WAKEUP_NS));
+    const wake = this.newBlock('event_wake');
+    const submit = this.newBlock('event_submit');
+    const from = b.GetInsertBlock()!;
+    b.CreateCondBr(due, wake, submit);
+    b.SetInsertPoint(wake);
+    b.CreateStore(now, this.counterWord(COUNTER_LAST_WAKEUP));
+    b.CreateBr(submit);
+    b.SetInsertPoint(submit);
+    const flag = b.CreatePHI(this.i64, 2);
+    flag.addIncoming(b.getInt64(BPF_RB_NO_WAKEUP), from);
+    flag.addIncoming(b.getInt64(BPF_RB_FORCE_WAKEUP), wake);
+    return flag;
   }
 
   exit(code: CgValue | undefined): void {
@@ -936,6 +1025,9 @@ export class ProbeCodegen {
 }
 
 export type { CallExpr };
+
+/** Helpers without arguments whose result is fixed for one run of a program (the current task, its CPU). */
+const SAME_IN_ONE_RUN = new Set<Helper>([Helper.get_current_pid_tgid, Helper.get_current_uid_gid, Helper.get_smp_processor_id, Helper.get_current_task, Helper.get_current_cgroup_id, Helper.get_numa_node_id]);
 
 /** TASK_COMM_LEN; bpf_get_current_comm writes all of it (the name, then zeros). */
 const COMM_SIZE = 16;

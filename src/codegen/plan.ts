@@ -118,13 +118,26 @@ export const JOIN_ARG_SIZE = 1024;
  * directly, without a lookup) holds what BPF code could not deliver: word
  * COUNTER_LOST_EVENTS counts ring-buffer records that did not fit (atomic
  * add); COUNTER_EXIT is 1 + the exit code of an exit() whose event did not
- * fit (so a full ring buffer cannot swallow exit()); word COUNTER_MAP_FULL + s
+ * fit (so a full ring buffer cannot swallow exit()); COUNTER_LAST_WAKEUP the
+ * time of the last record that woke user space; word COUNTER_MAP_FULL + s
  * is non-zero once an insert at update site s (CompiledPlan.mapUpdateSites)
  * found its map full.
  */
 export const COUNTER_LOST_EVENTS = 0;
 export const COUNTER_EXIT = 1;
-export const COUNTER_MAP_FULL = 2;
+/** bpf_ktime_get_ns of the last ring-buffer record that woke user space (see RINGBUF_WAKEUP_NS). */
+export const COUNTER_LAST_WAKEUP = 2;
+export const COUNTER_MAP_FULL = 3;
+
+/**
+ * A ring-buffer record wakes user space only when the last wakeup is at
+ * least this long ago; records in between are submitted without one, and
+ * user space looks for them this long after every batch (runtime). A
+ * wakeup costs the traced CPU microseconds in a VM (an IPI); the kernel's
+ * own rule (wake when the consumer has caught up) wakes on every record
+ * when the consumer is fast. Latency stays under 1 ms.
+ */
+export const RINGBUF_WAKEUP_NS = 1_000_000;
 
 /** Word offsets in the config array map that user space fills before BEGIN. */
 /** Always 1: the value a new count() or histogram bucket starts with (codegen's constantOne). */

@@ -248,7 +248,8 @@ function snapshotHist(
 export function scalarColumns(plan: MapPlan, dump: { keys: Buffer; values: Buffer; count: number }, numCpus: number): MapColumns | undefined {
   const vt = plan.valueType;
   const kt = plan.keyTypes[0];
-  if (plan.keyTypes.length !== 1 || kt.kind !== 'int' || vt?.kind !== 'agg' || (vt.agg !== 'count' && vt.agg !== 'sum') || !plan.percpu) return undefined;
+  // (An empty map prints an empty line: left to the general path.)
+  if (dump.count === 0 || plan.keyTypes.length !== 1 || kt.kind !== 'int' || vt?.kind !== 'agg' || (vt.agg !== 'count' && vt.agg !== 'sum') || !plan.percpu) return undefined;
   // Keys print as signed and sort as unsigned (snapshotMap): the same number when below 2^(bits-1).
   const keyLimit = 2 ** Math.min(kt.bits - 1, 53);
   const signedSum = vt.agg === 'sum' && vt.signed;

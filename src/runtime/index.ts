@@ -4,7 +4,7 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, RINGBUF_WAKEUP_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
 import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
@@ -13,6 +13,7 @@ import { explainVerifierLog } from '../explain/verifier';
 import { programBtf, funcInfo } from './progbtf';
 import { decodeValue, snapshotMap, scalarColumns, DecodeContext } from './decode';
 import { formatColumnsText } from '../output/columns';
+import { compileRecordPrintf } from './printf-record';
 import { strftime } from '../output/strftime';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
 import { compareMapNames, formatMapText, formatPrintValue } from '../output/text';
@@ -89,7 +90,7 @@ class Session {
   private lostReported = 0n;
   private readonly mapsWarnedFull = new Set<string>();
   private onExit?: () => void;
-  private readonly printfs = new Map<number, { plan: PrintfPlan; format: CompiledPrintf; offsets: number[] }>();
+  private readonly printfs = new Map<number, { plan: PrintfPlan; format: CompiledPrintf; offsets: number[]; fromRecord?: (rec: Buffer) => string }>();
   private readonly decodeCtx: DecodeContext;
   readonly numCpus = native.numPossibleCpus();
   private btfFd = -1;
@@ -103,7 +104,7 @@ class Session {
         at += align8(storageSize(t));
         return o;
       });
-      this.printfs.set(p.id, { plan: p, format: compilePrintf(p.format), offsets });
+      this.printfs.set(p.id, { plan: p, format: compilePrintf(p.format), offsets, fromRecord: compileRecordPrintf(p.format, p.argTypes, offsets) });
     }
   }
 
@@ -211,8 +212,7 @@ class Session {
       }
       const site = this.printfs.get(kind);
       if (!site) return;
-      const args: Value[] = site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx));
-      const text = site.format(args);
+      const text = site.fromRecord ? site.fromRecord(rec) : site.format(site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx)));
       if (site.plan.action) {
         // Output so far goes first: the command's or file's text follows it.
         if (out) this.options.write(out);
@@ -224,7 +224,23 @@ class Session {
     if (out) this.options.write(out);
     this.reportLost();
     this.reportMapsFull();
+    this.armFollowUp();
   };
+
+  /**
+   * Records submitted without waking us (codegen's wakeupFlag: at most one
+   * wakeup per RINGBUF_WAKEUP_NS) are picked up this long after each batch;
+   * a look that finds nothing arms no further one.
+   */
+  private armFollowUp(): void {
+    if (this.followUp || this.ringbuf < 0) return;
+    this.followUp = setTimeout(() => {
+      this.followUp = undefined;
+      if (this.ringbuf >= 0) native.ringbufConsume(this.ringbuf);
+    }, RINGBUF_WAKEUP_NS / 1e6);
+    this.followUp.unref();
+  }
+  private followUp?: NodeJS.Timeout;
 
   /** One warning per map, the first time an insert into it failed (on any CPU). */
   private warnMapFull(site: number): void {
@@ -438,6 +454,7 @@ class Session {
 
   close(): void {
     if (this.lostExitTimer) clearTimeout(this.lostExitTimer);
+    if (this.followUp) clearTimeout(this.followUp);
     this.detach();
     if (this.btfFd >= 0) native.closeFd(this.btfFd);
     this.btfFd = -1;
