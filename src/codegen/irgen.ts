@@ -637,7 +637,7 @@ export class ProbeCodegen {
    * `onLost` runs). Values given as expressions (`e`, side-effect free) are
    * computed once the record is reserved, straight into it.
    */
-  emitEvent(header: number, values: ({ v: CgValue; t: Type } | { e: Expr; t: Type })[], onLost?: () => void): void {
+  emitEvent(header: number, values: ({ v: CgValue; t: Type } | { e: Expr; t: Type })[], onLost?: () => void, countLost = true): void {
     let size = 8;
     const offsets = values.map(({ t }) => {
       const at = size;
@@ -651,7 +651,7 @@ export class ProbeCodegen {
     const done = this.newBlock('event_done');
     this.branchTo(this.b.CreateIsNull(rec), lost, ok);
     this.b.SetInsertPoint(lost);
-    this.countLostEvent();
+    if (countLost) this.countLostEvent();
     onLost?.();
     this.b.CreateBr(done);
     this.b.SetInsertPoint(ok);
@@ -694,11 +694,11 @@ export class ProbeCodegen {
 
   exit(code: CgValue | undefined): void {
     const value = code ?? { kind: 'int' as const, v: this.b.getInt64(0) };
-    // Ring buffer full: user space finds the request in the counters after its next batch.
+    // Ring buffer full: user space finds the request in the counters after its next batch (not counted as a lost event).
     const requestInCounters = () => {
       if (value.kind === 'int') this.b.CreateStore(this.b.CreateAdd(value.v, this.b.getInt64(1)), this.counterWord(COUNTER_EXIT));
     };
-    this.emitEvent(EVENT_EXIT, [{ v: value, t: { kind: 'int', bits: 64, signed: true } }], requestInCounters);
+    this.emitEvent(EVENT_EXIT, [{ v: value, t: { kind: 'int', bits: 64, signed: true } }], requestInCounters, false);
     this.returnNow();
   }
 

@@ -97,19 +97,20 @@ export interface MapUpdateSite {
 /**
  * Event kinds written to the ring buffer: a u64 header, then the payload.
  * Headers below EVENT_PRINT_BASE are printf site ids; from EVENT_PRINT_BASE,
- * print() sites of non-map values; the rest are the constants below.
+ * print() sites of non-map values; the rest are the constants below (below
+ * 2^31, so BPF code stores them with a 32-bit immediate).
  */
 export const EVENT_PRINT_BASE = 0x1_0000;
-export const EVENT_EXIT = 0xffff_0001;
+export const EVENT_EXIT = 0x7fff_0001;
 /** print(@map, top, div): payload map index, top, div. */
-export const EVENT_PRINT_MAP = 0xffff_0002;
+export const EVENT_PRINT_MAP = 0x7fff_0002;
 /** clear(@map) / zero(@map): payload map index. */
-export const EVENT_CLEAR_MAP = 0xffff_0003;
-export const EVENT_ZERO_MAP = 0xffff_0004;
+export const EVENT_CLEAR_MAP = 0x7fff_0003;
+export const EVENT_ZERO_MAP = 0x7fff_0004;
 /** join(argv, sep): payload separator site, argument count, then JOIN_MAX_ARGS slots of JOIN_ARG_SIZE bytes. */
-export const EVENT_JOIN = 0xffff_0005;
+export const EVENT_JOIN = 0x7fff_0005;
 /** time(fmt): payload format site. */
-export const EVENT_TIME = 0xffff_0006;
+export const EVENT_TIME = 0x7fff_0006;
 export const JOIN_MAX_ARGS = 16;
 export const JOIN_ARG_SIZE = 1024;
 

@@ -269,7 +269,8 @@ class Session {
   reportLost(): void {
     const counters = this.counters();
     const lost = this.counter(COUNTER_LOST_EVENTS, counters);
-    if (lost > 0n && !this.exiting) this.checkLostExit(counters);
+    // (A lost exit() record is not counted as lost: look for its request whenever records are lost, and every second.)
+    if (!this.exiting && (lost > 0n || this.counter(COUNTER_EXIT, counters) !== 0n)) this.checkLostExit(counters);
     if (lost <= this.lostReported) return;
     const n = lost - this.lostReported;
     this.lostReported = lost;
@@ -511,10 +512,13 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     const unwatch = options.targetPid !== undefined ? watchProcessExit(options.targetPid, stop) : undefined;
     if (!session.exiting) options.child?.release();
 
-    // A full map with no events flowing is noticed within a second.
-    const fullWatch = plan.mapUpdateSites?.length ? setInterval(() => session.reportMapsFull(), 1000) : undefined;
+    // A full map, or an exit() whose record did not fit, is noticed within a second even with no events flowing.
+    const fullWatch = setInterval(() => {
+      session.reportLost();
+      session.reportMapsFull();
+    }, 1000);
     await session.waitForExit();
-    if (fullWatch) clearInterval(fullWatch);
+    clearInterval(fullWatch);
     unwatch?.();
     options.child?.terminate();
     // Signals during detach and END are absorbed (we are already stopping).
