@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import type { Type } from '../checker/types';
 import { storageSize, tupleOffsets, aggValueSize, align8, memorySize } from '../checker/types';
 import type { AggValue, MapEntry, MapSnapshot, Value } from '../output/value';
+import type { MapColumns } from '../output/columns';
 import type { MapPlan } from '../codegen/plan';
 import { keyLayout, histKeyTypes } from '../codegen/plan';
 import { kernelFrame, ksymName, userFrame, usymName } from './symbols';
@@ -236,4 +237,46 @@ function snapshotHist(
     value: lh ? { kind: 'lhist', buckets: g.buckets, min: lh.min, max: lh.max, step: lh.step } : { kind: 'hist', buckets: g.buckets, ...(bits ? { bits } : {}) },
   }));
   return { name: plan.name, keyed: plan.keyTypes.length > 0, valueKind: valueType.agg, entries };
+}
+
+/**
+ * count()/sum() maps with one integer key as columns of exact numbers, for
+ * the fast text path (output/columns); undefined when the map is another
+ * shape or any key or value is outside what a double holds exactly, which
+ * leaves it to snapshotMap.
+ */
+export function scalarColumns(plan: MapPlan, dump: { keys: Buffer; values: Buffer; count: number }, numCpus: number): MapColumns | undefined {
+  const vt = plan.valueType;
+  const kt = plan.keyTypes[0];
+  // (An empty map prints an empty line: left to the general path.)
+  if (dump.count === 0 || plan.keyTypes.length !== 1 || kt.kind !== 'int' || vt?.kind !== 'agg' || (vt.agg !== 'count' && vt.agg !== 'sum') || !plan.percpu) return undefined;
+  // Keys print as signed and sort as unsigned (snapshotMap): the same number when below 2^(bits-1).
+  const keyLimit = 2 ** Math.min(kt.bits - 1, 53);
+  const signedSum = vt.agg === 'sum' && vt.signed;
+  const n = dump.count;
+  const keys = new Float64Array(n);
+  const values = new Float64Array(n);
+  const kb = dump.keys;
+  const vb = dump.values;
+  const stride = align8(plan.valueSize);
+  for (let i = 0; i < n; i++) {
+    const ko = i * plan.keySize;
+    const khi = kb.readUInt32LE(ko + 4);
+    if (khi >= 0x200000) return undefined;
+    const k = khi * 4294967296 + kb.readUInt32LE(ko);
+    if (k >= keyLimit) return undefined;
+    keys[i] = k;
+    let total = 0;
+    for (let c = 0; c < numCpus; c++) {
+      const vo = i * stride * numCpus + c * stride;
+      const hi = vb.readUInt32LE(vo + 4);
+      const lo = vb.readUInt32LE(vo);
+      if (hi < 0x200000) total += hi * 4294967296 + lo;
+      else if (signedSum && hi >= 0xffe00000) total += (hi - 4294967296) * 4294967296 + lo;
+      else return undefined;
+    }
+    if (!Number.isSafeInteger(total) || (total < 0 && !signedSum)) return undefined;
+    values[i] = total;
+  }
+  return { name: plan.name, keys, values };
 }
