@@ -264,7 +264,8 @@ function stackLength(g: ProbeCodegen, e: CallExpr): CgValue {
 }
 
 export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
-  len: stackLength,
+  // maplen.ts subclasses ProbeCodegen, so it is required here, after irgen has loaded (as irgen requires formap).
+  len: (g, e) => (e.args[0].kind === 'Map' ? (require('./maplen') as typeof import('./maplen')).mapLength(g, e) : stackLength(g, e)),
   debugf,
   uaddr(g, e) {
     const sym = uaddrSymbols.get(e);
