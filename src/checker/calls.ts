@@ -3,10 +3,11 @@
 import { checkKaddr } from './kaddr';
 import type { CallExpr, MapExpr } from '../ast/nodes';
 import { checkPrintfArgs } from '../output/printf';
-import type { Checker, Scope } from './index';
+import type { Checker, FormatAction, Scope } from './index';
 import { INT64, NONE, Type, typeName, str } from './types';
 import { suggest } from './suggest';
 import { FUNCTION_RULES, builtinCall, checkUnsafe } from './functions';
+import { STRING_RULES } from './strings';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
@@ -88,6 +89,7 @@ function stackRule(user: boolean): Rule {
 const RULES: Record<string, Rule> = {
   kaddr: checkKaddr,
   ...FUNCTION_RULES,
+  ...STRING_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 
@@ -262,6 +264,9 @@ const RULES: Record<string, Rule> = {
     return formatCall(e, scope, ctx, 'system');
   },
   cat: (e, scope, ctx) => formatCall(e, scope, ctx, 'cat'),
+  // HEAD (0.24+): the formatted text is printed as an ERROR/WARNING at the call's location.
+  errorf: (e, scope, ctx) => formatCall(e, scope, ctx, 'errorf'),
+  warnf: (e, scope, ctx) => formatCall(e, scope, ctx, 'warnf'),
 
   exit(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);
@@ -293,7 +298,7 @@ const RULES: Record<string, Rule> = {
  * site per call, decoded and formatted in user space; `action` says what
  * happens with the text.
  */
-export function formatCall(e: CallExpr, scope: Scope, ctx: CallContext, action?: 'system' | 'cat'): Type {
+export function formatCall(e: CallExpr, scope: Scope, ctx: CallContext, action?: FormatAction): Type {
   const types = argTypes(e, scope, ctx);
   if (e.args.length === 0) {
     ctx.checker.error(`${e.name}() requires at least one argument (0 provided)`, e.loc);

@@ -32,13 +32,15 @@ export interface MapInfo {
   loc: Loc;
 }
 
+export type FormatAction = 'system' | 'cat' | 'errorf' | 'warnf';
+
 export interface PrintfSite {
   id: number;
   format: string;
   argTypes: Type[];
   loc: Loc;
-  /** system()/cat(): the formatted text is a command to run / a file to print. */
-  action?: 'system' | 'cat';
+  /** system()/cat(): the formatted text is a command to run / a file to print; errorf()/warnf() (HEAD): a located message. */
+  action?: FormatAction;
 }
 
 /** A print() of a non-map value. */

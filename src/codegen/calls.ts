@@ -9,6 +9,7 @@ import { Helper } from './helpers';
 import { EVENT_CLEAR_MAP, EVENT_JOIN, EVENT_TIME, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP, JOIN_ARG_SIZE, JOIN_MAX_ARGS } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
 import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './functions';
+import { STRING_LOWERINGS } from './strings';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
 
@@ -137,6 +138,7 @@ const LOWERINGS: Record<string, Lowering> = {
   /** Resolved at compile time (the checker reported a missing symbol; --dry-run compiles 0). */
   kaddr: (g, e) => ({ kind: 'int', v: g.const64(e.args[0]?.kind === 'String' ? kernelSymbolAddress(e.args[0].value) ?? 0n : 0n) }),
   ...FUNCTION_LOWERINGS,
+  ...STRING_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),
@@ -275,6 +277,8 @@ const LOWERINGS: Record<string, Lowering> = {
   printf: formatCall,
   system: formatCall,
   cat: formatCall,
+  errorf: formatCall,
+  warnf: formatCall,
 
   exit(g, e) {
     g.exit(e.args[0] ? g.expr(e.args[0]) : undefined);

@@ -3,6 +3,8 @@
 // and map contents. No LLVM types here, so the runtime never loads LLVM and
 // a compiled plan can be cached as JSON.
 import type { AggKind, Type } from '../checker/types';
+import type { FormatAction } from '../checker';
+import type { Loc } from '../ast/nodes';
 import { storageSize, align8, aggValueSize } from '../checker/types';
 
 export const BPF_MAP_TYPE_HASH = 1;
@@ -62,8 +64,9 @@ export interface PrintfPlan {
   id: number;
   format: string;
   argTypes: Type[];
-  /** system()/cat() sites: run the formatted command / print the named file. */
-  action?: 'system' | 'cat';
+  /** system()/cat() sites: run the formatted command / print the named file; errorf()/warnf(): a message at `loc`. */
+  action?: FormatAction;
+  loc?: Loc;
 }
 
 export interface CompiledPlan {

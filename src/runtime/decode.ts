@@ -10,6 +10,7 @@ import { kernelFrame, ksymName, userFrame, usymName } from './symbols';
 import { strftime } from '../output/strftime';
 import { native } from './native';
 import { strerrorText } from '../output/errno';
+import { signalNameText, syscallNameText } from '../output/names';
 import { formatInet, formatMacAddress } from '../output/inet';
 import { cgroupPathText } from './cgroup';
 
@@ -112,6 +113,8 @@ export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeCon
           : t.what === 'usym' ? usymName(Number(n >> 47n), n & ((1n << 47n) - 1n))
           : t.what === 'timestamp' ? strftime(t.format ?? '', n + bootToRealtimeNs())
             : t.what === 'strerror' ? strerrorText(n)
+            : t.what === 'signal_name' ? signalNameText(n)
+            : t.what === 'syscall_name' ? syscallNameText(n)
               : t.what === 'macaddr' ? formatMacAddress(buf.subarray(offset, offset + 6))
                 : t.what === 'cgroup_path' ? cgroupPathText(n, t.format)
                   : username(n);

@@ -24,6 +24,7 @@ import { mark } from '../timing';
 import type { HeldChild } from './child';
 import { watchProcessExit } from './watch';
 import { runCat, runSystem } from './actions';
+import { jsonMessageRecord, plainMessage, type MessageLevel } from './messages';
 
 export interface RunOptions {
   format: 'text' | 'json';
@@ -39,6 +40,8 @@ export interface RunOptions {
   flush?: () => void;
   /** Reports a runtime warning (stderr); the default prints it without a source excerpt. */
   warn?: (message: string, loc?: import('../ast/nodes').Loc) => void;
+  /** errorf()/warnf() text, reported at the call (stderr, with the source excerpt). */
+  message?: (level: MessageLevel, text: string, loc: import('../ast/nodes').Loc) => void;
   /** -p PID: uprobes/USDT attach to it, probes filter on it, the run ends when it exits. */
   targetPid?: number;
   /** -c CMD: held until attached, `cpid`, the run ends when it exits. */
@@ -216,6 +219,18 @@ class Session {
       if (!site) return;
       const args: Value[] = site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx));
       const text = site.format(args);
+      if ((site.plan.action === 'errorf' || site.plan.action === 'warnf') && site.plan.loc) {
+        if (this.options.format === 'json') {
+          out += jsonMessageRecord(site.plan.action, text, site.plan.loc);
+          return;
+        }
+        if (out) this.options.write(out);
+        out = '';
+        const level = site.plan.action === 'errorf' ? 'ERROR' : 'WARNING';
+        if (this.options.message) this.options.message(level, text, site.plan.loc);
+        else process.stderr.write(plainMessage(level, text, site.plan.loc));
+        return;
+      }
       if (site.plan.action) {
         // Output so far goes first: the command's or file's text follows it.
         if (out) this.options.write(out);
