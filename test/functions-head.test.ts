@@ -24,16 +24,21 @@ beforeAll(() => {
 
 afterAll(() => removeTempDir());
 
-/** Runs tstrace with `script`, releasing one gated workload per entry of `workloads` (bin + args) once attached. */
-async function traceAll(script: string, workloads: string[][], tracer: 'tstrace' | 'bpftrace' = 'tstrace') {
+/**
+ * Runs tstrace with `script`, releasing one gated workload per entry of
+ * `workloads` (bin + args) once attached; then SIGINT, unless the script
+ * exit()s by itself (`selfExit`).
+ */
+async function traceAll(script: string, workloads: string[][], selfExit = false) {
   const ws = workloads.map(([bin, ...args]) => new GatedWorkload(bin, args));
   try {
     await Promise.all(ws.map((w) => w.ready()));
-    return await runTracer(tracer, ['-e', script], {
+    return await runTracer('tstrace', ['-e', script], {
       timeoutMs: 60_000,
       onAttached: async () => {
         await Promise.all(ws.map((w) => w.go()));
       },
+      signalAfterAttach: selfExit ? undefined : 'SIGINT',
     });
   } finally {
     for (const w of ws) w.kill();
@@ -47,7 +52,7 @@ describe('len(@map) (HEAD)', () => {
     const script =
       `tracepoint:syscalls:sys_enter_read /comm == "${comm}"/ { @c[args.count] = count(); @s[args.count, 7] = sum(2); @h[args.count] = hist(1); @v[args.count] = 1; ` +
       `if (++@events == 10) { printf("%d %d %d %d\\n", len(@c), len(@s), len(@h), len(@v)); delete(@v[2]); printf("%d\\n", len(@v)); exit(); } }`;
-    const r = await traceAll(script, [['taskset', '-c', '0', readWork, 'read', '1', '2', '3', '2', '1'], ['taskset', '-c', '1', readWork, 'read', '1', '2', '3', '2', '1']]);
+    const r = await traceAll(script, [['taskset', '-c', '0', readWork, 'read', '1', '2', '3', '2', '1'], ['taskset', '-c', '1', readWork, 'read', '1', '2', '3', '2', '1']], true);
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
     expect(lines.slice(0, 3)).toEqual(['Attaching 1 probe...', '3 3 3 3', '2']);
@@ -112,5 +117,79 @@ describe('ustack(perf) frames without a symbol', () => {
     expect(unknown, ts.stdout).not.toBeNull();
     expect(unknown![1]).toBe(unknown![2]);
     expect(ts.stdout).toMatch(new RegExp(`^\\t[0-9a-f]+ leaf\\+0 \\(${bin.replace(/[/.]/g, '\\$&')}\\)$`, 'm'));
+  });
+});
+
+describe('errorf() / warnf() (HEAD)', () => {
+  it('print a located ERROR / WARNING with the source line on stderr and go on (exit 0)', async () => {
+    const script = 'BEGIN { errorf("Something bad with args: %d, %s", 10, "arg2"); warnf("w %d", 1); printf("after\\n"); exit(); }';
+    const r = await runTracer('tstrace', ['-e', script], { notify: false });
+    // HEAD's documented example: `stdin:1:9-62: ERROR: Something bad with args: 10, arg2`.
+    expect(r.stderr).toBe(
+      'stdin:1:9-62: ERROR: Something bad with args: 10, arg2\n' + script + '\n' + ' '.repeat(8) + '~'.repeat(53) + '\n' +
+      'stdin:1:64-80: WARNING: w 1\n' + script + '\n' + ' '.repeat(63) + '~'.repeat(16) + '\n');
+    expect(r.stdout).toBe('Attaching 1 probe...\nafter\n\n\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('in JSON mode, one errorf/warnf record per call on the output', async () => {
+    const r = await runTracer('tstrace', ['-f', 'json', '-e', 'BEGIN { errorf("bad %d", 10); warnf("w \\"q\\""); exit(); }'], { notify: false });
+    expect(r.stderr).toBe('');
+    const records = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(records.slice(1)).toEqual([
+      { type: 'errorf', msg: 'bad 10', filename: 'stdin', line: 1, col: 9 },
+      { type: 'warnf', msg: 'w "q"', filename: 'stdin', line: 1, col: 31 },
+    ]);
+  });
+
+  it('with arguments from a tracepoint, once per event', async () => {
+    const comm = path.basename(readWork);
+    const r = await traceAll(`tracepoint:syscalls:sys_enter_read /comm == "${comm}"/ { warnf("count %d", args.count); }`, [[readWork, 'read', '3', '5']]);
+    expect(r.stderr.split('\n').filter((l) => l.includes('WARNING')).map((l) => l.replace(/^.*WARNING: /, ''))).toEqual(['count 3', 'count 5']);
+  });
+
+  it('are statements: no value', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { $x = errorf("a"); }'], { notify: false });
+    expect(r.stderr).toBe('stdin:1:14-25: ERROR: errorf() should not be used in an assignment or as a map key\nBEGIN { $x = errorf("a"); }\n             ~~~~~~~~~~~\n');
+  });
+});
+
+describe('string helpers (HEAD): strlen, strcap, strstr, str_concat, memcmp', () => {
+  it('exact values on literals, comm and variables', async () => {
+    const r = await runTracer('tstrace', ['-e',
+      'BEGIN { $s = "hello"; printf("%d %d %d %d %d %d\\n", strlen($s), strlen(comm), strcap($s), strstr("hello world", "o w"), strstr("abc", "x"), strstr("abc", "")); ' +
+      'printf("[%s] %d %d %d %d\\n", str_concat("foo", comm), memcmp("abc", "abd", 3), memcmp("abc", "abd", 2), memcmp(comm, comm, 16), memcmp("b", "a", 1)); ' +
+      '@c[str_concat("a", "bc")] = strlen(str_concat("a", "bc")); exit(); }'], { notify: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\n5 7 6 4 -1 0\n[footstrace] -1 0 0 1\n\n\n@c[abc]: 3\n');
+  });
+
+  it('strlen / strstr of a user pointer (read as a string first) and of str() in a syscall tracepoint', async () => {
+    const comm = path.basename(readWork);
+    const script = `tracepoint:syscalls:sys_enter_openat /comm == "${comm}"/ { @len[strlen(args.filename)] = count(); @at[strstr(str(args.filename), "null")] = count(); }`;
+    const r = await traceAll(script, [[readWork, 'open', '/dev/null', '2', '/etc/hostname', '1']]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\n\n\n@at[-1]: 1\n@at[5]: 2\n@len[13]: 1\n@len[9]: 2\n');
+  });
+
+  it('reject values that are not string-like', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { $t = (1, 2); print(strlen($t)); }'], { notify: false });
+    expect(r.stderr).toBe('stdin:1:28-38: ERROR: strlen(): string-like values must be either strings, arrays or pointers (tuple provided)\nBEGIN { $t = (1, 2); print(strlen($t)); }\n                           ~~~~~~~~~~\n');
+  });
+});
+
+describe('signal_name() / syscall_name() (HEAD)', () => {
+  it('strsignal texts, N/A out of range; syscall names, Unknown syscall for a gap', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { printf("%s|%s|%s|%s|%s|%s|%s\\n", signal_name(9), signal_name(2), signal_name(34), signal_name(65), signal_name(-1), syscall_name(0), syscall_name(400)); print(syscall_name(257)); exit(); }'], { notify: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\nKilled|Interrupt|Real-time signal 0|N/A|N/A|read|Unknown syscall\nopenat\n\n\n');
+  });
+
+  it('names the syscalls a workload makes (raw_syscalls:sys_enter id), as map keys', async () => {
+    const comm = path.basename(readWork);
+    const r = await traceAll(`tracepoint:raw_syscalls:sys_enter /comm == "${comm}" && (args.id == 39 || args.id == 0)/ { @[syscall_name(args.id)] = count(); }`, [[readWork, 'getpid', '7']]);
+    expect(r.stderr).toBe('');
+    // read: the workload's own read of the gate byte is before attach; the read loop is not run.
+    expect(r.stdout).toBe('Attaching 1 probe...\n\n\n@[getpid]: 7\n');
   });
 });

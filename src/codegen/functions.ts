@@ -48,13 +48,13 @@ export class Result {
   }
   /** Branches to the join block with `v` from the current block. */
   jump(v: number): void {
-    this.incoming.push([this.g.b.getInt64(v), this.g.b.GetInsertBlock()!]);
+    this.incoming.push([this.g.const64(BigInt(v)), this.g.b.GetInsertBlock()!]);
     this.g.b.CreateBr(this.bb);
   }
   /** Branches to the join block with `v` when `cond` holds; continues in a new block otherwise. */
   jumpIf(cond: LLVM.Value, v: number | LLVM.Value, name: string): void {
     const next = this.g.newBlock(name);
-    this.incoming.push([typeof v === 'number' ? this.g.b.getInt64(v) : v, this.g.b.GetInsertBlock()!]);
+    this.incoming.push([typeof v === 'number' ? this.g.const64(BigInt(v)) : v, this.g.b.GetInsertBlock()!]);
     this.g.b.CreateCondBr(cond, this.bb, next);
     this.g.b.SetInsertPoint(next);
   }
