@@ -193,3 +193,64 @@ describe('signal_name() / syscall_name() (HEAD)', () => {
     expect(r.stdout).toBe('Attaching 1 probe...\n\n\n@[getpid]: 7\n');
   });
 });
+
+const THREADS_C = `
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static void *worker(void *arg) {
+  (void)arg;
+  pthread_setname_np(pthread_self(), "hdworker");
+  syscall(SYS_getpid);
+  return NULL;
+}
+int main(void) {
+  char c;
+  pthread_t t;
+  printf("ready\\n");
+  fflush(stdout);
+  if (read(0, &c, 1) != 1) return 3;
+  syscall(SYS_getpid);
+  pthread_create(&t, NULL, worker, NULL);
+  pthread_join(t, NULL);
+  return 0;
+}
+`;
+
+describe('pcomm, ppid, probetype, has_cpid (HEAD)', () => {
+  let threads = '';
+  beforeAll(() => {
+    const name = uniqueComm('hdt');
+    const dir = tempDir();
+    threads = path.join(dir, name);
+    fs.writeFileSync(`${threads}.c`, THREADS_C);
+    execFileSync('cc', ['-O2', '-pthread', '-o', threads, `${threads}.c`], { stdio: 'pipe' });
+  });
+
+  it('pcomm is the process (thread-group leader) name, ppid the parent process: in a thread with its own name', async () => {
+    const leader = path.basename(threads);
+    const script = `tracepoint:syscalls:sys_enter_getpid /pcomm == "${leader}"/ { printf("%s %s %d %d %s\\n", comm, pcomm, ppid, ppid(curtask) == ppid, pcomm(curtask)); }`;
+    const r = await traceAll(script, [[threads]]);
+    expect(r.stderr).toBe('');
+    // The workload is this test process's child.
+    expect(r.stdout).toBe(`Attaching 1 probe...\n${leader} ${leader} ${process.pid} 1 ${leader}\nhdworker ${leader} ${process.pid} 1 ${leader}\n\n\n`);
+  });
+
+  it('probetype names the provider (special for BEGIN/END); has_cpid says whether -c was given', async () => {
+    const script = 'BEGIN { printf("%s %s %d\\n", probetype, probetype(), has_cpid); } interval:ms:10 { printf("%s\\n", probetype); @[probetype] = count(); exit(); } END { printf("%s\\n", probetype); }';
+    const r = await runTracer('tstrace', ['-e', script], { notify: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 3 probes...\nspecial special 0\ninterval\nspecial\n\n\n@[interval]: 1\n');
+    const c = await runTracer('tstrace', ['-c', '/bin/true', '-e', 'BEGIN { printf("%d %d\\n", has_cpid, has_cpid()); }'], { notify: false });
+    expect(c.stderr).toBe('');
+    expect(c.stdout).toBe('Attaching 1 probe...\n1 1\n\n\n');
+  });
+
+  it('pcomm() of something that is not a task is an error', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { print(pcomm(1)); }'], { notify: false });
+    expect(r.stderr).toBe('stdin:1:15-23: ERROR: pcomm() expects a struct task_struct * (integer provided)\nBEGIN { print(pcomm(1)); }\n              ~~~~~~~~\n');
+    expect(r.code).toBe(1);
+  });
+});

@@ -8,6 +8,7 @@ import { INT64, NONE, Type, typeName, str } from './types';
 import { suggest } from './suggest';
 import { FUNCTION_RULES, builtinCall, checkUnsafe } from './functions';
 import { STRING_RULES } from './strings';
+import { TASK_RULES } from './task';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
@@ -90,6 +91,7 @@ const RULES: Record<string, Rule> = {
   kaddr: checkKaddr,
   ...FUNCTION_RULES,
   ...STRING_RULES,
+  ...TASK_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 
