@@ -254,3 +254,58 @@ describe('pcomm, ppid, probetype, has_cpid (HEAD)', () => {
     expect(r.code).toBe(1);
   });
 });
+
+const WATCHED_C = `
+#include <stdio.h>
+#include <unistd.h>
+volatile long counter;
+int main(void) {
+  char c;
+  printf("ready\\n");
+  fflush(stdout);
+  if (read(0, &c, 1) != 1) return 3;
+  // Slow writes: unwatch() takes effect when user space reads its event.
+  for (int i = 0; i < 8; i++) {
+    counter = i;
+    usleep(100000);
+  }
+  return 0;
+}
+`;
+
+describe('unwatch()', () => {
+  let bin = '';
+  let address = '';
+  beforeAll(() => {
+    bin = path.join(tempDir(), uniqueComm('hdwp'));
+    fs.writeFileSync(`${bin}.c`, WATCHED_C);
+    execFileSync('cc', ['-O1', '-no-pie', '-o', bin, `${bin}.c`], { stdio: 'pipe' });
+    address = '0x' + /^([0-9a-f]+) B counter$/m.exec(execFileSync('nm', [bin], { encoding: 'utf8' }))![1].replace(/^0+/, '');
+  });
+
+  async function watch(body: string): Promise<string> {
+    const w = new GatedWorkload(bin, []);
+    try {
+      await w.ready();
+      const r = await runTracer('tstrace', ['-p', String(w.pid), '-e', `watchpoint:${address}:8:w { ${body} }`], {
+        timeoutMs: 60_000,
+        onAttached: async () => {
+          await w.go();
+        },
+      });
+      expect(r.stderr).toBe('');
+      return r.stdout;
+    } finally {
+      w.kill();
+    }
+  }
+
+  it('after the third write, no more hits (8 without it); the run ends with the process', async () => {
+    expect(await watch('@hits = count();')).toBe('Attaching 1 probe...\n\n\n@hits: 8\n');
+    expect(await watch(`@hits = count(); if (++@n == 3) { unwatch(${address}); }`)).toBe('Attaching 1 probe...\n\n\n@hits: 3\n@n: 3\n');
+  });
+
+  it('of an address nothing watches is a no-op', async () => {
+    expect(await watch('@hits = count(); unwatch(0x1000);')).toBe('Attaching 1 probe...\n\n\n@hits: 8\n');
+  });
+});

@@ -9,6 +9,7 @@ import { suggest } from './suggest';
 import { FUNCTION_RULES, builtinCall, checkUnsafe } from './functions';
 import { STRING_RULES } from './strings';
 import { TASK_RULES } from './task';
+import { UNWATCH_RULES } from './unwatch';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
@@ -92,6 +93,7 @@ const RULES: Record<string, Rule> = {
   ...FUNCTION_RULES,
   ...STRING_RULES,
   ...TASK_RULES,
+  ...UNWATCH_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 

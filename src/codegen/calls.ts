@@ -11,6 +11,7 @@ import type { CgValue, ProbeCodegen } from './irgen';
 import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './functions';
 import { STRING_LOWERINGS } from './strings';
 import { TASK_LOWERINGS } from './task';
+import { UNWATCH_LOWERINGS } from './unwatch';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
 
@@ -141,6 +142,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...FUNCTION_LOWERINGS,
   ...STRING_LOWERINGS,
   ...TASK_LOWERINGS,
+  ...UNWATCH_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),

@@ -115,6 +115,8 @@ export const EVENT_JOIN = 0xffff_0005;
 export const EVENT_TIME = 0xffff_0006;
 /** A map update failed (map full) for the first time on this CPU: payload update site id. */
 export const EVENT_MAP_FULL = 0xffff_0007;
+/** unwatch(addr): payload the address; user space closes that watchpoint. */
+export const EVENT_UNWATCH = 0xffff_0008;
 export const JOIN_MAX_ARGS = 16;
 export const JOIN_ARG_SIZE = 1024;
 

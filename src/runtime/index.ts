@@ -4,7 +4,7 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, EVENT_UNWATCH, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
 import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
@@ -83,6 +83,8 @@ class Session {
   readonly mapFds: number[] = [];
   readonly programs: LoadedProgram[] = [];
   readonly attachedFds: number[] = [];
+  /** Perf events of each attached watchpoint, by address (unwatch()). */
+  private readonly watchpoints: { address: bigint; fds: number[] }[] = [];
   ringbuf = -1;
   exitCode = 0;
   /** exit() ran: records after it are dropped, as in bpftrace. */
@@ -192,6 +194,10 @@ class Session {
         out += this.options.format === 'json' ? jsonMessage('time', text) + '\n' : text;
         return;
       }
+      if (kind === EVENT_UNWATCH) {
+        this.unwatch(rec.readBigUInt64LE(8));
+        return;
+      }
       if (kind === EVENT_JOIN) {
         const n = Number(rec.readBigUInt64LE(16));
         const parts: string[] = [];
@@ -242,6 +248,18 @@ class Session {
     if (out) this.options.write(out);
     this.reportLost();
   };
+
+  /** unwatch(addr): detach every watchpoint on `addr` (no more events from it). */
+  private unwatch(address: bigint): void {
+    for (const w of this.watchpoints.filter((x) => x.address === address)) {
+      for (const fd of w.fds) {
+        const i = this.attachedFds.indexOf(fd);
+        if (i >= 0) this.attachedFds.splice(i, 1);
+        native.closeFd(fd);
+      }
+      w.fds = [];
+    }
+  }
 
   /** One warning per map, the first time an insert into it failed (on any CPU). */
   private warnMapFull(site: number): void {
@@ -370,6 +388,7 @@ class Session {
         const pid = this.options.child?.pid ?? this.options.targetPid;
         const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus, pid });
         this.attachedFds.push(...fds);
+        if (p.match.provider.name === 'watchpoint') this.watchpoints.push({ address: BigInt(p.match.detail.address), fds });
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
         if (e instanceof EnvironmentError) throw new RuntimeError(e.message, 1);
