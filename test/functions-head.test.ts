@@ -309,3 +309,39 @@ describe('unwatch()', () => {
     expect(await watch('@hits = count(); unwatch(0x1000);')).toBe('Attaching 1 probe...\n\n\n@hits: 8\n');
   });
 });
+
+const SHORT_LIVED_C = `
+#include <unistd.h>
+#define NOINLINE __attribute__((noinline, noipa))
+NOINLINE int leaf(int a) { return a * 3 + 1; }
+NOINLINE int mid(int a) { return leaf(a) + 1; }
+int main(void) {
+  long t = 0;
+  for (int i = 0; i < 3; i++) t += mid(i);
+  usleep(50000);
+  return (int)(t & 1);
+}
+`;
+
+describe('user stacks of a process that exited before the maps are printed', () => {
+  let bin = '';
+  beforeAll(() => {
+    bin = path.join(tempDir(), 'hdshort');
+    fs.writeFileSync(`${bin}.c`, SHORT_LIVED_C);
+    execFileSync('cc', ['-O1', '-fno-omit-frame-pointer', '-o', bin, `${bin}.c`], { stdio: 'pipe' });
+  });
+
+  it('still resolve (mappings read when the process first records a stack); bpftrace 0.17 prints bare addresses', async () => {
+    const script = `uprobe:${bin}:leaf { @[ustack(2)] = count(); @s[usym(reg("ip"))] = count(); @p[ustack(perf, 1)] = count(); }`;
+    const ts = await runTracer('tstrace', ['-c', bin, '-e', script], { notify: false, timeoutMs: 30_000 });
+    expect(ts.stderr).toBe('');
+    const frames = [...ts.stdout.matchAll(/^@\[\n    leaf\+0\n    main\+(\d+)\n\]: 1$/gm)].map((m) => Number(m[1]));
+    expect(frames.length, ts.stdout).toBe(3);
+    expect(new Set(frames).size).toBe(3);
+    expect(ts.stdout).toContain('\n@s[leaf]: 3\n');
+    expect(ts.stdout).toMatch(new RegExp(`^@p\\[\\n\\t[0-9a-f]+ leaf\\+0 \\(${bin.replace(/[/.]/g, '\\$&')}\\)\\n\\]: 3$`, 'm'));
+    // The divergence (docs/compat.md): 0.17 reads /proc/PID/maps only when printing, after the exit.
+    const bt = await runTracer('bpftrace', ['-c', bin, '-e', script], { notify: false, timeoutMs: 30_000 });
+    expect(bt.stdout).toMatch(/^@s\[0x[0-9a-f]+\]: 3$/m);
+  });
+});

@@ -12,6 +12,7 @@ import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './funct
 import { STRING_LOWERINGS } from './strings';
 import { TASK_LOWERINGS } from './task';
 import { UNWATCH_LOWERINGS } from './unwatch';
+import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
 
@@ -150,6 +151,7 @@ const LOWERINGS: Record<string, Lowering> = {
   usym(g, e) {
     const b = g.b;
     const pid = b.CreateLShr(g.helper(Helper.get_current_pid_tgid, g.i64, []), b.getInt64(32));
+    notePid(g, pid);
     const addr = b.CreateAnd(g.intValue(e.args[0]), g.const64((1n << 47n) - 1n));
     return { kind: 'int', v: b.CreateOr(b.CreateShl(pid, b.getInt64(47)), addr) };
   },

@@ -11,7 +11,7 @@ import { ModuleContext, ProbeCodegen, BadCodegen } from './irgen';
 import { DebugInfo } from './debuginfo';
 import { readLineInfo } from './lineinfo';
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
 } from './plan';
 
 export interface CodegenOptions {
@@ -98,6 +98,14 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
           index: maps.length, name, role: 'stack', bpfType: BPF_MAP_TYPE_STACK_TRACE,
           keySize: 4, valueSize: Math.min(limit, STACK_MAX_FRAMES) * 8, maxEntries: mapKeysMax, percpu: false, keyTypes: [],
         };
+        maps.push(m);
+      }
+      return m;
+    },
+    pidsMap() {
+      let m = maps.find((x) => x.role === 'pids');
+      if (!m) {
+        m = { index: maps.length, name: 'pids', role: 'pids', bpfType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 1, maxEntries: mapKeysMax, percpu: false, keyTypes: [] };
         maps.push(m);
       }
       return m;

@@ -16,7 +16,7 @@ export const BPF_MAP_TYPE_STACK_TRACE = 7;
 /** Frames kept per stack (bpftrace's default); kstack(N) limits are applied in user space. */
 export const STACK_MAX_FRAMES = 127;
 
-export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters' | 'scratch';
+export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters' | 'scratch' | 'pids';
 
 export interface MapPlan {
   /** Slot in fd_array; code refers to maps by this index. */
@@ -117,6 +117,8 @@ export const EVENT_TIME = 0xffff_0006;
 export const EVENT_MAP_FULL = 0xffff_0007;
 /** unwatch(addr): payload the address; user space closes that watchpoint. */
 export const EVENT_UNWATCH = 0xffff_0008;
+/** The first user stack / usym of a process: payload its pid; user space reads its mappings while it lives. */
+export const EVENT_PID_SEEN = 0xffff_0009;
 export const JOIN_MAX_ARGS = 16;
 export const JOIN_ARG_SIZE = 1024;
 

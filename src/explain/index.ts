@@ -185,6 +185,7 @@ const MAP_ROLES: Record<MapPlan['role'], string> = {
   stack: 'stack traces, by id (bpf_get_stackid)',
   counters: 'per-CPU counters of what BPF code could not deliver (lost events, full maps), reported at exit',
   scratch: 'per-CPU scratch space larger than the 512-byte BPF stack (len(ustack)/len(kstack) frames)',
+  pids: 'processes that recorded user addresses; the first record tells user space to read their mappings while they live',
 };
 
 function mapLines(plan: CompiledPlan, userMaps: { name: string; loc: Loc }[]): StageLine[] {

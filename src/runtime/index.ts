@@ -4,7 +4,7 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, EVENT_UNWATCH, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, EVENT_UNWATCH, EVENT_PID_SEEN, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
 import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
@@ -24,6 +24,7 @@ import { mark } from '../timing';
 import type { HeldChild } from './child';
 import { watchProcessExit } from './watch';
 import { runCat, runSystem } from './actions';
+import { rememberProcess } from './symbols';
 import { jsonMessageRecord, plainMessage, type MessageLevel } from './messages';
 
 export interface RunOptions {
@@ -179,6 +180,11 @@ class Session {
       const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
       if (kind === EVENT_MAP_FULL) {
         this.warnMapFull(Number(rec.readBigUInt64LE(8)));
+        return;
+      }
+      // Even after exit(): the maps printed at exit may hold this process's stacks.
+      if (kind === EVENT_PID_SEEN) {
+        rememberProcess(Number(rec.readBigUInt64LE(8)));
         return;
       }
       if (this.exiting) return; // events after exit() are dropped, as in bpftrace

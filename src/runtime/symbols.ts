@@ -350,3 +350,12 @@ export function usymName(pid: number, addr: bigint): string {
   if (addr === 0n) return '0';
   return userSymbol(pid, addr).name ?? '0x' + addr.toString(16);
 }
+
+/**
+ * A process just recorded user addresses (EVENT_PID_SEEN): read its mappings
+ * and the symbols of the mapped files now, while /proc/PID still has them,
+ * so its stacks still resolve after it exits.
+ */
+export function rememberProcess(pid: number): void {
+  for (const m of mappings(pid)) fileTable(m.key, m.file);
+}
