@@ -345,3 +345,30 @@ describe('user stacks of a process that exited before the maps are printed', () 
     expect(bt.stdout).toMatch(/^@s\[0x[0-9a-f]+\]: 3$/m);
   });
 });
+
+describe('skboutput()', () => {
+  // fentry/fexit only (the helper takes a BTF struct sk_buff *), and this
+  // kernel refuses to load fentry programs (EPERM): checked here are the
+  // compiled call and the one-line failure, not packets.
+  const script = 'fentry:dev_queue_xmit { $r = skboutput("/tmp/tstrace-skb.pcap", args.skb, args.skb->len, 14); printf("%d\\n", $r); }';
+
+  it('compiles to bpf_skb_output on the skb argument', async () => {
+    const r = await runTracer('tstrace', ['--explain', 'asm', '-e', script], { notify: false });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ +\d+: call bpf_skb_output#111$/m);
+  });
+
+  it('fails on this kernel with the one-line fentry error (EPERM), leaving nothing loaded', async () => {
+    const r = await runTracer('tstrace', ['-e', script], { notify: false });
+    expect(r.stderr).toBe('ERROR: fentry:dev_queue_xmit: BPF trampolines are not permitted on this kernel (loading returned EPERM); use a tracepoint or rawtracepoint (kprobes are not available either) instead\n');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+  });
+
+  it('outside fentry/fexit, or without a struct sk_buff *, is an error at the call', async () => {
+    const begin = await runTracer('tstrace', ['-e', 'BEGIN { $r = skboutput("/tmp/x", 0, 1, 0); }'], { notify: false });
+    expect(begin.stderr).toBe('stdin:1:14-42: ERROR: skboutput can not be used with "special" probes (fentry/fexit only)\nBEGIN { $r = skboutput("/tmp/x", 0, 1, 0); }\n             ~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n');
+    const notSkb = await runTracer('tstrace', ['--dry-run', '-e', 'fentry:dev_queue_xmit { $r = skboutput("/tmp/x", args.skb->len, 1, 0); }'], { notify: false });
+    expect(notSkb.stderr).toMatch(/^stdin:1:\d+-\d+: ERROR: skboutput\(\) expects a struct sk_buff \* as the second argument \(integer provided\)\n/);
+  });
+});

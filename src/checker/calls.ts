@@ -10,6 +10,7 @@ import { FUNCTION_RULES, builtinCall, checkUnsafe } from './functions';
 import { STRING_RULES } from './strings';
 import { TASK_RULES } from './task';
 import { UNWATCH_RULES } from './unwatch';
+import { SKBOUTPUT_RULES } from './skboutput';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
@@ -94,6 +95,7 @@ const RULES: Record<string, Rule> = {
   ...STRING_RULES,
   ...TASK_RULES,
   ...UNWATCH_RULES,
+  ...SKBOUTPUT_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 

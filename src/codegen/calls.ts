@@ -12,6 +12,7 @@ import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './funct
 import { STRING_LOWERINGS } from './strings';
 import { TASK_LOWERINGS } from './task';
 import { UNWATCH_LOWERINGS } from './unwatch';
+import { SKBOUTPUT_LOWERINGS } from './skboutput';
 import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
@@ -144,6 +145,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...STRING_LOWERINGS,
   ...TASK_LOWERINGS,
   ...UNWATCH_LOWERINGS,
+  ...SKBOUTPUT_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),

@@ -17,6 +17,7 @@ export enum Helper {
   override_return = 58,
   get_stack = 67,
   send_signal = 109,
+  skb_output = 111,
   send_signal_thread = 117,
   jiffies64 = 118,
   d_path = 147,

@@ -11,7 +11,7 @@ import { ModuleContext, ProbeCodegen, BadCodegen } from './irgen';
 import { DebugInfo } from './debuginfo';
 import { readLineInfo } from './lineinfo';
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
 } from './plan';
 
 export interface CodegenOptions {
@@ -102,6 +102,16 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
       }
       return m;
     },
+    perfMap() {
+      let m = maps.find((x) => x.role === 'perf');
+      if (!m) {
+        // One slot per CPU (BPF_F_CURRENT_CPU); 256 covers the CPUs this runs on.
+        m = { index: maps.length, name: 'skboutput', role: 'perf', bpfType: BPF_MAP_TYPE_PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 256, percpu: false, keyTypes: [] };
+        maps.push(m);
+      }
+      return m;
+    },
+    skboutputs: [],
     pidsMap() {
       let m = maps.find((x) => x.role === 'pids');
       if (!m) {

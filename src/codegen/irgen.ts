@@ -50,6 +50,10 @@ export interface ModuleContext {
   scratchMap(): MapPlan;
   /** Pids whose user addresses were recorded (u32 → u8), created on first use (src/codegen/pidseen.ts). */
   pidsMap(): MapPlan;
+  /** The perf event array skboutput() writes packets to, created on first use. */
+  perfMap(): MapPlan;
+  /** skboutput() pcap paths; a packet's header carries the index. */
+  skboutputs: string[];
   params: string[];
   /** Probes (not BEGIN/END) run only in the -p/-c process, as in current bpftrace. */
   pidFilter?: boolean;

@@ -8,6 +8,7 @@ import type { Loc } from '../ast/nodes';
 import { storageSize, align8, aggValueSize } from '../checker/types';
 
 export const BPF_MAP_TYPE_HASH = 1;
+export const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
 export const BPF_MAP_TYPE_ARRAY = 2;
 export const BPF_MAP_TYPE_PERCPU_HASH = 5;
 export const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
@@ -16,7 +17,7 @@ export const BPF_MAP_TYPE_STACK_TRACE = 7;
 /** Frames kept per stack (bpftrace's default); kstack(N) limits are applied in user space. */
 export const STACK_MAX_FRAMES = 127;
 
-export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters' | 'scratch' | 'pids';
+export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters' | 'scratch' | 'pids' | 'perf';
 
 export interface MapPlan {
   /** Slot in fd_array; code refers to maps by this index. */
