@@ -372,3 +372,33 @@ describe('skboutput()', () => {
     expect(notSkb.stderr).toMatch(/^stdin:1:\d+-\d+: ERROR: skboutput\(\) expects a struct sk_buff \* as the second argument \(integer provided\)\n/);
   });
 });
+
+describe('find(@m, key, $v) (HEAD)', () => {
+  it('true and the value when the key exists, false and $v untouched otherwise; tuple keys', async () => {
+    const r = await runTracer('tstrace', ['-e',
+      'BEGIN { @map[2] = (1, "hello"); let $val; if (find(@map, 2, $val)) { print($val); } $v2 = (7, "x"); if (!find(@map, 3, $v2)) { print($v2); } ' +
+      '@m2[1, "a"] = 10; if (find(@m2, (1, "a"), $q)) { print($q); } @s["k"] = "str"; $r = find(@s, "k", $sv); printf("%d %s\\n", $r, $sv); clear(@map); clear(@m2); clear(@s); exit(); }'], { notify: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\n(1, hello)\n(7, x)\n10\n1 str\n\n\n\n\n\n');
+  });
+
+  it('pairs syscall entries with exits of a workload: only the entries that were recorded are found', async () => {
+    const comm = path.basename(readWork);
+    const script =
+      `tracepoint:syscalls:sys_enter_read /comm == "${comm}" && args.count == 2/ { @start[tid] = args.count; } ` +
+      `tracepoint:syscalls:sys_exit_read /comm == "${comm}"/ { if (find(@start, tid, $c)) { @found[$c] = count(); delete(@start[tid]); } else { @missing = count(); } }`;
+    const r = await traceAll(script, [[readWork, 'read', '1', '2', '3', '2']]);
+    expect(r.stderr).toBe('');
+    // Missing: the reads of 1 and 3 bytes, and the gate read the workload was blocked in while the probes attached.
+    expect(r.stdout).toBe('Attaching 2 probes...\n\n\n@found[2]: 2\n@missing: 3\n\n');
+  });
+
+  it('rejects scalar maps, aggregation maps and a non-variable third argument', async () => {
+    const scalar = await runTracer('tstrace', ['-e', 'BEGIN { @x = 1; $r = find(@x, 1, $v); }'], { notify: false });
+    expect(scalar.stderr).toBe('stdin:1:27-29: ERROR: call to find() expects a map with explicit keys (non-scalar map)\nBEGIN { @x = 1; $r = find(@x, 1, $v); }\n                          ~~\n');
+    const agg = await runTracer('tstrace', ['-e', 'BEGIN { @c[5] = count(); $r = find(@c, 5, $n); }'], { notify: false });
+    expect(agg.stderr).toBe('stdin:1:36-38: ERROR: find() of a count() map is not supported\nBEGIN { @c[5] = count(); $r = find(@c, 5, $n); }\n                                   ~~\n');
+    const notVar = await runTracer('tstrace', ['-e', 'BEGIN { @m[1] = 1; $r = find(@m, 1, 2); }'], { notify: false });
+    expect(notVar.stderr).toBe('stdin:1:37-38: ERROR: find() expects a variable as its third argument, to hold the value\nBEGIN { @m[1] = 1; $r = find(@m, 1, 2); }\n                                    ~\n');
+  });
+});

@@ -11,6 +11,7 @@ import { STRING_RULES } from './strings';
 import { TASK_RULES } from './task';
 import { UNWATCH_RULES } from './unwatch';
 import { SKBOUTPUT_RULES } from './skboutput';
+import { FIND_RULES } from './find';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
@@ -96,6 +97,7 @@ const RULES: Record<string, Rule> = {
   ...TASK_RULES,
   ...UNWATCH_RULES,
   ...SKBOUTPUT_RULES,
+  ...FIND_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 

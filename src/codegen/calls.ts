@@ -13,6 +13,7 @@ import { STRING_LOWERINGS } from './strings';
 import { TASK_LOWERINGS } from './task';
 import { UNWATCH_LOWERINGS } from './unwatch';
 import { SKBOUTPUT_LOWERINGS } from './skboutput';
+import { FIND_LOWERINGS } from './find';
 import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
@@ -146,6 +147,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...TASK_LOWERINGS,
   ...UNWATCH_LOWERINGS,
   ...SKBOUTPUT_LOWERINGS,
+  ...FIND_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),
