@@ -402,3 +402,11 @@ describe('find(@m, key, $v) (HEAD)', () => {
     expect(notVar.stderr).toBe('stdin:1:37-38: ERROR: find() expects a variable as its third argument, to hold the value\nBEGIN { @m[1] = 1; $r = find(@m, 1, 2); }\n                                    ~\n');
   });
 });
+
+describe('kfunc_exist() (HEAD)', () => {
+  it('answers from the kernel BTF when the script is compiled', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { printf("%d %d\\n", kfunc_exist("bpf_task_from_pid"), kfunc_exist("no_such_function_xyz")); exit(); }'], { notify: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\n1 0\n\n\n');
+  });
+});

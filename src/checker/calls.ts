@@ -12,6 +12,7 @@ import { TASK_RULES } from './task';
 import { UNWATCH_RULES } from './unwatch';
 import { SKBOUTPUT_RULES } from './skboutput';
 import { FIND_RULES } from './find';
+import { KFUNC_RULES } from './kfunc';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
@@ -98,6 +99,7 @@ const RULES: Record<string, Rule> = {
   ...UNWATCH_RULES,
   ...SKBOUTPUT_RULES,
   ...FIND_RULES,
+  ...KFUNC_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 

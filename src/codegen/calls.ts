@@ -14,6 +14,7 @@ import { TASK_LOWERINGS } from './task';
 import { UNWATCH_LOWERINGS } from './unwatch';
 import { SKBOUTPUT_LOWERINGS } from './skboutput';
 import { FIND_LOWERINGS } from './find';
+import { KFUNC_LOWERINGS } from './kfunc';
 import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
@@ -148,6 +149,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...UNWATCH_LOWERINGS,
   ...SKBOUTPUT_LOWERINGS,
   ...FIND_LOWERINGS,
+  ...KFUNC_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),
