@@ -13,6 +13,7 @@ import { ElfFile, type ElfSymbol } from '../probes/elf';
 import type { Scope } from './index';
 import { signalNumber } from './signals';
 import { builtinType } from './builtins';
+import { integerToText } from './strings';
 import type { TypeRegistry } from '../ctypes/registry';
 import { INT64, NONE, Type, UINT64, int, str, typeName } from './types';
 
@@ -313,11 +314,7 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     return UINT64;
   },
 
-  strerror(e, scope, ctx) {
-    const types = argTypes(e, scope, ctx);
-    if (arity(e, ctx, 1)) onlyIntegers(e, types[0], ctx);
-    return { kind: 'text', what: 'strerror' };
-  },
+  strerror: integerToText('strerror'),
 
   bswap(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);

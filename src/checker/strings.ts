@@ -98,17 +98,18 @@ export const STRING_RULES: Record<string, Rule> = {
     return INT64;
   },
 
-  /** signal_name(n): strsignal(3)'s text (`Killed`), `N/A` outside 0..64; resolved in user space. */
-  signal_name(e, scope, ctx) {
-    const types = argTypes(e, scope, ctx);
-    if (arity(e, ctx, 1)) integerArgument(e, types[0], ctx);
-    return { kind: 'text', what: 'signal_name' };
-  },
+  /** signal_name(n): strsignal(3)'s text (`Killed`), `N/A` outside 0..64. */
+  signal_name: integerToText('signal_name'),
 
-  /** syscall_name(nr): the x86_64 system call's name (`read`), `Unknown syscall` otherwise; resolved in user space. */
-  syscall_name(e, scope, ctx) {
+  /** syscall_name(nr): the x86_64 system call's name (`read`), `Unknown syscall` otherwise. */
+  syscall_name: integerToText('syscall_name'),
+};
+
+/** f(n) of one integer whose text user space looks up when printing (strerror, signal_name, syscall_name). */
+export function integerToText(what: 'strerror' | 'signal_name' | 'syscall_name'): Rule {
+  return (e, scope, ctx) => {
     const types = argTypes(e, scope, ctx);
     if (arity(e, ctx, 1)) integerArgument(e, types[0], ctx);
-    return { kind: 'text', what: 'syscall_name' };
-  },
-};
+    return { kind: 'text', what };
+  };
+}
