@@ -410,3 +410,22 @@ describe('kfunc_exist() (HEAD)', () => {
     expect(r.stdout).toBe('Attaching 1 probe...\n1 0\n\n\n');
   });
 });
+
+describe('pid(init|curr_ns), tid(init|curr_ns) (HEAD)', () => {
+  it('agree with pid/tid in the initial namespace', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { printf("%d %d %d %d\\n", pid(curr_ns) == pid, pid(init) == pid, tid(curr_ns) == tid, tid(init) == tid); exit(); }'], { notify: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\n1 1 1 1\n\n\n');
+  });
+
+  it("curr_ns is tstrace's own pid namespace: pid 1 when it runs first in a new one (unshare)", async () => {
+    const r = execFileSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, path.resolve(__dirname, '../bin/tstrace'), '--no-cache', '-e',
+      'BEGIN { printf("%d %d %d\\n", pid(curr_ns), pid(init) == pid, pid(init) > 1); exit(); }'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r).toBe('Attaching 1 probe...\n1 1 1\n\n\n');
+  });
+
+  it('any other mode is an error', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { print(pid(foo)); }'], { notify: false });
+    expect(r.stderr).toBe('stdin:1:15-23: ERROR: Invalid pid namespace mode: foo. Valid modes: curr_ns, init\nBEGIN { print(pid(foo)); }\n              ~~~~~~~~\n');
+  });
+});

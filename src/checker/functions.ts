@@ -14,6 +14,7 @@ import type { Scope } from './index';
 import { signalNumber } from './signals';
 import { builtinType } from './builtins';
 import { integerToText } from './strings';
+import { checkPidNamespace } from './pidns';
 import type { TypeRegistry } from '../ctypes/registry';
 import { INT64, NONE, Type, UINT64, int, str, typeName } from './types';
 
@@ -471,6 +472,7 @@ export function builtinCall(e: CallExpr, scope: Scope, ctx: CallContext): Type |
     ctx.checker.error(`Invalid timestamp mode: ${a.kind === 'Identifier' ? a.name : a.kind}. Valid modes: ${NSECS_CLOCKS.join(', ')}`, e.loc);
     return NONE;
   }
+  if ((e.name === 'pid' || e.name === 'tid') && e.args.length > 0) return checkPidNamespace(e, t, ctx);
   arity(e, ctx, 0);
   return t;
 }

@@ -15,6 +15,7 @@ import { UNWATCH_LOWERINGS } from './unwatch';
 import { SKBOUTPUT_LOWERINGS } from './skboutput';
 import { FIND_LOWERINGS } from './find';
 import { KFUNC_LOWERINGS } from './kfunc';
+import { PIDNS_LOWERINGS } from './pidns';
 import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
@@ -150,6 +151,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...SKBOUTPUT_LOWERINGS,
   ...FIND_LOWERINGS,
   ...KFUNC_LOWERINGS,
+  ...PIDNS_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),

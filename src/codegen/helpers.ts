@@ -20,6 +20,7 @@ export enum Helper {
   skb_output = 111,
   send_signal_thread = 117,
   jiffies64 = 118,
+  get_ns_current_pid_tgid = 120,
   d_path = 147,
   ktime_get_tai_ns = 208,
   probe_read_str = 45,
