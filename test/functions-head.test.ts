@@ -429,3 +429,15 @@ describe('pid(init|curr_ns), tid(init|curr_ns) (HEAD)', () => {
     expect(r.stderr).toBe('stdin:1:15-23: ERROR: Invalid pid namespace mode: foo. Valid modes: curr_ns, init\nBEGIN { print(pid(foo)); }\n              ~~~~~~~~\n');
   });
 });
+
+describe('type predicates (HEAD): is_integer, is_unsigned_integer, is_ptr, is_str, is_array, is_literal', () => {
+  it('answer from the argument types, without evaluating them', async () => {
+    const r = await runTracer('tstrace', ['-e',
+      'BEGIN { $s = "ab"; $u = (uint8)3; printf("%d%d%d%d %d%d %d%d %d%d %d%d%d %d\\n", is_integer(1), is_integer($s), is_integer(true), is_unsigned_integer($u), ' +
+      'is_unsigned_integer(1), is_ptr(curtask), is_ptr(1), is_str($s), is_str(comm), is_array(pton("1.2.3.4")), is_literal(1), is_literal("x"), is_literal($u), is_literal(-5)); ' +
+      'if (is_integer(@n++)) { printf("%d\\n", @n); } exit(); }'], { notify: false });
+    expect(r.stderr).toBe('');
+    // @n++ inside is_integer() is not run: @n is read as 0 and never written, so it prints as an empty map (a blank line).
+    expect(r.stdout).toBe('Attaching 1 probe...\n1001 01 01 11 110 1\n0\n\n\n\n');
+  });
+});

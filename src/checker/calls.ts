@@ -13,6 +13,7 @@ import { UNWATCH_RULES } from './unwatch';
 import { SKBOUTPUT_RULES } from './skboutput';
 import { FIND_RULES } from './find';
 import { KFUNC_RULES } from './kfunc';
+import { TYPE_PREDICATE_RULES } from './typepredicates';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
@@ -100,6 +101,7 @@ const RULES: Record<string, Rule> = {
   ...SKBOUTPUT_RULES,
   ...FIND_RULES,
   ...KFUNC_RULES,
+  ...TYPE_PREDICATE_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 

@@ -16,6 +16,7 @@ import { SKBOUTPUT_LOWERINGS } from './skboutput';
 import { FIND_LOWERINGS } from './find';
 import { KFUNC_LOWERINGS } from './kfunc';
 import { PIDNS_LOWERINGS } from './pidns';
+import { TYPE_PREDICATE_LOWERINGS } from './typepredicates';
 import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
@@ -152,6 +153,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...FIND_LOWERINGS,
   ...KFUNC_LOWERINGS,
   ...PIDNS_LOWERINGS,
+  ...TYPE_PREDICATE_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),
