@@ -118,6 +118,15 @@ describe('ustack(perf) frames without a symbol', () => {
     expect(unknown![1]).toBe(unknown![2]);
     expect(ts.stdout).toMatch(new RegExp(`^\\t[0-9a-f]+ leaf\\+0 \\(${bin.replace(/[/.]/g, '\\$&')}\\)$`, 'm'));
   });
+
+  it('ustack(raw, N) (HEAD) prints the addresses perf mode prints, unsymbolised and unindented', async () => {
+    const script = `uprobe:${bin}:leaf { @p[ustack(perf, 2)] = count(); @r[ustack(raw, 2)] = count(); exit(); }`;
+    const ts = await runTracer('tstrace', ['-e', script], { notify: false, timeoutMs: 30_000 });
+    expect(ts.stderr).toBe('');
+    const perf = /^@p\[\n\t([0-9a-f]+) leaf\+0 \([^)]*\)\n\t([0-9a-f]+) 0x[0-9a-f]+ \(\[unknown\]\)\n\]: \d+$/m.exec(ts.stdout);
+    expect(perf, ts.stdout).not.toBeNull();
+    expect(ts.stdout).toMatch(new RegExp(`^@r\\[\\n${perf![1]}\\n${perf![2]}\\n\\]: \\d+$`, 'm'));
+  });
 });
 
 describe('errorf() / warnf() (HEAD)', () => {

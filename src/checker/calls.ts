@@ -69,14 +69,14 @@ function literalInt(e: CallExpr, i: number, ctx: CallContext, what: string): big
   return undefined;
 }
 
-/** kstack(), kstack(N), kstack(perf|bpftrace), kstack(perf, N); ustack likewise. */
+/** kstack(), kstack(N), kstack(perf|bpftrace|raw), kstack(perf, N); ustack likewise (raw: HEAD, 0.18+). */
 function stackRule(user: boolean): Rule {
   return (e, scope, ctx) => {
     if (!arity(e, ctx, 0, 2)) return NONE;
-    let mode: 'bpftrace' | 'perf' = 'bpftrace';
+    let mode: 'bpftrace' | 'perf' | 'raw' = 'bpftrace';
     let limit = 127;
     e.args.forEach((a, i) => {
-      if (i === 0 && a.kind === 'Identifier' && (a.name === 'perf' || a.name === 'bpftrace')) {
+      if (i === 0 && a.kind === 'Identifier' && (a.name === 'perf' || a.name === 'bpftrace' || a.name === 'raw')) {
         mode = a.name;
         a.type = NONE;
         return;

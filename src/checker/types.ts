@@ -42,7 +42,7 @@ export type Type =
    * bpf_get_stackid. ustack: (pid << 32) | stack id, since user symbols need
    * the process. Frames are read from the stack map and symbolised in user space.
    */
-  | { kind: 'stack'; user: boolean; mode: 'bpftrace' | 'perf'; limit: number };
+  | { kind: 'stack'; user: boolean; mode: 'bpftrace' | 'perf' | 'raw'; limit: number };
 
 /** Storage of an `inet` value: family word + 16 address bytes. */
 export const INET_SIZE = 24;

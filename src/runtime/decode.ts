@@ -126,7 +126,8 @@ export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeCon
       const pid = Number(raw >> 32n);
       const ips = id < 0n || !ctx.stackFrames ? [] : ctx.stackFrames(t.user, t.limit, Number(id));
       const perf = t.mode === 'perf';
-      const frames = ips.map((ip) => (t.user ? userFrame(pid, ip, perf) : perf ? `${ip.toString(16)} ${kernelFrame(ip)}` : kernelFrame(ip)));
+      // raw (HEAD): the addresses in hex, unsymbolised.
+      const frames = ips.map((ip) => (t.mode === 'raw' ? ip.toString(16) : t.user ? userFrame(pid, ip, perf) : perf ? `${ip.toString(16)} ${kernelFrame(ip)}` : kernelFrame(ip)));
       return { kind: 'stack', frames, mode: t.mode };
     }
     case 'buffer': {
