@@ -450,3 +450,22 @@ describe('type predicates (HEAD): is_integer, is_unsigned_integer, is_ptr, is_st
     expect(r.stdout).toBe('Attaching 1 probe...\n1001 01 01 11 110 1\n0\n\n\n\n');
   });
 });
+
+describe('assert(cond, msg) (HEAD)', () => {
+  it('a false condition prints "assert failed: msg" at the call and exits 1 (END still runs)', async () => {
+    const script = 'BEGIN { assert(1 == 1, "fine"); printf("ok\\n"); assert(2 < 1, "two is not below one"); printf("not reached\\n"); } END { printf("end\\n"); }';
+    const r = await runTracer('tstrace', ['-e', script], { notify: false });
+    expect(r.stdout).toBe('Attaching 2 probes...\nok\nend\n\n\n');
+    expect(r.stderr).toBe(`stdin:1:49-86: ERROR: assert failed: two is not below one\n${script}\n${' '.repeat(48)}${'~'.repeat(37)}\n`);
+    expect(r.code).toBe(1);
+  });
+
+  it('stops a tracepoint script at the first event that breaks it', async () => {
+    const comm = path.basename(readWork);
+    const r = await traceAll(`tracepoint:syscalls:sys_enter_read /comm == "${comm}"/ { assert(args.count < 3, "count too big"); @ok = count(); }`, [[readWork, 'read', '1', '2', '3']], true);
+    // The failing read is the workload's last: exit() is asynchronous, later events would still count.
+    expect(r.stderr).toMatch(/^stdin:1:\d+-\d+: ERROR: assert failed: count too big\n/);
+    expect(r.stdout).toBe('Attaching 1 probe...\n\n\n@ok: 2\n');
+    expect(r.code).toBe(1);
+  });
+});

@@ -14,6 +14,7 @@ import { SKBOUTPUT_RULES } from './skboutput';
 import { FIND_RULES } from './find';
 import { KFUNC_RULES } from './kfunc';
 import { TYPE_PREDICATE_RULES } from './typepredicates';
+import { ASSERT_RULES } from './assert';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
@@ -102,6 +103,7 @@ const RULES: Record<string, Rule> = {
   ...FIND_RULES,
   ...KFUNC_RULES,
   ...TYPE_PREDICATE_RULES,
+  ...ASSERT_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 

@@ -17,6 +17,7 @@ import { FIND_LOWERINGS } from './find';
 import { KFUNC_LOWERINGS } from './kfunc';
 import { PIDNS_LOWERINGS } from './pidns';
 import { TYPE_PREDICATE_LOWERINGS } from './typepredicates';
+import { ASSERT_LOWERINGS } from './assert';
 import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
@@ -154,6 +155,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...KFUNC_LOWERINGS,
   ...PIDNS_LOWERINGS,
   ...TYPE_PREDICATE_LOWERINGS,
+  ...ASSERT_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),
