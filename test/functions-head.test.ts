@@ -469,3 +469,21 @@ describe('assert(cond, msg) (HEAD)', () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe('socket_cookie(sk) (HEAD)', () => {
+  // fentry/fexit only (a BTF struct sock *); this kernel refuses fentry programs.
+  const script = 'fentry:tcp_rcv_established { @psize[socket_cookie(args.sk)] = hist(args.skb->len); }';
+
+  it('compiles to bpf_get_socket_cookie and fails here with the one-line fentry error', async () => {
+    const asm = await runTracer('tstrace', ['--explain', 'asm', '-e', script], { notify: false });
+    expect(asm.stdout).toMatch(/^ +\d+: call bpf_get_socket_cookie#46$/m);
+    const r = await runTracer('tstrace', ['-e', script], { notify: false });
+    expect(r.stderr).toBe('ERROR: fentry:tcp_rcv_established: BPF trampolines are not permitted on this kernel (loading returned EPERM); use a tracepoint or rawtracepoint (kprobes are not available either) instead\n');
+    expect(r.code).toBe(1);
+  });
+
+  it('elsewhere is an error at the call', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { print(socket_cookie(0)); }'], { notify: false });
+    expect(r.stderr).toBe('stdin:1:15-31: ERROR: socket_cookie can not be used with "special" probes (fentry/fexit only)\nBEGIN { print(socket_cookie(0)); }\n              ~~~~~~~~~~~~~~~~\n');
+  });
+});

@@ -25,6 +25,7 @@ export enum Helper {
   ktime_get_tai_ns = 208,
   probe_read_str = 45,
   get_current_cgroup_id = 80,
+  get_socket_cookie = 46,
   probe_read_user = 112,
   probe_read_kernel = 113,
   probe_read_user_str = 114,
