@@ -223,6 +223,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       flush: () => out.flush(),
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
       warn: (message, loc) => process.stderr.write(formatDiagnostic({ level: 'WARNING', message, loc }, source)),
+      message: (level, message, loc) => process.stderr.write(formatDiagnostic({ level, message, loc }, source)),
       targetPid: target.pid, child,
       outputFd: outFd,
     });

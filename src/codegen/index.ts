@@ -15,7 +15,7 @@ import { isReportedWatchpoint } from '../probes/watchpoint';
 
 const BPF_PROG_TYPE_KPROBE = 2;
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
 } from './plan';
 
 export interface CodegenOptions {
@@ -108,6 +108,24 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
       }
       return m;
     },
+    perfMap() {
+      let m = maps.find((x) => x.role === 'perf');
+      if (!m) {
+        // One slot per CPU (BPF_F_CURRENT_CPU); 256 covers the CPUs this runs on.
+        m = { index: maps.length, name: 'skboutput', role: 'perf', bpfType: BPF_MAP_TYPE_PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 256, percpu: false, keyTypes: [] };
+        maps.push(m);
+      }
+      return m;
+    },
+    skboutputs: [],
+    pidsMap() {
+      let m = maps.find((x) => x.role === 'pids');
+      if (!m) {
+        m = { index: maps.length, name: 'pids', role: 'pids', bpfType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 1, maxEntries: mapKeysMax, percpu: false, keyTypes: [] };
+        maps.push(m);
+      }
+      return m;
+    },
     scratchMap() {
       let m = maps.find((x) => x.role === 'scratch');
       if (!m) {
@@ -170,7 +188,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   if (llvm.verifyModule(module)) {
     throw new CompileError([{ level: 'ERROR', message: 'LLVM IR verification failed (internal error); run with --emit-llvm to inspect' }]);
   }
-  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes, ...(s.action ? { action: s.action } : {}) }));
+  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes, ...(s.action ? { action: s.action } : {}), ...(s.action === 'errorf' || s.action === 'warnf' ? { loc: s.loc } : {}) }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
   counters.valueSize = (COUNTER_MAP_FULL + mapUpdateSites.length) * 8;
   return { ir: atomicRmwInIr(module.print()), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount, mapUpdateSites,

@@ -4,7 +4,7 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, RINGBUF_WAKEUP_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, EVENT_PID_SEEN, RINGBUF_WAKEUP_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
 import { Attachment, EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
@@ -26,6 +26,8 @@ import { mark } from '../timing';
 import type { HeldChild } from './child';
 import { watchProcessExit } from './watch';
 import { runCat, runSystem } from './actions';
+import { rememberProcess } from './symbols';
+import { jsonMessageRecord, plainMessage, type MessageLevel } from './messages';
 
 export interface RunOptions {
   format: 'text' | 'json';
@@ -41,6 +43,8 @@ export interface RunOptions {
   flush?: () => void;
   /** Reports a runtime warning (stderr); the default prints it without a source excerpt. */
   warn?: (message: string, loc?: import('../ast/nodes').Loc) => void;
+  /** errorf()/warnf() text, reported at the call (stderr, with the source excerpt). */
+  message?: (level: MessageLevel, text: string, loc: import('../ast/nodes').Loc) => void;
   /** -p PID: uprobes/USDT attach to it, probes filter on it, the run ends when it exits. */
   targetPid?: number;
   /** -c CMD: held until attached, `cpid`, the run ends when it exits. */
@@ -185,6 +189,11 @@ class Session {
         this.attachReported(Number(rec.readBigUInt64LE(8)), rec.readBigUInt64LE(16));
         return;
       }
+      // Even after exit(): the maps printed at exit may hold this process's stacks.
+      if (kind === EVENT_PID_SEEN) {
+        rememberProcess(Number(rec.readBigUInt64LE(8)));
+        return;
+      }
       if (this.exiting) return; // events after exit() are dropped, as in bpftrace
       if (kind === EVENT_UNWATCH) {
         this.unwatch(rec.readBigUInt64LE(8));
@@ -203,6 +212,10 @@ class Session {
         const fmt = this.plan.timeFormats?.[Number(rec.readBigUInt64LE(8))] ?? '%H:%M:%S\n';
         const text = strftime(fmt, BigInt(Date.now()) * 1_000_000n);
         out += this.options.format === 'json' ? jsonMessage('time', text) + '\n' : text;
+        return;
+      }
+      if (kind === EVENT_UNWATCH) {
+        this.unwatch(rec.readBigUInt64LE(8));
         return;
       }
       if (kind === EVENT_JOIN) {
@@ -231,6 +244,18 @@ class Session {
       const site = this.printfs.get(kind);
       if (!site) return;
       const text = site.fromRecord ? site.fromRecord(rec) : site.format(site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx)));
+      if ((site.plan.action === 'errorf' || site.plan.action === 'warnf') && site.plan.loc) {
+        if (this.options.format === 'json') {
+          out += jsonMessageRecord(site.plan.action, text, site.plan.loc);
+          return;
+        }
+        if (out) this.options.write(out);
+        out = '';
+        const level = site.plan.action === 'errorf' ? 'ERROR' : 'WARNING';
+        if (this.options.message) this.options.message(level, text, site.plan.loc);
+        else process.stderr.write(plainMessage(level, text, site.plan.loc));
+        return;
+      }
       if (site.plan.action) {
         // Output so far goes first: the command's or file's text follows it.
         if (out) this.options.write(out);
@@ -572,6 +597,8 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     mark('maps created');
     session.loadPrograms();
     mark('programs loaded');
+    // Only reachable on a kernel that loads fentry programs (this project's VM refuses them).
+    if (plan.maps.some((m) => m.role === 'perf')) throw new RuntimeError('skboutput(): writing pcap files is not implemented by tstrace yet (the program loaded, but nothing would read its packets)');
     const ringIndex = plan.maps.findIndex((m) => m.role === 'ringbuf');
     session.ringbuf = native.ringbufOpen(session.mapFds[ringIndex], session.handleBatch);
 
