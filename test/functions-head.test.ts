@@ -369,7 +369,7 @@ describe('skboutput()', () => {
 
   it('fails on this kernel with the one-line fentry error (EPERM), leaving nothing loaded', async () => {
     const r = await runTracer('tstrace', ['-e', script], { notify: false });
-    expect(r.stderr).toBe('ERROR: fentry:dev_queue_xmit: BPF trampolines are not permitted on this kernel (loading returned EPERM); use a tracepoint or rawtracepoint (kprobes are not available either) instead\n');
+    expect(r.stderr).toBe('ERROR: fentry:dev_queue_xmit: BPF trampolines are not permitted on this kernel (loading returned EPERM); use a tracepoint such as tracepoint:syscalls:sys_enter_* (kprobes are not available either) instead\n');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
   });
@@ -478,7 +478,7 @@ describe('socket_cookie(sk) (HEAD)', () => {
     const asm = await runTracer('tstrace', ['--explain', 'asm', '-e', script], { notify: false });
     expect(asm.stdout).toMatch(/^ +\d+: call bpf_get_socket_cookie#46$/m);
     const r = await runTracer('tstrace', ['-e', script], { notify: false });
-    expect(r.stderr).toBe('ERROR: fentry:tcp_rcv_established: BPF trampolines are not permitted on this kernel (loading returned EPERM); use a tracepoint or rawtracepoint (kprobes are not available either) instead\n');
+    expect(r.stderr).toBe('ERROR: fentry:tcp_rcv_established: BPF trampolines are not permitted on this kernel (loading returned EPERM); use a tracepoint such as tracepoint:syscalls:sys_enter_* (kprobes are not available either) instead\n');
     expect(r.code).toBe(1);
   });
 
