@@ -40,7 +40,7 @@ export interface EmitOptions {
    * global in ".maps" and every llvm.bpf.pseudo(5, i) its address, so the
    * object has map relocations (allowed in this mode) instead of fd_array indexes.
    */
-  libbpfMaps?: { name: string; type: number; keySize: number; valueSize: number; maxEntries: number }[];
+  libbpfMaps?: { name: string; type: number; keySize: number; valueSize: number; maxEntries: number; valueWords?: number[] }[];
 }
 
 export interface EmitResult {
