@@ -487,3 +487,11 @@ describe('socket_cookie(sk) (HEAD)', () => {
     expect(r.stderr).toBe('stdin:1:15-31: ERROR: socket_cookie can not be used with "special" probes (fentry/fexit only)\nBEGIN { print(socket_cookie(0)); }\n              ~~~~~~~~~~~~~~~~\n');
   });
 });
+
+describe('is_err() (HEAD)', () => {
+  it('true for the top 4095 addresses (-MAX_ERRNO..-1), false for 0 and a real kernel pointer', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { printf("%d %d %d %d %d\\n", is_err(-1), is_err(-4095), is_err(-4096), is_err(0), is_err(curtask)); exit(); }'], { notify: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\n1 1 0 0 0\n\n\n');
+  });
+});
