@@ -9,7 +9,6 @@ import { suggest } from './suggest';
 import { FUNCTION_RULES, builtinCall, checkUnsafe } from './functions';
 import { STRING_RULES } from './strings';
 import { TASK_RULES } from './task';
-import { UNWATCH_RULES } from './unwatch';
 import { SKBOUTPUT_RULES } from './skboutput';
 import { FIND_RULES } from './find';
 import { KFUNC_RULES } from './kfunc';
@@ -100,7 +99,6 @@ const RULES: Record<string, Rule> = {
   ...FUNCTION_RULES,
   ...STRING_RULES,
   ...TASK_RULES,
-  ...UNWATCH_RULES,
   ...SKBOUTPUT_RULES,
   ...FIND_RULES,
   ...KFUNC_RULES,

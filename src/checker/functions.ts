@@ -350,6 +350,13 @@ export const FUNCTION_RULES: Record<string, Rule> = {
   // HEAD (0.25+): the signal goes to the current thread only (bpf_send_signal_thread).
   signal_thread: signalRule,
 
+  /** unwatch(addr): removes the watchpoints on addr (bpftrace 0.17), in user space when the event arrives. */
+  unwatch(e, scope, ctx) {
+    const types = argTypes(e, scope, ctx);
+    if (arity(e, ctx, 1)) onlyIntegers(e, types[0], ctx);
+    return NONE;
+  },
+
   override(e, scope, ctx) {
     checkUnsafe(e, ctx);
     const types = argTypes(e, scope, ctx);

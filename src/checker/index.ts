@@ -519,7 +519,13 @@ class Checker {
   binary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): Type {
     const l = this.expr(e.left, scope);
     const r = this.expr(e.right, scope);
-    if (l.kind === 'none' || r.kind === 'none') return NONE;
+    if (l.kind === 'none' || r.kind === 'none') {
+      // `@n = @n + 1` as @n's only assignment: while map types are being
+      // learnt, an integer operator over a not-yet-typed map is a 64-bit
+      // integer, as in bpftrace (a missing entry reads as 0).
+      const other = l.kind === 'none' ? r : l;
+      return this.collecting && (other.kind === 'int' || other.kind === 'bool') ? INT64 : NONE;
+    }
     const comparison = ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
     const logical = e.op === '&&' || e.op === '||';
     if (l.kind === 'string' && r.kind === 'string') {
@@ -605,6 +611,8 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
       if (m.provider.special === 'begin' && ++begins === 2) checker.diags.error('More than one BEGIN probe defined', p.attachPoints[0].loc);
       if (m.provider.special === 'end' && ++ends === 2) checker.diags.error('More than one END probe defined', p.attachPoints[0].loc);
     }
+    // Probes named after the -p/-c process (watchpoint:FUNC+argN) can't be reused for another one.
+    if (matches.some((m) => m.detail.targetDependent)) checker.uncacheable = true;
     probes.push({ ast: p, matches });
   }
   checker.diags.throwIfErrors();

@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { CompileError, Diagnostic, formatDiagnostic } from '../diagnostics';
 import type { RuntimeError as RuntimeErrorT } from '../runtime';
 import { BUFFER_MODES, BufferMode, createOutputStream } from '../output/stream';
-import { setTargetPid } from '../probes/target';
+import { setTargetCommand, setTargetPid } from '../probes/target';
 
 const VERSION = 'tstrace v0.1.0 (bpftrace 0.17 compatible)';
 
@@ -45,6 +45,7 @@ function printDiagnostics(diags: Diagnostic[], source: string): void {
 /** -p PID / -c CMD, checked as bpftrace checks them; -p also sets where probe targets are resolved. */
 function parseTarget(opts: CliOptions): { pid?: number } {
   if (opts.p !== undefined && opts.c !== undefined) usageError('USAGE: Cannot use both -c and -p.');
+  setTargetCommand(opts.c);
   if (opts.p === undefined) return {};
   if (!/^[0-9]+$/.test(opts.p)) usageError(`pid '${opts.p}' is not a valid decimal number`);
   const pid = Number(opts.p);

@@ -11,7 +11,6 @@ import type { CgValue, ProbeCodegen } from './irgen';
 import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './functions';
 import { STRING_LOWERINGS } from './strings';
 import { TASK_LOWERINGS } from './task';
-import { UNWATCH_LOWERINGS } from './unwatch';
 import { SKBOUTPUT_LOWERINGS } from './skboutput';
 import { FIND_LOWERINGS } from './find';
 import { KFUNC_LOWERINGS } from './kfunc';
@@ -151,7 +150,6 @@ const LOWERINGS: Record<string, Lowering> = {
   ...FUNCTION_LOWERINGS,
   ...STRING_LOWERINGS,
   ...TASK_LOWERINGS,
-  ...UNWATCH_LOWERINGS,
   ...SKBOUTPUT_LOWERINGS,
   ...FIND_LOWERINGS,
   ...KFUNC_LOWERINGS,

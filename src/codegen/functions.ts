@@ -9,6 +9,7 @@ import { PT_REGS_OFFSETS } from '../probes/regs';
 import { CodegenError } from './errors';
 import { memoryAddress } from './memory';
 import { Helper } from './helpers';
+import { EVENT_UNWATCH } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
 
 type Lowering = (g: ProbeCodegen, e: CallExpr) => CgValue | undefined;
@@ -296,6 +297,10 @@ export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
 
   signal: (g, e) => sendSignal(g, e, Helper.send_signal),
   signal_thread: (g, e) => sendSignal(g, e, Helper.send_signal_thread),
+  unwatch(g, e) {
+    g.emitEvent(EVENT_UNWATCH, [{ v: int(g.intValue(e.args[0])), t: { kind: 'int', bits: 64, signed: false } }]);
+    return undefined;
+  },
   override(g, e) {
     g.helper(Helper.override_return, g.i64, [g.ctxArg, g.intValue(e.args[0])]);
     return undefined;

@@ -266,6 +266,14 @@ export class ProbeCodegen {
     this.finishDebugInfo();
   }
 
+  /** A program whose body is not script code (the set-up uprobe of watchpoint:FUNC+argN): `emit` builds it. */
+  generateWith(emit: () => void): void {
+    emit();
+    if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
+    this.allocas.CreateBr(this.bodyBB);
+    this.finishDebugInfo();
+  }
+
   protected finishDebugInfo(): void {
     if (this.scope) this.m.debug!.finishFunction(this.scope);
   }

@@ -116,10 +116,15 @@ export const EVENT_JOIN = 0xffff_0005;
 export const EVENT_TIME = 0xffff_0006;
 /** A map update failed (map full) for the first time on this CPU: payload update site id. */
 export const EVENT_MAP_FULL = 0xffff_0007;
-/** unwatch(addr): payload the address; user space closes that watchpoint. */
-export const EVENT_UNWATCH = 0xffff_0008;
+/**
+ * The set-up program of a probe placed at run time (watchpoint:FUNC+argN)
+ * reports where: payload the probe's program index in the plan, the address.
+ */
+export const EVENT_ATTACH_REPORTED = 0xffff_0008;
+/** unwatch(addr): payload the address whose watchpoints user space removes. */
+export const EVENT_UNWATCH = 0xffff_0009;
 /** The first user stack / usym of a process: payload its pid; user space reads its mappings while it lives. */
-export const EVENT_PID_SEEN = 0xffff_0009;
+export const EVENT_PID_SEEN = 0xffff_000a;
 export const JOIN_MAX_ARGS = 16;
 export const JOIN_ARG_SIZE = 1024;
 

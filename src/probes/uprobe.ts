@@ -23,6 +23,7 @@ function uprobeLike(ret: boolean): Provider {
     name: kind,
     aliases: [ret ? 'ur' : 'u'],
     progType: BPF_PROG_TYPE_KPROBE,
+    attachInReverse: true,
 
     match(parts, ap) {
       // `uprobe:BIN:cpp:NAME` (current bpftrace) matches demangled C++ names only.

@@ -4,10 +4,10 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, EVENT_UNWATCH, EVENT_PID_SEEN, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_MAP_FULL, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, EVENT_PID_SEEN, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
-import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
+import { Attachment, EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { explainVerifierLog } from '../explain/verifier';
 import { programBtf, funcInfo } from './progbtf';
@@ -84,8 +84,6 @@ class Session {
   readonly mapFds: number[] = [];
   readonly programs: LoadedProgram[] = [];
   readonly attachedFds: number[] = [];
-  /** Perf events of each attached watchpoint, by address (unwatch()). */
-  private readonly watchpoints: { address: bigint; fds: number[] }[] = [];
   ringbuf = -1;
   exitCode = 0;
   /** exit() ran: records after it are dropped, as in bpftrace. */
@@ -187,7 +185,16 @@ class Session {
         rememberProcess(Number(rec.readBigUInt64LE(8)));
         return;
       }
+      // Before the exit() check: a process stopped for it must be continued whatever happens.
+      if (kind === EVENT_ATTACH_REPORTED) {
+        this.attachReported(Number(rec.readBigUInt64LE(8)), rec.readBigUInt64LE(16));
+        return;
+      }
       if (this.exiting) return; // events after exit() are dropped, as in bpftrace
+      if (kind === EVENT_UNWATCH) {
+        this.unwatch(rec.readBigUInt64LE(8));
+        return;
+      }
       if (kind === EVENT_EXIT) {
         this.exitCode = Number(rec.readBigInt64LE(8));
         this.exiting = true;
@@ -198,10 +205,6 @@ class Session {
         const fmt = this.plan.timeFormats?.[Number(rec.readBigUInt64LE(8))] ?? '%H:%M:%S\n';
         const text = strftime(fmt, BigInt(Date.now()) * 1_000_000n);
         out += this.options.format === 'json' ? jsonMessage('time', text) + '\n' : text;
-        return;
-      }
-      if (kind === EVENT_UNWATCH) {
-        this.unwatch(rec.readBigUInt64LE(8));
         return;
       }
       if (kind === EVENT_JOIN) {
@@ -254,18 +257,6 @@ class Session {
     if (out) this.options.write(out);
     this.reportLost();
   };
-
-  /** unwatch(addr): detach every watchpoint on `addr` (no more events from it). */
-  private unwatch(address: bigint): void {
-    for (const w of this.watchpoints.filter((x) => x.address === address)) {
-      for (const fd of w.fds) {
-        const i = this.attachedFds.indexOf(fd);
-        if (i >= 0) this.attachedFds.splice(i, 1);
-        native.closeFd(fd);
-      }
-      w.fds = [];
-    }
-  }
 
   /** One warning per map, the first time an insert into it failed (on any CPU). */
   private warnMapFull(site: number): void {
@@ -387,14 +378,79 @@ class Session {
     }
   }
 
+  /** Per program placed at run time (watchpoint:FUNC+argN), the address it was last attached at. */
+  private readonly reportedAt = new Map<number, bigint>();
+  /** A failure to attach a probe at run time: the run stops and this is reported, as bpftrace does. */
+  fatal?: RuntimeError;
+
+  private attachContext() {
+    return { native, numCpus: this.numCpus, pid: this.options.child?.pid ?? this.options.targetPid };
+  }
+
+  /**
+   * A set-up program reported where program `index` goes: attach it there
+   * (the same address again is ignored, as in bpftrace), then continue the
+   * process if the set-up program stopped it.
+   */
+  private attachReported(index: number, address: bigint): void {
+    const p = this.programs[index];
+    if (!p?.match.provider.attachReported) return;
+    const ctx = this.attachContext();
+    try {
+      if (this.stopping || this.reportedAt.get(index) === address) return;
+      this.reportedAt.set(index, address);
+      this.keep(p.match.provider.attachReported(p.match, p.fd, ctx, address));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+        // bpftrace 0.17's words; it goes on without this breakpoint.
+        const text = 'Failed to attach watchpoint probe. You are out of watchpoint registers.';
+        this.options.write(this.options.format === 'json' ? jsonMessage('lost_events', text) + '\n' : text + '\n');
+      } else {
+        this.fatal = new RuntimeError(`Error attaching probe: '${p.match.name}': ${(e as Error).message}`, 255, undefined,
+          this.plan.programs[index]?.loc);
+        this.requestStop();
+      }
+    } finally {
+      if (p.match.detail.stopsProcess && ctx.pid !== undefined) {
+        try {
+          process.kill(ctx.pid, 'SIGCONT');
+        } catch {
+          // it has exited
+        }
+      }
+    }
+  }
+
+  /** Descriptors of the breakpoints on each address, for unwatch(). */
+  private readonly watched = new Map<bigint, number[]>();
+
+  private keep(a: Attachment): void {
+    this.attachedFds.push(...a.fds);
+    if (a.watches !== undefined) this.watched.set(a.watches, [...(this.watched.get(a.watches) ?? []), ...a.fds]);
+  }
+
+  /** unwatch(addr): closes every breakpoint on addr; an address nothing watches is ignored, as in bpftrace. */
+  private unwatch(address: bigint): void {
+    const fds = this.watched.get(address);
+    if (!fds) return;
+    this.watched.delete(address);
+    for (const fd of fds) {
+      const i = this.attachedFds.indexOf(fd);
+      if (i >= 0) this.attachedFds.splice(i, 1);
+      native.closeFd(fd);
+    }
+  }
+
+  /** Script order, except that types the kernel runs newest first are attached last to first (Provider.attachInReverse). */
+  private attachOrder(): LoadedProgram[] {
+    const probes = this.programs.filter((p) => !p.special);
+    return [...probes.filter((p) => !p.match.provider.attachInReverse), ...probes.filter((p) => p.match.provider.attachInReverse).reverse()];
+  }
+
   attach(): void {
-    for (const p of this.programs) {
-      if (p.special) continue;
+    for (const p of this.attachOrder()) {
       try {
-        const pid = this.options.child?.pid ?? this.options.targetPid;
-        const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus, pid });
-        this.attachedFds.push(...fds);
-        if (p.match.provider.name === 'watchpoint') this.watchpoints.push({ address: BigInt(p.match.detail.address), fds });
+        this.keep(p.match.provider.attach(p.match, p.fd, this.attachContext()));
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
         if (e instanceof EnvironmentError) throw new RuntimeError(e.message, 1);
@@ -524,6 +580,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
 
     await session.waitForExit();
     unwatch?.();
+    if (session.fatal) throw session.fatal;
     options.child?.terminate();
     // Signals during detach and END are absorbed (we are already stopping).
     session.detach();
