@@ -18,6 +18,7 @@ import { PIDNS_LOWERINGS } from './pidns';
 import { TYPE_PREDICATE_LOWERINGS } from './typepredicates';
 import { ASSERT_LOWERINGS } from './assert';
 import { SOCKET_LOWERINGS } from './socket';
+import { ISERR_LOWERINGS } from './iserr';
 import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
@@ -181,6 +182,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...TYPE_PREDICATE_LOWERINGS,
   ...ASSERT_LOWERINGS,
   ...SOCKET_LOWERINGS,
+  ...ISERR_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),

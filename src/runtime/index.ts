@@ -179,8 +179,10 @@ class Session {
     // inserts has none, so the rest of the batch (a busy probe fills the ring
     // with thousands of records before exit() is seen) is skipped.
     // After exit() the rest of a batch is skipped, unless a set-up program may
-    // have stopped a process that only its record lets us continue.
-    const mustReadAll = this.programs.some((p) => p.match.provider.attachReported !== undefined);
+    // have stopped a process that only its record lets us continue, or a
+    // process whose stacks the maps hold reports itself (EVENT_PID_SEEN).
+    const mustReadAll = this.programs.some((p) => p.match.provider.attachReported !== undefined) ||
+      this.plan.maps.some((m) => m.role === 'pids');
     forEachRingRecord(batch, (rec) => {
       // The u64 header without a BigInt per record (kinds fit in 32 bits).
       const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
@@ -212,10 +214,6 @@ class Session {
         const fmt = this.plan.timeFormats?.[Number(rec.readBigUInt64LE(8))] ?? '%H:%M:%S\n';
         const text = strftime(fmt, BigInt(Date.now()) * 1_000_000n);
         out += this.options.format === 'json' ? jsonMessage('time', text) + '\n' : text;
-        return;
-      }
-      if (kind === EVENT_UNWATCH) {
-        this.unwatch(rec.readBigUInt64LE(8));
         return;
       }
       if (kind === EVENT_JOIN) {
