@@ -11,6 +11,7 @@ import type { CgValue, ProbeCodegen } from './irgen';
 import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './functions';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
+import { emitSeqPrintf } from './seq-printf';
 
 interface MapTarget {
   map: MapExpr;
@@ -308,6 +309,10 @@ const LOWERINGS: Record<string, Lowering> = {
 
 /** printf, system, cat: the arguments go to user space, which formats them (src/runtime). */
 function formatCall(g: ProbeCodegen, e: CallExpr): undefined {
+  if (e.name === 'printf' && g.match.provider.name === 'iter') {
+    emitSeqPrintf(g, e);
+    return undefined;
+  }
   const site = g.m.checked.printfs.get(e);
   if (!site) throw new CodegenError(`internal: ${e.name} site missing`, e.loc);
   const values = e.args.slice(1).map((a, i) => ({ v: g.expr(a), t: site.argTypes[i] }));

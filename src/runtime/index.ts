@@ -24,6 +24,7 @@ import { mark } from '../timing';
 import type { HeldChild } from './child';
 import { watchProcessExit } from './watch';
 import { runCat, runSystem } from './actions';
+import { runIterator } from './iter';
 
 export interface RunOptions {
   format: 'text' | 'json';
@@ -403,8 +404,12 @@ class Session {
   /** Descriptors of the breakpoints on each address, for unwatch(). */
   private readonly watched = new Map<bigint, number[]>();
 
-  private keep(a: Attachment): void {
+  /** The attached iter probe: its link is read (or pinned) instead of waiting for events. */
+  private iterator?: { linkFd: number; match: ProbeMatch };
+
+  private keep(a: Attachment, match?: ProbeMatch): void {
     this.attachedFds.push(...a.fds);
+    if (a.iterator && match) this.iterator = { linkFd: a.fds[0], match };
     if (a.watches !== undefined) this.watched.set(a.watches, [...(this.watched.get(a.watches) ?? []), ...a.fds]);
   }
 
@@ -429,7 +434,7 @@ class Session {
   attach(): void {
     for (const p of this.attachOrder()) {
       try {
-        this.keep(p.match.provider.attach(p.match, p.fd, this.attachContext()));
+        this.keep(p.match.provider.attach(p.match, p.fd, this.attachContext()), p.match);
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
         if (e instanceof EnvironmentError) throw new RuntimeError(e.message, 1);
@@ -447,6 +452,20 @@ class Session {
 
   detach(): void {
     for (const fd of this.attachedFds.splice(0)) native.closeFd(fd);
+  }
+
+  /** Runs the iter probe, if one is attached, to the end of its objects; false when there is none. */
+  runIterator(): boolean {
+    if (!this.iterator) return false;
+    const { linkFd, match } = this.iterator;
+    const pin = match.detail.pin === undefined ? undefined : String(match.detail.pin);
+    try {
+      runIterator(linkFd, pin, { write: this.options.write, drain: () => this.drain(), stopped: () => this.stopping });
+    } catch (e) {
+      throw new RuntimeError(pin !== undefined ? `Failed to pin iter probe link: ${(e as Error).message}` : `Failed to run iter probe ${match.name}: ${(e as Error).message}`);
+    }
+    this.requestStop();
+    return true;
   }
 
   waitForExit(): Promise<void> {
@@ -555,7 +574,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     const unwatch = options.targetPid !== undefined ? watchProcessExit(options.targetPid, stop) : undefined;
     if (!session.exiting) options.child?.release();
 
-    await session.waitForExit();
+    if (!session.runIterator()) await session.waitForExit();
     unwatch?.();
     if (session.fatal) throw session.fatal;
     options.child?.terminate();
