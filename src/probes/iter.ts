@@ -99,7 +99,8 @@ export const iterProvider: Provider = {
   explainLoadError(m, err) {
     const name = String(m.detail.iter);
     if (err.code === 'EPERM') {
-      return `${m.name}: BPF iterator programs are not permitted on this kernel (loading returned EPERM); ${alternative(name)}`;
+      // Linux 6.18 here loads task, file, vma, socket, … iterators but refuses the map-element ones so.
+      return `${m.name}: this kernel does not permit the ${name} iterator's program (loading it returned EPERM); ${alternative(name)}`;
     }
     if (err.errno === 524 || err.code === 'EOPNOTSUPP') {
       return `${m.name}: BPF iterators are not supported on this kernel (loading returned ${err.code ?? 'ENOTSUPP'}); ${alternative(name)}`;
