@@ -57,6 +57,14 @@ describe('iter: reading the iterator', () => {
     expect(r.stdout).toBe(`Attaching 1 probe...\n${p} 0 null\n${p} 1 null\n${p} 2 null\n${p} 7 hostname\n0 0 \n\n\n`);
   });
 
+  it('iter:task_vma (HEAD): the mappings of the process, as /proc/PID/maps lists them', async () => {
+    // /proc/PID/maps adds the vsyscall page, which is no vma of the process (the kernel's gate area).
+    const r = await runTracer('tstrace', ['-q', '-p', String(holder.pid), '-e', 'iter:task_vma /ctx->vma != 0/ { printf("%lx-%lx\\n", ctx->vma->vm_start, ctx->vma->vm_end); }'], { notify: false });
+    expect(r.stderr).toBe('');
+    const maps = fs.readFileSync(`/proc/${holder.pid}/maps`, 'utf8').split('\n').filter((l) => l && !l.endsWith('[vsyscall]')).map((l) => l.split(' ')[0]);
+    expect(r.stdout).toBe(maps.join('\n') + '\n\n\n');
+  });
+
   it('it: is iter; maps and END work around the iterator, which is read before END', async () => {
     const r = await runTracer('tstrace', ['-p', String(holder.pid), '-e', 'it:task_file /ctx->file != 0/ { @fds = count(); } END { printf("end\\n"); }'], { notify: false });
     expect(r.stderr).toBe('');
