@@ -395,6 +395,13 @@ Napi::Value EmitObject(const Napi::CallbackInfo& info) {
         d.keySize = static_cast<uint32_t>(PropU64(o, "keySize", "libbpfMaps[]"));
         d.valueSize = static_cast<uint32_t>(PropU64(o, "valueSize", "libbpfMaps[]"));
         d.maxEntries = static_cast<uint32_t>(PropU64(o, "maxEntries", "libbpfMaps[]"));
+        if (Has(o, "valueWords")) {
+          Napi::Value w = o.Get("valueWords");
+          if (!w.IsArray()) throw Napi::TypeError::New(env, "emitObject: libbpfMaps[].valueWords must be an array");
+          Napi::Array words = w.As<Napi::Array>();
+          for (uint32_t k = 0; k < words.Length(); k++)
+            d.valueWords.push_back(static_cast<uint64_t>(words.Get(k).ToNumber().DoubleValue()));
+        }
         job->maps.push_back(std::move(d));
       }
     }

@@ -12,8 +12,29 @@ namespace tstrace {
 
 namespace {
 constexpr uint64_t kPseudoMapIdx = 5;
+constexpr uint64_t kPseudoMapIdxValue = 6;
 constexpr uint32_t kRingbuf = 27;
 }  // namespace
+
+// The ".data" global standing for the value of a directly addressed array map.
+static llvm::GlobalVariable* ValueGlobal(llvm::Module& mod, llvm::DIBuilder& di, llvm::DICompileUnit* cu, llvm::DIFile* file,
+                                  const LibbpfMapDef& m) {
+  llvm::LLVMContext& ctx = mod.getContext();
+  uint64_t words = (m.valueSize + 7) / 8;
+  llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
+  auto* ty = llvm::ArrayType::get(i64, words);
+  std::vector<llvm::Constant*> init;
+  for (uint64_t k = 0; k < words; k++) init.push_back(llvm::ConstantInt::get(i64, k < m.valueWords.size() ? m.valueWords[k] : 0));
+  auto* gv = new llvm::GlobalVariable(mod, ty, false, llvm::GlobalValue::ExternalLinkage,
+                                      llvm::ConstantArray::get(ty, init), m.name + "_value");
+  gv->setSection(".data");
+  gv->setAlignment(llvm::Align(8));
+  llvm::DIBasicType* u64 = di.createBasicType("unsigned long long", 64, llvm::dwarf::DW_ATE_unsigned);
+  llvm::Metadata* range = di.getOrCreateSubrange(0, static_cast<int64_t>(words));
+  llvm::DICompositeType* arr = di.createArrayType(64 * words, 64, u64, di.getOrCreateArray({range}));
+  gv->addDebugInfo(di.createGlobalVariableExpression(cu, gv->getName(), gv->getName(), file, 0, arr, false));
+  return gv;
+}
 
 std::string AddLibbpfMaps(llvm::Module& mod, const std::vector<LibbpfMapDef>& maps) {
   llvm::LLVMContext& ctx = mod.getContext();
@@ -56,18 +77,26 @@ std::string AddLibbpfMaps(llvm::Module& mod, const std::vector<LibbpfMapDef>& ma
 
   llvm::Function* pseudo = mod.getFunction("llvm.bpf.pseudo");
   if (!pseudo) return "";
+  std::vector<llvm::GlobalVariable*> values(maps.size(), nullptr);
+  llvm::DIBuilder di2(mod, true, cu);
   std::vector<llvm::CallInst*> calls;
   for (llvm::User* u : pseudo->users())
     if (auto* ci = llvm::dyn_cast<llvm::CallInst>(u)) calls.push_back(ci);
   for (llvm::CallInst* ci : calls) {
     auto* kind = llvm::dyn_cast<llvm::ConstantInt>(ci->getArgOperand(0));
     auto* index = llvm::dyn_cast<llvm::ConstantInt>(ci->getArgOperand(1));
-    if (!kind || !index || kind->getZExtValue() != kPseudoMapIdx) continue;
+    if (!kind || !index || (kind->getZExtValue() != kPseudoMapIdx && kind->getZExtValue() != kPseudoMapIdxValue)) continue;
     uint64_t i = index->getZExtValue();
     if (i >= globals.size()) return "map index " + std::to_string(i) + " out of range";
-    ci->replaceAllUsesWith(llvm::ConstantExpr::getPtrToInt(globals[i], ci->getType()));
+    llvm::GlobalVariable* target = globals[i];
+    if (kind->getZExtValue() == kPseudoMapIdxValue) {
+      if (!values[i]) values[i] = ValueGlobal(mod, di2, cu, file, maps[i]);
+      target = values[i];
+    }
+    ci->replaceAllUsesWith(llvm::ConstantExpr::getPtrToInt(target, ci->getType()));
     ci->eraseFromParent();
   }
+  di2.finalize();
   return "";
 }
 

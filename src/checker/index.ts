@@ -14,6 +14,7 @@ import { Diagnostic, DiagnosticBag } from '../diagnostics';
 import { matchAttachPoint, MissingTargetError, ProbeError, ProbeMatch } from '../probes';
 import { EnvironmentError } from '../probes/provider';
 import { builtinType, BUILTIN_NAMES } from './builtins';
+import { bareCallIdentifier } from './task';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { curtaskType, positionalStr } from './functions';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
@@ -33,13 +34,15 @@ export interface MapInfo {
   loc: Loc;
 }
 
+export type FormatAction = 'system' | 'cat' | 'errorf' | 'warnf';
+
 export interface PrintfSite {
   id: number;
   format: string;
   argTypes: Type[];
   loc: Loc;
-  /** system()/cat(): the formatted text is a command to run / a file to print. */
-  action?: 'system' | 'cat';
+  /** system()/cat(): the formatted text is a command to run / a file to print; errorf()/warnf() (HEAD): a located message. */
+  action?: FormatAction;
 }
 
 /** A print() of a non-map value. */
@@ -349,6 +352,8 @@ class Checker {
         return str(Buffer.byteLength(e.value, 'latin1') + 1);
       case 'Identifier': {
         const t = builtinType(e.name, scope.match, this.options.childCommand) ?? constantIdentifier(this, e);
+        // HEAD's helpers written without `()` (`ppid`): the node becomes the call.
+        if (t === undefined && bareCallIdentifier(e)) return this.exprType(e, scope, isStatement, assignedToVariable);
         if (t === undefined) {
           const hint = suggest(e.name, [...BUILTIN_NAMES, ...FUNCTION_NAMES]);
           this.error(`Unknown identifier: '${e.name}'${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);

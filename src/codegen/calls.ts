@@ -1,6 +1,6 @@
 // Lowering of builtin functions; src/checker/calls.ts holds their type rules.
 import type * as LLVM from 'llvm-bindings';
-import type { CallExpr, MapExpr } from '../ast/nodes';
+import type { CallExpr, Expr, MapExpr } from '../ast/nodes';
 import type { MapInfo } from '../checker';
 import { str as strType } from '../checker/types';
 import { CodegenError } from './errors';
@@ -9,6 +9,16 @@ import { Helper } from './helpers';
 import { EVENT_CLEAR_MAP, EVENT_JOIN, EVENT_TIME, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP, JOIN_ARG_SIZE, JOIN_MAX_ARGS } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
 import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './functions';
+import { STRING_LOWERINGS } from './strings';
+import { TASK_LOWERINGS } from './task';
+import { SKBOUTPUT_LOWERINGS } from './skboutput';
+import { FIND_LOWERINGS } from './find';
+import { KFUNC_LOWERINGS } from './kfunc';
+import { PIDNS_LOWERINGS } from './pidns';
+import { TYPE_PREDICATE_LOWERINGS } from './typepredicates';
+import { ASSERT_LOWERINGS } from './assert';
+import { SOCKET_LOWERINGS } from './socket';
+import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
 import { emitSeqPrintf } from './seq-printf';
@@ -27,7 +37,7 @@ type Lowering = (g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined) =>
  * update in place when present, insert `initial` otherwise. Per-CPU maps need
  * no atomics, and the common (present) path makes no update call.
  */
-function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: (buf: LLVM.Value) => void, bucket?: LLVM.Value): void {
+function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: ((buf: LLVM.Value) => void) | 'one', bucket?: LLVM.Value): void {
   const loc = target.call?.loc ?? target.map.loc;
   const plan = g.mapPlan(target.map.name);
   const key = g.mapKey(target.map, bucket);
@@ -43,8 +53,14 @@ function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value
   if (plan.bpfType === 6 /* per-CPU array: the slot always exists */) {
     g.b.CreateBr(done);
   } else {
-    const val = g.stackBuffer(plan.valueSize, 'agginit');
-    initial(val);
+    // A first value of 1 (count, histogram buckets) is read from the config map: no stack slot to fill.
+    let val: LLVM.Value;
+    if (initial === 'one') {
+      val = g.constantOne();
+    } else {
+      val = g.stackBuffer(plan.valueSize, 'agginit');
+      initial(val);
+    }
     g.updateMap(plan, key, val, loc);
     g.b.CreateBr(done);
   }
@@ -96,6 +112,7 @@ function extreme(kind: 'min' | 'max'): Lowering {
  */
 function log2Bucket(g: ProbeCodegen, x: LLVM.Value, signed: boolean, bits: number): LLVM.Value {
   const b = g.b;
+  if (bits === 0) return classicLog2Bucket(g, x, signed);
   let v = x;
   let p: LLVM.Value = b.getInt64(0);
   for (const shift of [32, 16, 8, 4, 2, 1]) {
@@ -114,6 +131,24 @@ function log2Bucket(g: ProbeCodegen, x: LLVM.Value, signed: boolean, bits: numbe
   return index;
 }
 
+/**
+ * hist(x): 0 for x < 0, 1 for 0, else 2 + floor(log2 x). One select per
+ * halving step (the shift amount), so each step is five BPF instructions.
+ */
+function classicLog2Bucket(g: ProbeCodegen, x: LLVM.Value, signed: boolean): LLVM.Value {
+  const b = g.b;
+  let v = x;
+  let p: LLVM.Value = b.getInt64(0);
+  for (const shift of [32, 16, 8, 4, 2, 1]) {
+    const t = b.CreateSelect(b.CreateICmpUGT(v, g.const64((1n << BigInt(shift)) - 1n)), b.getInt64(shift), b.getInt64(0));
+    if (shift > 1) v = b.CreateLShr(v, t);
+    p = b.CreateAdd(p, t);
+  }
+  let index = b.CreateSelect(b.CreateICmpEQ(x, b.getInt64(0)), b.getInt64(1), b.CreateAdd(p, b.getInt64(2)));
+  if (signed) index = b.CreateSelect(b.CreateICmpSLT(x, b.getInt64(0)), b.getInt64(0), index);
+  return index;
+}
+
 /** Bucket of lhist(): 0 below min, 1 + (x-min)/step inside, the overflow bucket from max on. */
 function linearBucket(g: ProbeCodegen, x: LLVM.Value, min: bigint, max: bigint, step: bigint): LLVM.Value {
   const b = g.b;
@@ -124,7 +159,7 @@ function linearBucket(g: ProbeCodegen, x: LLVM.Value, min: bigint, max: bigint, 
 }
 
 function countInBucket(g: ProbeCodegen, target: MapTarget, bucket: LLVM.Value): void {
-  aggregate(g, target, (slot) => addTo(g, slot, 0, g.b.getInt64(1)), (buf) => g.b.CreateStore(g.b.getInt64(1), word(g, buf, 0)), bucket);
+  aggregate(g, target, (slot) => addTo(g, slot, 0, g.b.getInt64(1)), 'one', bucket);
 }
 
 function mapIndexOf(g: ProbeCodegen, e: CallExpr): CgValue {
@@ -138,6 +173,15 @@ const LOWERINGS: Record<string, Lowering> = {
   /** Resolved at compile time (the checker reported a missing symbol; --dry-run compiles 0). */
   kaddr: (g, e) => ({ kind: 'int', v: g.const64(e.args[0]?.kind === 'String' ? kernelSymbolAddress(e.args[0].value) ?? 0n : 0n) }),
   ...FUNCTION_LOWERINGS,
+  ...STRING_LOWERINGS,
+  ...TASK_LOWERINGS,
+  ...SKBOUTPUT_LOWERINGS,
+  ...FIND_LOWERINGS,
+  ...KFUNC_LOWERINGS,
+  ...PIDNS_LOWERINGS,
+  ...TYPE_PREDICATE_LOWERINGS,
+  ...ASSERT_LOWERINGS,
+  ...SOCKET_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),
@@ -145,6 +189,7 @@ const LOWERINGS: Record<string, Lowering> = {
   usym(g, e) {
     const b = g.b;
     const pid = b.CreateLShr(g.helper(Helper.get_current_pid_tgid, g.i64, []), b.getInt64(32));
+    notePid(g, pid);
     const addr = b.CreateAnd(g.intValue(e.args[0]), g.const64((1n << 47n) - 1n));
     return { kind: 'int', v: b.CreateOr(b.CreateShl(pid, b.getInt64(47)), addr) };
   },
@@ -247,7 +292,7 @@ const LOWERINGS: Record<string, Lowering> = {
     return undefined;
   },
   count(g, e, target) {
-    aggregate(g, requireTarget(e, target), (slot) => addTo(g, slot, 0, g.b.getInt64(1)), (buf) => g.b.CreateStore(g.b.getInt64(1), word(g, buf, 0)));
+    aggregate(g, requireTarget(e, target), (slot) => addTo(g, slot, 0, g.b.getInt64(1)), 'one');
     return undefined;
   },
   sum(g, e, target) {
@@ -276,6 +321,8 @@ const LOWERINGS: Record<string, Lowering> = {
   printf: formatCall,
   system: formatCall,
   cat: formatCall,
+  errorf: formatCall,
+  warnf: formatCall,
 
   exit(g, e) {
     g.exit(e.args[0] ? g.expr(e.args[0]) : undefined);
@@ -288,24 +335,42 @@ const LOWERINGS: Record<string, Lowering> = {
     const arg = e.args[0];
     const literal = positionalStrTexts.get(e);
     if (literal !== undefined) return g.expr({ kind: 'String', value: literal, loc: arg.loc, type: strType(size) });
-    const src = g.intValue(arg);
     const buf = g.stackBuffer(size, 'str');
-    let limit: LLVM.Value = g.b.getInt64(size);
-    if (e.args[1]) {
-      const n = g.b.CreateAdd(g.intValue(e.args[1]), g.b.getInt64(1));
-      limit = g.b.CreateSelect(g.b.CreateICmpULT(n, limit), n, limit);
-    }
-    if (g.m.badCode === 'no-probe-read') {
-      // Test-only (see BadCodegen): a plain load through the pointer, which the verifier refuses.
-      g.b.CreateStore(g.b.CreateLoad(g.i64, g.b.CreateIntToPtr(src, g.m.llvm.PointerType.get(g.i64, 0))), g.wordPtr(buf, 0));
-      return { kind: 'buf', ptr: buf, size };
-    }
-    const at = retaggedAddrSpace(arg) ?? (arg.type?.kind === 'pointer' ? arg.type.addrSpace : 'none');
-    const helper = at === 'user' ? Helper.probe_read_user_str : at === 'kernel' ? Helper.probe_read_kernel_str : Helper.probe_read_str;
-    g.helper(helper, g.i64, [buf, g.b.CreateTrunc(limit, g.b.getInt32Ty()), g.b.CreateIntToPtr(src, g.i8p)]);
-    return { kind: 'buf', ptr: buf, size };
+    return readStr(g, e, buf, size);
   },
 };
+
+/**
+ * Writes str(x) straight into `dst` (a map key or an event record) when it
+ * can: true when done. bpf_probe_read_*_str stops at the NUL (zeroing all
+ * of `dst` only on failure): `padded` zeroes the rest first, as keys need.
+ */
+export function writeStrInto(g: ProbeCodegen, e: CallExpr, dst: LLVM.Value, size: number, padded: boolean): boolean {
+  const t = e.type;
+  if (e.name !== 'str' || t?.kind !== 'string' || t.size !== size || positionalStrTexts.has(e) || g.m.badCode) return false;
+  if (padded) g.zero(dst, size);
+  readStr(g, e, dst, size);
+  return true;
+}
+
+function readStr(g: ProbeCodegen, e: CallExpr, buf: LLVM.Value, size: number): CgValue {
+  const arg = e.args[0];
+  const src = g.intValue(arg);
+  let limit: LLVM.Value = g.b.getInt64(size);
+  if (e.args[1]) {
+    const n = g.b.CreateAdd(g.intValue(e.args[1]), g.b.getInt64(1));
+    limit = g.b.CreateSelect(g.b.CreateICmpULT(n, limit), n, limit);
+  }
+  if (g.m.badCode === 'no-probe-read') {
+    // Test-only (see BadCodegen): a plain load through the pointer, which the verifier refuses.
+    g.b.CreateStore(g.b.CreateLoad(g.i64, g.b.CreateIntToPtr(src, g.m.llvm.PointerType.get(g.i64, 0))), g.wordPtr(buf, 0));
+    return { kind: 'buf', ptr: buf, size };
+  }
+  const at = retaggedAddrSpace(arg) ?? (arg.type?.kind === 'pointer' ? arg.type.addrSpace : 'none');
+  const helper = at === 'user' ? Helper.probe_read_user_str : at === 'kernel' ? Helper.probe_read_kernel_str : Helper.probe_read_str;
+  g.helper(helper, g.i64, [buf, g.b.CreateTrunc(limit, g.b.getInt32Ty()), g.b.CreateIntToPtr(src, g.i8p)]);
+  return { kind: 'buf', ptr: buf, size };
+}
 
 /** printf, system, cat: the arguments go to user space, which formats them (src/runtime). */
 function formatCall(g: ProbeCodegen, e: CallExpr): undefined {
@@ -315,9 +380,33 @@ function formatCall(g: ProbeCodegen, e: CallExpr): undefined {
   }
   const site = g.m.checked.printfs.get(e);
   if (!site) throw new CodegenError(`internal: ${e.name} site missing`, e.loc);
-  const values = e.args.slice(1).map((a, i) => ({ v: g.expr(a), t: site.argTypes[i] }));
+  // Side-effect-free arguments are computed straight into the reserved record (with any other, all first, in order).
+  const args = e.args.slice(1);
+  const lazy = args.every(isPure);
+  const values = args.map((a, i) => (lazy ? { e: a, t: site.argTypes[i] } : { v: g.expr(a), t: site.argTypes[i] }));
   g.emitEvent(site.id, values);
   return undefined;
+}
+
+/** Calls that only read (so an argument made of them can be computed later, or not at all when the record is lost). */
+const READ_ONLY_CALLS = new Set(['str', 'comm', 'pid', 'tid', 'cpu', 'uid', 'gid', 'nsecs', 'ksym', 'usym', 'kaddr', 'uaddr', 'ntop', 'kptr', 'uptr', 'strerror', 'bswap', 'macaddr', 'buf', 'reg', 'strncmp', 'strcontains', 'has_key', 'cgroupid', 'sizeof', 'offsetof']);
+
+/** True when computing `e` has no effect besides its value (no map writes, no events, no ++). */
+function isPure(e: Expr): boolean {
+  switch (e.kind) {
+    case 'Int': case 'String': case 'Bool': case 'Identifier': case 'Variable': case 'Param': case 'Sizeof': case 'Offsetof': case 'Map':
+      return e.kind !== 'Map' || e.keys.every(isPure);
+    case 'Binary': return isPure(e.left) && isPure(e.right);
+    case 'Unary': return isPure(e.operand);
+    case 'Cast': return isPure(e.expr);
+    case 'Field': return isPure(e.object);
+    case 'Index': return isPure(e.object) && isPure(e.index);
+    case 'TupleIndex': return isPure(e.object);
+    case 'Ternary': return isPure(e.cond) && isPure(e.then) && isPure(e.else);
+    case 'Tuple': return e.elems.every(isPure);
+    case 'Call': return READ_ONLY_CALLS.has(e.name) && e.args.every(isPure);
+    default: return false;
+  }
 }
 
 export function emitCall(g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined): CgValue | undefined {

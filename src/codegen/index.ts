@@ -7,7 +7,7 @@ import type { CheckedProgram } from '../checker';
 import { CompileError, Diagnostic } from '../diagnostics';
 import { CodegenError } from './errors';
 import { native } from '../runtime/native';
-import { ModuleContext, ProbeCodegen, BadCodegen } from './irgen';
+import { ATOMIC_MARKER, ModuleContext, ProbeCodegen, BadCodegen } from './irgen';
 import { DebugInfo } from './debuginfo';
 import { readLineInfo } from './lineinfo';
 import { generateWatchpointSetup } from './watchpoint-setup';
@@ -15,7 +15,7 @@ import { isReportedWatchpoint } from '../probes/watchpoint';
 
 const BPF_PROG_TYPE_KPROBE = 2;
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
 } from './plan';
 
 export interface CodegenOptions {
@@ -74,10 +74,10 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
     keySize: 4, valueSize: CONFIG_WORDS * 8, maxEntries: 1, percpu: false, keyTypes: [],
   };
   maps.push(config);
-  const userMapCount = checked.maps.length;
+  // Its size depends on the number of map update sites: set once the code is generated.
   const counters: MapPlan = {
-    index: maps.length, name: 'counters', role: 'counters', bpfType: BPF_MAP_TYPE_PERCPU_ARRAY,
-    keySize: 4, valueSize: (COUNTER_MAP_FULL + userMapCount) * 8, maxEntries: 1, percpu: true, keyTypes: [],
+    index: maps.length, name: 'counters', role: 'counters', bpfType: BPF_MAP_TYPE_ARRAY,
+    keySize: 4, valueSize: COUNTER_MAP_FULL * 8, maxEntries: 1, percpu: false, keyTypes: [],
   };
   maps.push(counters);
   const mapUpdateSites: MapUpdateSite[] = [];
@@ -105,6 +105,24 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
           index: maps.length, name, role: 'stack', bpfType: BPF_MAP_TYPE_STACK_TRACE,
           keySize: 4, valueSize: Math.min(limit, STACK_MAX_FRAMES) * 8, maxEntries: mapKeysMax, percpu: false, keyTypes: [],
         };
+        maps.push(m);
+      }
+      return m;
+    },
+    perfMap() {
+      let m = maps.find((x) => x.role === 'perf');
+      if (!m) {
+        // One slot per CPU (BPF_F_CURRENT_CPU); 256 covers the CPUs this runs on.
+        m = { index: maps.length, name: 'skboutput', role: 'perf', bpfType: BPF_MAP_TYPE_PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 256, percpu: false, keyTypes: [] };
+        maps.push(m);
+      }
+      return m;
+    },
+    skboutputs: [],
+    pidsMap() {
+      let m = maps.find((x) => x.role === 'pids');
+      if (!m) {
+        m = { index: maps.length, name: 'pids', role: 'pids', bpfType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 1, maxEntries: mapKeysMax, percpu: false, keyTypes: [] };
         maps.push(m);
       }
       return m;
@@ -171,10 +189,23 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   if (llvm.verifyModule(module)) {
     throw new CompileError([{ level: 'ERROR', message: 'LLVM IR verification failed (internal error); run with --emit-llvm to inspect' }]);
   }
-  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes, ...(s.action ? { action: s.action } : {}) }));
+  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes, ...(s.action ? { action: s.action } : {}), ...(s.action === 'errorf' || s.action === 'warnf' ? { loc: s.loc } : {}) }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
-  return { ir: module.print(), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount, mapUpdateSites,
+  counters.valueSize = (COUNTER_MAP_FULL + mapUpdateSites.length) * 8;
+  return { ir: atomicRmwInIr(module.print()), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount, mapUpdateSites,
     ranges: Object.fromEntries([...debug.ranges].map(([k, l]) => [k, [l.line, l.col, l.endLine, l.endCol] as [number, number, number, number]])) } };
+}
+
+/**
+ * Turns the calls of ProbeCodegen.atomic's markers into `atomicrmw add|or`
+ * (llvm-bindings cannot build one); with its result unused, the BPF
+ * backend emits a single `lock *(u64 *)(rX + off) += rY`.
+ */
+function atomicRmwInIr(ir: string): string {
+  let n = 0;
+  const marker = ATOMIC_MARKER.replace(/\./g, '\\.');
+  return ir.replace(new RegExp(`^(\\s*)call void @${marker}(add|or)\\((i64\\* %[^,]+), (i64 [^)]+)\\)`, 'gm'),
+    (_, indent: string, op: string, ptr: string, operand: string) => `${indent}%tsatomic.${n++} = atomicrmw ${op} ${ptr}, ${operand} seq_cst`);
 }
 
 /** Typed AST → plan with BPF instructions for every program. */
@@ -266,7 +297,9 @@ export function emitLibbpfObject(ir: string, plan: CompiledPlan): Buffer {
     let name = m.name.replace(/^@/, 'AT_').replace(/[^A-Za-z0-9_]/g, '_');
     while (used.has(name)) name += '_';
     used.add(name);
-    return { name, type: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries };
+    // The config words user space would write: only CONFIG_ONE has a fixed value.
+    const valueWords = m.role === 'config' ? [1] : undefined;
+    return { name, type: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, ...(valueWords ? { valueWords } : {}) };
   });
   try {
     return native.emitObject(ir, sections, { libbpfMaps }).object;

@@ -10,12 +10,13 @@ import { Type, storageSize, tupleOffsets, align8, INT64 as INT64_T } from '../ch
 import type { ProbeMatch } from '../probes/provider';
 import { CodegenError } from './errors';
 import { Helper } from './helpers';
-import { EVENT_EXIT, EVENT_MAP_FULL, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
+import { EVENT_EXIT, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, COUNTER_EXIT, COUNTER_LAST_WAKEUP, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, RINGBUF_WAKEUP_NS, MapPlan, MapUpdateSite, keyLayout, isKeylessArrayAgg, histKeyTypes } from './plan';
 import type { Loc } from '../ast/nodes';
-import { emitCall } from './calls';
+import { emitCall, writeStrInto } from './calls';
 import { emitAccess, pointerStride } from './memory';
 import { PT_REGS_OFFSETS } from '../probes/regs';
 import type { DebugInfo } from './debuginfo';
+import { notePid } from './pidseen';
 
 type Llvm = typeof LLVM;
 
@@ -25,6 +26,11 @@ export type CgValue =
   | { kind: 'buf'; ptr: LLVM.Value; size: number };
 
 const BPF_PSEUDO_MAP_IDX = 5;
+const BPF_PSEUDO_MAP_IDX_VALUE = 6;
+const BPF_RB_NO_WAKEUP = 1;
+const BPF_RB_FORCE_WAKEUP = 2;
+/** Prefix of the marker functions of ProbeCodegen.atomic (see atomicRmwInIr). */
+export const ATOMIC_MARKER = 'tstrace.atomic.';
 
 export interface ModuleContext {
   llvm: Llvm;
@@ -47,6 +53,12 @@ export interface ModuleContext {
   stackMap(user: boolean, limit: number): MapPlan;
   /** A per-CPU scratch value of STACK_MAX_FRAMES * 8 bytes, created on first use. */
   scratchMap(): MapPlan;
+  /** Pids whose user addresses were recorded (u32 → u8), created on first use (src/codegen/pidseen.ts). */
+  pidsMap(): MapPlan;
+  /** The perf event array skboutput() writes packets to, created on first use. */
+  perfMap(): MapPlan;
+  /** skboutput() pcap paths; a packet's header carries the index. */
+  skboutputs: string[];
   params: string[];
   /** Probes (not BEGIN/END) run only in the -p/-c process, as in current bpftrace. */
   pidFilter?: boolean;
@@ -102,6 +114,8 @@ export class ProbeCodegen {
     const entry = llvm.BasicBlock.Create(ctx, 'entry', this.fn);
     this.allocas.SetInsertPoint(entry);
     const body = llvm.BasicBlock.Create(ctx, 'body', this.fn);
+    this.trackInsertPoint(body);
+    this.blockIds.set(body, this.blockCount++);
     this.b.SetInsertPoint(body);
     this.bodyBB = body;
     if (m.debug && loc) {
@@ -148,7 +162,7 @@ export class ProbeCodegen {
    * buffers a statement took to a pool the next statements reuse, so a probe
    * of many statements (capable.bt's 41 map assignments) fits in 512 bytes.
    */
-  stackBuffer(size: number, name = 'buf'): LLVM.Value {
+  stackBuffer(size: number, name = 'buf', zeroed = true): LLVM.Value {
     const words = Math.max(1, align8(size) / 8);
     let ptr = this.freeBuffers.get(words)?.pop();
     if (!ptr) {
@@ -156,7 +170,7 @@ export class ProbeCodegen {
       ptr = this.allocas.CreateBitCast(arr, this.i8p);
     }
     this.liveBuffers.push({ words, ptr });
-    this.zero(ptr, size);
+    if (zeroed) this.zero(ptr, size);
     return ptr;
   }
 
@@ -194,20 +208,100 @@ export class ProbeCodegen {
 
   helper(id: Helper, ret: LLVM.Type, args: LLVM.Value[]): LLVM.Value {
     const { llvm } = this.m;
+    const pure = args.length === 0 && SAME_IN_ONE_RUN.has(id);
+    if (pure) {
+      const known = this.knownResult(id);
+      if (known) return known;
+    }
     const fnTy = llvm.FunctionType.get(ret, args.map((a) => a.getType()), false);
     const callee = this.b.CreateIntToPtr(this.b.getInt64(id), llvm.PointerType.get(fnTy, 0));
-    return this.b.CreateCall(fnTy, callee, args);
+    const v = this.b.CreateCall(fnTy, callee, args);
+    if (pure && this.currentBlock >= 0) this.pureResults.set(id, { bb: this.currentBlock, v });
+    return v;
+  }
+
+  /**
+   * The result of an argument-less helper whose value cannot change during
+   * one run (pid, cpu, …), called before in a block that dominates this one:
+   * the same block, or one of its recorded single predecessors.
+   */
+  private knownResult(id: Helper): LLVM.Value | undefined {
+    const known = this.pureResults.get(id);
+    if (!known) return undefined;
+    for (let bb: number | undefined = this.currentBlock; bb !== undefined && bb >= 0; bb = this.onlyPredecessor.get(bb)) {
+      if (bb === known.bb) return known.v;
+    }
+    return undefined;
+  }
+  private readonly pureResults = new Map<Helper, { bb: number; v: LLVM.Value }>();
+  /** Blocks entered only from one other block, so everything computed there is available in them. */
+  private readonly onlyPredecessor = new Map<number, number>();
+  /**
+   * Blocks by number: llvm-bindings hands out a new wrapper for the same
+   * block from GetInsertBlock (and blocks have no getName), so the blocks
+   * newBlock made are numbered, and SetInsertPoint tracks the current one.
+   */
+  private readonly blockIds = new WeakMap<object, number>();
+  private currentBlock = -1;
+
+  private trackInsertPoint(first: LLVM.BasicBlock): void {
+    const set = this.b.SetInsertPoint.bind(this.b) as (bb: LLVM.BasicBlock) => void;
+    // (A read-only method on the prototype: an own property shadows it.)
+    Object.defineProperty(this.b, 'SetInsertPoint', {
+      value: (bb: LLVM.BasicBlock) => {
+        this.currentBlock = this.blockIds.get(bb) ?? -1;
+        set(bb);
+      },
+    });
+    this.blockIds.set(first, this.blockIds.get(first) ?? -2);
+    this.currentBlock = -1;
+  }
+
+  /** A conditional branch to `then` or `other`, each entered only from here. */
+  branchTo(cond: LLVM.Value, then: LLVM.BasicBlock, other: LLVM.BasicBlock): void {
+    const here = this.currentBlock;
+    for (const bb of [then, other]) {
+      const id = this.blockIds.get(bb);
+      if (id !== undefined && here >= 0) this.onlyPredecessor.set(id, here);
+    }
+    this.b.CreateCondBr(cond, then, other);
   }
 
   mapRef(map: MapPlan): LLVM.Value {
+    return this.pseudo(BPF_PSEUDO_MAP_IDX, map);
+  }
+
+  /**
+   * The address of the value of a one-element array map (`ld_imm64` with
+   * BPF_PSEUDO_MAP_IDX_VALUE): no lookup call, no null check.
+   */
+  mapValueRef(map: MapPlan): LLVM.Value {
+    return this.pseudo(BPF_PSEUDO_MAP_IDX_VALUE, map);
+  }
+
+  private pseudo(kind: number, map: MapPlan): LLVM.Value {
     const { llvm, module } = this.m;
     const pseudo = module.getOrInsertFunction('llvm.bpf.pseudo', llvm.FunctionType.get(this.i64, [this.i64, this.i64], false));
-    return this.b.CreateIntToPtr(this.b.CreateCall(pseudo, [this.b.getInt64(BPF_PSEUDO_MAP_IDX), this.b.getInt64(map.index)]), this.i8p);
+    return this.b.CreateIntToPtr(this.b.CreateCall(pseudo, [this.b.getInt64(kind), this.b.getInt64(map.index)]), this.i8p);
+  }
+
+  /**
+   * `lock *(u64 *)ptr += operand` (or `|=`). llvm-bindings has no atomicrmw:
+   * this calls a marker function that generateIR turns into one in the IR text.
+   */
+  atomic(op: 'add' | 'or', ptr: LLVM.Value, operand: LLVM.Value): void {
+    const { llvm, module } = this.m;
+    const i64p = llvm.PointerType.get(this.i64, 0);
+    const marker = module.getOrInsertFunction(ATOMIC_MARKER + op, llvm.FunctionType.get(llvm.Type.getVoidTy(this.m.ctx), [i64p, this.i64], false));
+    this.b.CreateCall(marker, [ptr, operand]);
   }
 
   newBlock(name: string): LLVM.BasicBlock {
-    return this.m.llvm.BasicBlock.Create(this.m.ctx, name, this.fn);
+    const bb = this.m.llvm.BasicBlock.Create(this.m.ctx, name, this.fn);
+    this.blockIds.set(bb, this.blockCount++);
+    return bb;
   }
+  private blockCount = 0;
 
   terminated(): boolean {
     return this.b.GetInsertBlock()?.getTerminator() != null;
@@ -248,7 +342,7 @@ export class ProbeCodegen {
       this.releaseBuffers(mark);
       const pass = this.newBlock('pred_true');
       const fail = this.newBlock('pred_false');
-      this.b.CreateCondBr(this.isTrue(cond), pass, fail);
+      this.branchTo(this.isTrue(cond), pass, fail);
       this.b.SetInsertPoint(fail);
       this.b.CreateRet(this.b.getInt64(0));
       this.b.SetInsertPoint(pass);
@@ -438,6 +532,19 @@ export class ProbeCodegen {
     this.copy(ptr, v.ptr, Math.min(v.size, size));
   }
 
+  /**
+   * Stores the value of `e` at `ptr` in the storage layout of `t`; `comm` is
+   * written there by its helper, with no stack copy in between.
+   */
+  writeExpr(e: Expr, ptr: LLVM.Value, t: Type, padded = true): void {
+    if (isComm(e) && t.kind === 'string' && t.size === COMM_SIZE) {
+      this.at(e.loc, e.loc, () => this.helper(Helper.get_current_comm, this.i64, [ptr, this.b.getInt64(COMM_SIZE)]));
+      return;
+    }
+    if (e.kind === 'Call' && t.kind === 'string' && this.at(e.loc, e.loc, () => writeStrInto(this, e, ptr, t.size, padded))) return;
+    this.storeValue(ptr, this.expr(e), t);
+  }
+
   /** Loads a value of type `t` from storage layout at `ptr` (copying buffers to the stack). */
   loadValue(ptr: LLVM.Value, t: Type): CgValue {
     if (t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'stack') {
@@ -466,11 +573,14 @@ export class ProbeCodegen {
   mapKey(map: MapExpr, bucket?: LLVM.Value): LLVM.Value {
     const info = this.mapInfo(map.name);
     const plan = this.mapPlan(map.name);
-    const key = this.stackBuffer(plan.keySize, 'key');
-    if (info.valueType.kind === 'agg' && isKeylessArrayAgg(info.valueType.agg, info.keyTypes)) return key;
+    const keyless = info.valueType.kind === 'agg' && isKeylessArrayAgg(info.valueType.agg, info.keyTypes);
+    // Padding and short strings must be zero (the bytes are the key); parts that fill their slots need no zeroing first.
+    const filled = !keyless && (map.keys.length > 0 || bucket !== undefined) && map.keys.every((k, i) => fillsSlot(k, info.keyTypes[i]));
+    const key = this.stackBuffer(plan.keySize, 'key', !filled);
+    if (keyless) return key;
     const keyTypes = bucket ? histKeyTypes(info.keyTypes) : info.keyTypes;
     const layout = keyLayout(keyTypes);
-    map.keys.forEach((k, i) => this.storeValue(this.bytePtr(key, layout.offsets[i]), this.expr(k), info.keyTypes[i]));
+    map.keys.forEach((k, i) => this.writeExpr(k, this.bytePtr(key, layout.offsets[i]), info.keyTypes[i]));
     if (bucket) this.b.CreateStore(bucket, this.wordPtr(key, layout.offsets[layout.offsets.length - 1]));
     return key;
   }
@@ -485,61 +595,25 @@ export class ProbeCodegen {
   }
 
   /**
-   * bpf_map_update_elem that reports a full map: failures are counted per map
-   * in the counters map, and the first one on each CPU sends a map-full event
-   * naming the source location, so user space can warn once per map.
+   * bpf_map_update_elem that reports a full map: the return code is OR-ed
+   * into the counters word of its update site (three instructions, no
+   * branch; 0 on success), which user space reads after every batch, every
+   * second and at exit, and warns once per map.
    */
   updateMap(plan: MapPlan, key: LLVM.Value, val: LLVM.Value, loc: Loc): void {
     const rc = this.helper(Helper.map_update_elem, this.i64, [this.mapRef(plan), key, val, this.b.getInt64(0)]);
-    const full = this.newBlock('map_full');
-    const done = this.newBlock('map_updated');
-    this.b.CreateCondBr(this.b.CreateICmpEQ(rc, this.const64(-7n /* -E2BIG */)), full, done);
-    this.b.SetInsertPoint(full);
-    const first = this.bumpCounter(COUNTER_MAP_FULL + plan.index);
-    const report = this.newBlock('map_full_first');
-    this.b.CreateCondBr(first, report, done);
-    this.b.SetInsertPoint(report);
     const site = this.m.mapUpdateSites.push({ map: plan.name, loc }) - 1;
-    this.emitEvent(EVENT_MAP_FULL, [{ v: { kind: 'int', v: this.b.getInt64(site) }, t: { kind: 'int', bits: 64, signed: true } }]);
-    this.b.CreateBr(done);
-    this.b.SetInsertPoint(done);
+    this.atomic('or', this.counterWord(COUNTER_MAP_FULL + site), rc);
   }
 
-  /** Adds one to word `word` of this CPU's counters; true when it was 0 before. */
-  bumpCounter(word: number, store?: LLVM.Value): LLVM.Value {
-    const key = this.counterKey();
-    const slot = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.counters), key]);
-    const found = this.newBlock('ctr_found');
-    const done = this.newBlock('ctr_done');
-    const entry = this.b.GetInsertBlock()!;
-    this.b.CreateCondBr(this.b.CreateIsNull(slot), done, found);
-    this.b.SetInsertPoint(found);
-    const p = this.wordPtr(slot, word * 8);
-    const old = this.b.CreateLoad(this.i64, p);
-    this.b.CreateStore(store ?? this.b.CreateAdd(old, this.b.getInt64(1)), p);
-    const wasZero = this.b.CreateICmpEQ(old, this.b.getInt64(0));
-    this.b.CreateBr(done);
-    this.b.SetInsertPoint(done);
-    const phi = this.b.CreatePHI(this.b.getInt1Ty(), 2);
-    phi.addIncoming(this.b.getFalse(), entry);
-    phi.addIncoming(wasZero, found);
-    return phi;
+  /** Word `word` of the counters map (one value shared by all CPUs). */
+  counterWord(word: number): LLVM.Value {
+    return this.wordPtr(this.mapValueRef(this.m.counters), word * 8);
   }
 
-  /** Key 0 of the counters map: one zeroed slot per probe, shared by every counter update. */
-  private counterKey(): LLVM.Value {
-    if (!this.counterKeyPtr) {
-      const arr = this.allocas.CreateAlloca(this.i64, null, 'ctrkey');
-      this.allocas.CreateStore(this.allocas.getInt64(0), arr);
-      this.counterKeyPtr = this.allocas.CreateBitCast(arr, this.i8p);
-    }
-    return this.counterKeyPtr;
-  }
-  private counterKeyPtr?: LLVM.Value;
-
-  /** The null branch of a ring-buffer reserve: count the record as lost. */
+  /** The null branch of a ring-buffer reserve: count the record as lost (atomically: every CPU adds to one word). */
   countLostEvent(): void {
-    this.bumpCounter(COUNTER_LOST_EVENTS);
+    this.atomic('add', this.counterWord(COUNTER_LOST_EVENTS), this.b.getInt64(1));
   }
 
   /** Reads `@map[keys]`; a missing key reads as zero / empty. */
@@ -575,9 +649,10 @@ export class ProbeCodegen {
   /**
    * Writes a ring-buffer event: u64 header, then the payload values in
    * storage layout. A record that does not fit is counted as lost (and
-   * `onLost` runs).
+   * `onLost` runs). Values given as expressions (`e`, side-effect free) are
+   * computed once the record is reserved, straight into it.
    */
-  emitEvent(header: number, values: { v: CgValue; t: Type }[], onLost?: () => void): void {
+  emitEvent(header: number, values: ({ v: CgValue; t: Type } | { e: Expr; t: Type })[], onLost?: () => void, countLost = true): void {
     let size = 8;
     const offsets = values.map(({ t }) => {
       const at = size;
@@ -589,30 +664,56 @@ export class ProbeCodegen {
     const ok = this.newBlock('event_ok');
     const lost = this.newBlock('event_lost');
     const done = this.newBlock('event_done');
-    this.b.CreateCondBr(this.b.CreateIsNull(rec), lost, ok);
+    this.branchTo(this.b.CreateIsNull(rec), lost, ok);
     this.b.SetInsertPoint(lost);
-    this.countLostEvent();
+    if (countLost) this.countLostEvent();
     onLost?.();
     this.b.CreateBr(done);
     this.b.SetInsertPoint(ok);
     this.b.CreateStore(this.b.getInt64(header), this.wordPtr(rec, 0));
-    values.forEach(({ v, t }, i) => {
+    values.forEach((x, i) => {
       const at = this.bytePtr(rec, offsets[i]);
+      // (Record bytes after a string's NUL are never read: no padding.)
+      if ('e' in x) return this.writeExpr(x.e, at, x.t, false);
+      const { v, t } = x;
       if (v.kind === 'int') this.b.CreateStore(v.v, this.wordPtr(at, 0));
       else this.copy(at, v.ptr, Math.min(v.size, storageSize(t)));
     });
-    this.helper(Helper.ringbuf_submit, this.m.llvm.Type.getVoidTy(this.m.ctx), [rec, this.b.getInt64(0)]);
+    this.helper(Helper.ringbuf_submit, this.m.llvm.Type.getVoidTy(this.m.ctx), [rec, header === EVENT_EXIT ? this.b.getInt64(BPF_RB_FORCE_WAKEUP) : this.wakeupFlag()]);
     this.b.CreateBr(done);
     this.b.SetInsertPoint(done);
   }
 
+  /**
+   * BPF_RB_FORCE_WAKEUP when the last wakeup is RINGBUF_WAKEUP_NS ago (and
+   * records it as now), else BPF_RB_NO_WAKEUP (user space polls after each batch).
+   */
+  private wakeupFlag(): LLVM.Value {
+    const b = this.b;
+    const now = this.helper(Helper.ktime_get_ns, this.i64, []);
+    const last = this.counterWord(COUNTER_LAST_WAKEUP);
+    const due = b.CreateICmpUGE(b.CreateSub(now, b.CreateLoad(this.i64, last)), b.getInt64(RINGBUF_WAKEUP_NS));
+    const wake = this.newBlock('event_wake');
+    const submit = this.newBlock('event_submit');
+    const from = b.GetInsertBlock()!;
+    b.CreateCondBr(due, wake, submit);
+    b.SetInsertPoint(wake);
+    b.CreateStore(now, this.counterWord(COUNTER_LAST_WAKEUP));
+    b.CreateBr(submit);
+    b.SetInsertPoint(submit);
+    const flag = b.CreatePHI(this.i64, 2);
+    flag.addIncoming(b.getInt64(BPF_RB_NO_WAKEUP), from);
+    flag.addIncoming(b.getInt64(BPF_RB_FORCE_WAKEUP), wake);
+    return flag;
+  }
+
   exit(code: CgValue | undefined): void {
     const value = code ?? { kind: 'int' as const, v: this.b.getInt64(0) };
-    // Ring buffer full: user space finds the request in the counters after its next batch.
+    // Ring buffer full: user space finds the request in the counters after its next batch (not counted as a lost event).
     const requestInCounters = () => {
-      if (value.kind === 'int') this.bumpCounter(COUNTER_EXIT, this.b.CreateAdd(value.v, this.b.getInt64(1)));
+      if (value.kind === 'int') this.b.CreateStore(this.b.CreateAdd(value.v, this.b.getInt64(1)), this.counterWord(COUNTER_EXIT));
     };
-    this.emitEvent(EVENT_EXIT, [{ v: value, t: { kind: 'int', bits: 64, signed: true } }], requestInCounters);
+    this.emitEvent(EVENT_EXIT, [{ v: value, t: { kind: 'int', bits: 64, signed: true } }], requestInCounters, false);
     this.returnNow();
   }
 
@@ -842,23 +943,14 @@ export class ProbeCodegen {
     b.SetInsertPoint(pass);
   }
 
-  /** A word of the config map that user space wrote before BEGIN (0 if the lookup fails). */
+  /** A word of the config map that user space wrote before BEGIN. */
   configWord(index: number): LLVM.Value {
-    const b = this.b;
-    const key = this.stackBuffer(4, 'cfgkey');
-    const cfg = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.m.config), key]);
-    const found = this.newBlock('cfg_found');
-    const done = this.newBlock('cfg_done');
-    const entry = b.GetInsertBlock()!;
-    b.CreateCondBr(b.CreateIsNull(cfg), done, found);
-    b.SetInsertPoint(found);
-    const word = b.CreateLoad(this.i64, this.wordPtr(cfg, index * 8));
-    b.CreateBr(done);
-    b.SetInsertPoint(done);
-    const phi = b.CreatePHI(this.i64, 2);
-    phi.addIncoming(b.getInt64(0), entry);
-    phi.addIncoming(word, found);
-    return phi;
+    return this.b.CreateLoad(this.i64, this.wordPtr(this.mapValueRef(this.m.config), index * 8));
+  }
+
+  /** Points at a u64 1 (config word CONFIG_ONE): the first value of a count or histogram bucket, without a stack slot. */
+  constantOne(): LLVM.Value {
+    return this.bytePtr(this.mapValueRef(this.m.config), CONFIG_ONE * 8);
   }
 
   /** kstack/ustack value: the stack id (ustack: (pid << 32) | id); see checker/types. */
@@ -869,6 +961,7 @@ export class ProbeCodegen {
     const id = this.helper(Helper.get_stackid, this.i64, [this.ctxArg, this.mapRef(map), b.getInt64(user ? 256 : 0)]);
     if (!user) return id;
     const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    notePid(this, pid);
     return b.CreateOr(b.CreateShl(pid, b.getInt64(32)), b.CreateAnd(id, b.getInt64(0xffffffff)));
   }
 
@@ -883,6 +976,7 @@ export class ProbeCodegen {
     if (p !== 'uprobe' && p !== 'uretprobe' && p !== 'usdt') return this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]);
     const ip = p === 'uretprobe' ? this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]) : b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_OFFSETS.ip));
     const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    notePid(this, pid);
     return b.CreateOr(b.CreateShl(pid, b.getInt64(47)), b.CreateAnd(ip, this.const64((1n << 47n) - 1n)));
   }
 
@@ -906,9 +1000,10 @@ export class ProbeCodegen {
       case 'probe': return int(b.getInt64(this.m.probeIds.get(this.match.name) ?? 0));
       case 'kstack': case 'ustack': return int(this.stackId(t));
       case 'comm': {
-        const buf = this.stackBuffer(16, 'comm');
-        this.helper(Helper.get_current_comm, this.i64, [buf, b.getInt64(16)]);
-        return { kind: 'buf', ptr: buf, size: 16 };
+        // bpf_get_current_comm pads with zeros: the buffer needs no zeroing first.
+        const buf = this.stackBuffer(COMM_SIZE, 'comm', false);
+        this.helper(Helper.get_current_comm, this.i64, [buf, b.getInt64(COMM_SIZE)]);
+        return { kind: 'buf', ptr: buf, size: COMM_SIZE };
       }
       case 'args': case 'ctx':
         return int(b.CreatePtrToInt(this.ctxArg, this.i64));
@@ -947,3 +1042,19 @@ export class ProbeCodegen {
 }
 
 export type { CallExpr };
+
+/** Helpers without arguments whose result is fixed for one run of a program (the current task, its CPU). */
+const SAME_IN_ONE_RUN = new Set<Helper>([Helper.get_current_pid_tgid, Helper.get_current_uid_gid, Helper.get_smp_processor_id, Helper.get_current_task, Helper.get_current_cgroup_id, Helper.get_numa_node_id]);
+
+/** TASK_COMM_LEN; bpf_get_current_comm writes all of it (the name, then zeros). */
+const COMM_SIZE = 16;
+
+function isComm(e: Expr): boolean {
+  return (e.kind === 'Identifier' && e.name === 'comm' && e.value === undefined) || (e.kind === 'Call' && e.name === 'comm' && e.args.length === 0);
+}
+
+/** True when writeExpr of `e` stores every byte of its 8-aligned slot of type `t` (so the slot needs no zeroing first). */
+export function fillsSlot(e: Expr, t: Type): boolean {
+  if (t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'text' || t.kind === 'stack') return true;
+  return isComm(e) && t.kind === 'string' && t.size === COMM_SIZE;
+}

@@ -3,9 +3,12 @@
 // and map contents. No LLVM types here, so the runtime never loads LLVM and
 // a compiled plan can be cached as JSON.
 import type { AggKind, Type } from '../checker/types';
+import type { FormatAction } from '../checker';
+import type { Loc } from '../ast/nodes';
 import { storageSize, align8, aggValueSize } from '../checker/types';
 
 export const BPF_MAP_TYPE_HASH = 1;
+export const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
 export const BPF_MAP_TYPE_ARRAY = 2;
 export const BPF_MAP_TYPE_PERCPU_HASH = 5;
 export const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
@@ -14,7 +17,7 @@ export const BPF_MAP_TYPE_STACK_TRACE = 7;
 /** Frames kept per stack (bpftrace's default); kstack(N) limits are applied in user space. */
 export const STACK_MAX_FRAMES = 127;
 
-export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters' | 'scratch';
+export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters' | 'scratch' | 'pids' | 'perf';
 
 export interface MapPlan {
   /** Slot in fd_array; code refers to maps by this index. */
@@ -62,8 +65,9 @@ export interface PrintfPlan {
   id: number;
   format: string;
   argTypes: Type[];
-  /** system()/cat() sites: run the formatted command / print the named file. */
-  action?: 'system' | 'cat';
+  /** system()/cat() sites: run the formatted command / print the named file; errorf()/warnf(): a message at `loc`. */
+  action?: FormatAction;
+  loc?: Loc;
 }
 
 export interface CompiledPlan {
@@ -79,7 +83,7 @@ export interface CompiledPlan {
   probeNames: string[];
   /** Number of attach points, for "Attaching N probes...". */
   attachPointCount: number;
-  /** Map updates that can fail when the map is full, by site id (EVENT_MAP_FULL payload). */
+  /** Map updates that can fail when the map is full, by site id (counters word COUNTER_MAP_FULL + id). */
   mapUpdateSites?: MapUpdateSite[];
   /**
    * Debug location `line:col` (codegen/debuginfo) → [line, col, endLine, endCol]
@@ -97,51 +101,69 @@ export interface MapUpdateSite {
 /**
  * Event kinds written to the ring buffer: a u64 header, then the payload.
  * Headers below EVENT_PRINT_BASE are printf site ids; from EVENT_PRINT_BASE,
- * print() sites of non-map values; the rest are the constants below.
+ * print() sites of non-map values; the rest are the constants below (below
+ * 2^31, so BPF code stores them with a 32-bit immediate).
  */
 export const EVENT_PRINT_BASE = 0x1_0000;
-export const EVENT_EXIT = 0xffff_0001;
+export const EVENT_EXIT = 0x7fff_0001;
 /** print(@map, top, div): payload map index, top, div. */
-export const EVENT_PRINT_MAP = 0xffff_0002;
+export const EVENT_PRINT_MAP = 0x7fff_0002;
 /** clear(@map) / zero(@map): payload map index. */
-export const EVENT_CLEAR_MAP = 0xffff_0003;
-export const EVENT_ZERO_MAP = 0xffff_0004;
+export const EVENT_CLEAR_MAP = 0x7fff_0003;
+export const EVENT_ZERO_MAP = 0x7fff_0004;
 /** join(argv, sep): payload separator site, argument count, then JOIN_MAX_ARGS slots of JOIN_ARG_SIZE bytes. */
-export const EVENT_JOIN = 0xffff_0005;
+export const EVENT_JOIN = 0x7fff_0005;
 /** time(fmt): payload format site. */
-export const EVENT_TIME = 0xffff_0006;
-/** A map update failed (map full) for the first time on this CPU: payload update site id. */
-export const EVENT_MAP_FULL = 0xffff_0007;
+export const EVENT_TIME = 0x7fff_0006;
 /**
  * The set-up program of a probe placed at run time (watchpoint:FUNC+argN)
  * reports where: payload the probe's program index in the plan, the address.
  */
-export const EVENT_ATTACH_REPORTED = 0xffff_0008;
+export const EVENT_ATTACH_REPORTED = 0x7fff_0008;
 /** unwatch(addr): payload the address whose watchpoints user space removes. */
-export const EVENT_UNWATCH = 0xffff_0009;
+export const EVENT_UNWATCH = 0x7fff_0009;
+/** The first user stack / usym of a process: payload its pid; user space reads its mappings while it lives. */
+export const EVENT_PID_SEEN = 0x7fff_000a;
 export const JOIN_MAX_ARGS = 16;
 export const JOIN_ARG_SIZE = 1024;
 
 /**
- * The counters map (per-CPU array, one element) holds what BPF code could not
- * deliver: word COUNTER_LOST_EVENTS counts ring-buffer records that did not
- * fit; COUNTER_EXIT is 1 + the exit code of an exit() whose event did not fit
- * (so a full ring buffer cannot swallow exit()); word COUNTER_MAP_FULL + i
- * counts failed inserts into user map i.
+ * The counters map (an array of one value, shared by all CPUs and addressed
+ * directly, without a lookup) holds what BPF code could not deliver: word
+ * COUNTER_LOST_EVENTS counts ring-buffer records that did not fit (atomic
+ * add); COUNTER_EXIT is 1 + the exit code of an exit() whose event did not
+ * fit (so a full ring buffer cannot swallow exit()); COUNTER_LAST_WAKEUP the
+ * time of the last record that woke user space; word COUNTER_MAP_FULL + s
+ * is non-zero once an insert at update site s (CompiledPlan.mapUpdateSites)
+ * found its map full.
  */
 export const COUNTER_LOST_EVENTS = 0;
 export const COUNTER_EXIT = 1;
-export const COUNTER_MAP_FULL = 2;
+/** bpf_ktime_get_ns of the last ring-buffer record that woke user space (see RINGBUF_WAKEUP_NS). */
+export const COUNTER_LAST_WAKEUP = 2;
+export const COUNTER_MAP_FULL = 3;
+
+/**
+ * A ring-buffer record wakes user space only when the last wakeup is at
+ * least this long ago; records in between are submitted without one, and
+ * user space looks for them this long after every batch (runtime). A
+ * wakeup costs the traced CPU microseconds in a VM (an IPI); the kernel's
+ * own rule (wake when the consumer has caught up) wakes on every record
+ * when the consumer is fast. Latency stays under 1 ms.
+ */
+export const RINGBUF_WAKEUP_NS = 1_000_000;
 
 /** Word offsets in the config array map that user space fills before BEGIN. */
-export const CONFIG_START_NS = 0;
+/** Always 1: the value a new count() or histogram bucket starts with (codegen's constantOne). */
+export const CONFIG_ONE = 0;
+export const CONFIG_START_NS = 1;
 /** The pid of the -c child (`cpid`). */
-export const CONFIG_CPID = 1;
+export const CONFIG_CPID = 2;
 /** The pid of -p/-c: with CodegenOptions.pidFilter, probes other than BEGIN/END fire for it only. */
-export const CONFIG_TARGET_PID = 2;
+export const CONFIG_TARGET_PID = 3;
 /** Online CPUs, for `ncpus`. */
-export const CONFIG_NCPUS = 3;
-export const CONFIG_WORDS = 4;
+export const CONFIG_NCPUS = 4;
+export const CONFIG_WORDS = 5;
 
 /** Size of one map key with the given part types (each part 8-aligned). */
 export function keyLayout(keyTypes: Type[]): { size: number; offsets: number[] } {

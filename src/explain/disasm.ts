@@ -24,6 +24,7 @@ const SIZE: Record<number, string> = { 0x00: 'u32', 0x08: 'u16', 0x10: 'u8', 0x1
 const ATOMIC_OPS: Record<number, string> = { 0x00: '+=', 0x40: '|=', 0x50: '&=', 0xa0: '^=' };
 const BPF_PSEUDO_MAP_FD = 1;
 const BPF_PSEUDO_MAP_IDX = 5;
+const BPF_PSEUDO_MAP_IDX_VALUE = 6;
 
 function hex(n: number | bigint): string {
   return n < 0 ? `-0x${(-BigInt(n)).toString(16)}` : `0x${n.toString(16)}`;
@@ -87,6 +88,10 @@ export function disassemble(insns: Buffer, maps: MapPlan[] = []): Insn[] {
           if (src === BPF_PSEUDO_MAP_IDX || src === BPF_PSEUDO_MAP_FD) {
             const map = src === BPF_PSEUDO_MAP_IDX ? maps[imm] : undefined;
             text = `r${dst} = map[${src === BPF_PSEUDO_MAP_IDX ? `idx:${imm}` : `fd:${imm}`}]${map ? ` ; ${map.name}` : ''} ll`;
+          } else if (src === BPF_PSEUDO_MAP_IDX_VALUE) {
+            // bpftool's form for a direct map value address: map[id:N][0]+off.
+            const map = maps[imm];
+            text = `r${dst} = map[idx:${imm}][0]+${hi}${map ? ` ; ${map.name}` : ''} ll`;
           } else {
             text = `r${dst} = ${hex(value)} ll`;
           }

@@ -49,7 +49,7 @@ export interface PrintfParseError {
   error: string;
 }
 
-interface ParsedFormat {
+export interface ParsedFormat {
   /** literals.length === specs.length + 1; `%%` already turned into `%`. */
   literals: string[];
   specs: PrintfSpec[];
@@ -114,6 +114,11 @@ function parseFormat(fmt: string): ParsedFormat | PrintfParseError {
   lit += fmt.slice(litStart);
   literals.push(lit);
   return { literals, specs };
+}
+
+/** A format's literal pieces (literals[i] comes before specs[i]) and conversions. */
+export function parsePrintfParts(fmt: string): ParsedFormat | PrintfParseError {
+  return parseFormat(fmt);
 }
 
 /** Parse a format string into its conversion specifications. */

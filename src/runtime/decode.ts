@@ -4,12 +4,14 @@ import * as fs from 'fs';
 import type { Type } from '../checker/types';
 import { storageSize, tupleOffsets, aggValueSize, align8, memorySize } from '../checker/types';
 import type { AggValue, MapEntry, MapSnapshot, Value } from '../output/value';
+import type { MapColumns } from '../output/columns';
 import type { MapPlan } from '../codegen/plan';
 import { keyLayout, histKeyTypes } from '../codegen/plan';
 import { kernelFrame, ksymName, userFrame, usymName } from './symbols';
 import { strftime } from '../output/strftime';
 import { native } from './native';
 import { strerrorText } from '../output/errno';
+import { signalNameText, syscallNameText } from '../output/names';
 import { formatInet, formatMacAddress } from '../output/inet';
 import { cgroupPathText } from './cgroup';
 
@@ -112,6 +114,8 @@ export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeCon
           : t.what === 'usym' ? usymName(Number(n >> 47n), n & ((1n << 47n) - 1n))
           : t.what === 'timestamp' ? strftime(t.format ?? '', n + bootToRealtimeNs())
             : t.what === 'strerror' ? strerrorText(n)
+            : t.what === 'signal_name' ? signalNameText(n)
+            : t.what === 'syscall_name' ? syscallNameText(n)
               : t.what === 'macaddr' ? formatMacAddress(buf.subarray(offset, offset + 6))
                 : t.what === 'cgroup_path' ? cgroupPathText(n, t.format)
                   : username(n);
@@ -123,7 +127,8 @@ export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeCon
       const pid = Number(raw >> 32n);
       const ips = id < 0n || !ctx.stackFrames ? [] : ctx.stackFrames(t.user, t.limit, Number(id));
       const perf = t.mode === 'perf';
-      const frames = ips.map((ip) => (t.user ? userFrame(pid, ip, perf) : perf ? `${ip.toString(16)} ${kernelFrame(ip)}` : kernelFrame(ip)));
+      // raw (HEAD): the addresses in hex, unsymbolised.
+      const frames = ips.map((ip) => (t.mode === 'raw' ? ip.toString(16) : t.user ? userFrame(pid, ip, perf) : perf ? `${ip.toString(16)} ${kernelFrame(ip)}` : kernelFrame(ip)));
       return { kind: 'stack', frames, mode: t.mode };
     }
     case 'buffer': {
@@ -236,4 +241,46 @@ function snapshotHist(
     value: lh ? { kind: 'lhist', buckets: g.buckets, min: lh.min, max: lh.max, step: lh.step } : { kind: 'hist', buckets: g.buckets, ...(bits ? { bits } : {}) },
   }));
   return { name: plan.name, keyed: plan.keyTypes.length > 0, valueKind: valueType.agg, entries };
+}
+
+/**
+ * count()/sum() maps with one integer key as columns of exact numbers, for
+ * the fast text path (output/columns); undefined when the map is another
+ * shape or any key or value is outside what a double holds exactly, which
+ * leaves it to snapshotMap.
+ */
+export function scalarColumns(plan: MapPlan, dump: { keys: Buffer; values: Buffer; count: number }, numCpus: number): MapColumns | undefined {
+  const vt = plan.valueType;
+  const kt = plan.keyTypes[0];
+  // (An empty map prints an empty line: left to the general path.)
+  if (dump.count === 0 || plan.keyTypes.length !== 1 || kt.kind !== 'int' || vt?.kind !== 'agg' || (vt.agg !== 'count' && vt.agg !== 'sum') || !plan.percpu) return undefined;
+  // Keys print as signed and sort as unsigned (snapshotMap): the same number when below 2^(bits-1).
+  const keyLimit = 2 ** Math.min(kt.bits - 1, 53);
+  const signedSum = vt.agg === 'sum' && vt.signed;
+  const n = dump.count;
+  const keys = new Float64Array(n);
+  const values = new Float64Array(n);
+  const kb = dump.keys;
+  const vb = dump.values;
+  const stride = align8(plan.valueSize);
+  for (let i = 0; i < n; i++) {
+    const ko = i * plan.keySize;
+    const khi = kb.readUInt32LE(ko + 4);
+    if (khi >= 0x200000) return undefined;
+    const k = khi * 4294967296 + kb.readUInt32LE(ko);
+    if (k >= keyLimit) return undefined;
+    keys[i] = k;
+    let total = 0;
+    for (let c = 0; c < numCpus; c++) {
+      const vo = i * stride * numCpus + c * stride;
+      const hi = vb.readUInt32LE(vo + 4);
+      const lo = vb.readUInt32LE(vo);
+      if (hi < 0x200000) total += hi * 4294967296 + lo;
+      else if (signedSum && hi >= 0xffe00000) total += (hi - 4294967296) * 4294967296 + lo;
+      else return undefined;
+    }
+    if (!Number.isSafeInteger(total) || (total < 0 && !signedSum)) return undefined;
+    values[i] = total;
+  }
+  return { name: plan.name, keys, values };
 }

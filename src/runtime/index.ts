@@ -4,17 +4,19 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_MAP_FULL, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, EVENT_PID_SEEN, RINGBUF_WAKEUP_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
 import { Attachment, EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError } from './native';
 import { explainVerifierLog } from '../explain/verifier';
 import { programBtf, funcInfo } from './progbtf';
-import { decodeValue, snapshotMap, DecodeContext } from './decode';
+import { decodeValue, snapshotMap, scalarColumns, DecodeContext } from './decode';
+import { formatColumnsText } from '../output/columns';
+import { compileRecordPrintf } from './printf-record';
 import { strftime } from '../output/strftime';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
-import { formatMapsAtExit, formatMapText, formatPrintValue } from '../output/text';
+import { compareMapNames, formatMapText, formatPrintValue } from '../output/text';
 import { formatMapsAtExitJson, formatMapJson, jsonAttachedProbes, jsonLostEvents, jsonMessage, jsonPrintf, jsonValue } from '../output/json';
 import { formatLostEvents, MAP_FULL_WARNING } from '../output/text';
 import { storageSize, align8 } from '../checker/types';
@@ -25,6 +27,8 @@ import type { HeldChild } from './child';
 import { watchProcessExit } from './watch';
 import { runCat, runSystem } from './actions';
 import { runIterator } from './iter';
+import { rememberProcess } from './symbols';
+import { jsonMessageRecord, plainMessage, type MessageLevel } from './messages';
 
 export interface RunOptions {
   format: 'text' | 'json';
@@ -40,6 +44,8 @@ export interface RunOptions {
   flush?: () => void;
   /** Reports a runtime warning (stderr); the default prints it without a source excerpt. */
   warn?: (message: string, loc?: import('../ast/nodes').Loc) => void;
+  /** errorf()/warnf() text, reported at the call (stderr, with the source excerpt). */
+  message?: (level: MessageLevel, text: string, loc: import('../ast/nodes').Loc) => void;
   /** -p PID: uprobes/USDT attach to it, probes filter on it, the run ends when it exits. */
   targetPid?: number;
   /** -c CMD: held until attached, `cpid`, the run ends when it exits. */
@@ -89,7 +95,7 @@ class Session {
   private lostReported = 0n;
   private readonly mapsWarnedFull = new Set<string>();
   private onExit?: () => void;
-  private readonly printfs = new Map<number, { plan: PrintfPlan; format: CompiledPrintf; offsets: number[] }>();
+  private readonly printfs = new Map<number, { plan: PrintfPlan; format: CompiledPrintf; offsets: number[]; fromRecord?: (rec: Buffer) => string }>();
   private readonly decodeCtx: DecodeContext;
   readonly numCpus = native.numPossibleCpus();
   private btfFd = -1;
@@ -103,7 +109,7 @@ class Session {
         at += align8(storageSize(t));
         return o;
       });
-      this.printfs.set(p.id, { plan: p, format: compilePrintf(p.format), offsets });
+      this.printfs.set(p.id, { plan: p, format: compilePrintf(p.format), offsets, fromRecord: compileRecordPrintf(p.format, p.argTypes, offsets) });
     }
   }
 
@@ -170,16 +176,23 @@ class Session {
   /** Decodes a batch of ring-buffer records and writes their output in one go. */
   handleBatch = (batch: Buffer): void => {
     let out = '';
+    // After exit() only `Map full` records still count; a plan without map
+    // inserts has none, so the rest of the batch (a busy probe fills the ring
+    // with thousands of records before exit() is seen) is skipped.
+    // After exit() the rest of a batch is skipped, unless a set-up program may
+    // have stopped a process that only its record lets us continue.
+    const mustReadAll = this.programs.some((p) => p.match.provider.attachReported !== undefined);
     forEachRingRecord(batch, (rec) => {
       // The u64 header without a BigInt per record (kinds fit in 32 bits).
       const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
-      if (kind === EVENT_MAP_FULL) {
-        this.warnMapFull(Number(rec.readBigUInt64LE(8)));
-        return;
-      }
       // Before the exit() check: a process stopped for it must be continued whatever happens.
       if (kind === EVENT_ATTACH_REPORTED) {
         this.attachReported(Number(rec.readBigUInt64LE(8)), rec.readBigUInt64LE(16));
+        return;
+      }
+      // Even after exit(): the maps printed at exit may hold this process's stacks.
+      if (kind === EVENT_PID_SEEN) {
+        rememberProcess(Number(rec.readBigUInt64LE(8)));
         return;
       }
       if (this.exiting) return; // events after exit() are dropped, as in bpftrace
@@ -190,6 +203,9 @@ class Session {
       if (kind === EVENT_EXIT) {
         this.exitCode = Number(rec.readBigInt64LE(8));
         this.exiting = true;
+        // What was printed before exit() goes out now, not after the rest of the batch.
+        if (out) this.options.write(out);
+        out = '';
         this.requestStop();
         return;
       }
@@ -197,6 +213,10 @@ class Session {
         const fmt = this.plan.timeFormats?.[Number(rec.readBigUInt64LE(8))] ?? '%H:%M:%S\n';
         const text = strftime(fmt, BigInt(Date.now()) * 1_000_000n);
         out += this.options.format === 'json' ? jsonMessage('time', text) + '\n' : text;
+        return;
+      }
+      if (kind === EVENT_UNWATCH) {
+        this.unwatch(rec.readBigUInt64LE(8));
         return;
       }
       if (kind === EVENT_JOIN) {
@@ -224,8 +244,19 @@ class Session {
       }
       const site = this.printfs.get(kind);
       if (!site) return;
-      const args: Value[] = site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx));
-      const text = site.format(args);
+      const text = site.fromRecord ? site.fromRecord(rec) : site.format(site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx)));
+      if ((site.plan.action === 'errorf' || site.plan.action === 'warnf') && site.plan.loc) {
+        if (this.options.format === 'json') {
+          out += jsonMessageRecord(site.plan.action, text, site.plan.loc);
+          return;
+        }
+        if (out) this.options.write(out);
+        out = '';
+        const level = site.plan.action === 'errorf' ? 'ERROR' : 'WARNING';
+        if (this.options.message) this.options.message(level, text, site.plan.loc);
+        else process.stderr.write(plainMessage(level, text, site.plan.loc));
+        return;
+      }
       if (site.plan.action) {
         // Output so far goes first: the command's or file's text follows it.
         if (out) this.options.write(out);
@@ -233,10 +264,27 @@ class Session {
         return;
       }
       out += this.options.format === 'json' ? jsonPrintf(text) + '\n' : text;
-    });
+    }, () => this.exiting && !mustReadAll);
     if (out) this.options.write(out);
     this.reportLost();
+    this.reportMapsFull();
+    this.armFollowUp();
   };
+
+  /**
+   * Records submitted without waking us (codegen's wakeupFlag: at most one
+   * wakeup per RINGBUF_WAKEUP_NS) are picked up this long after each batch;
+   * a look that finds nothing arms no further one.
+   */
+  private armFollowUp(): void {
+    if (this.followUp || this.ringbuf < 0) return;
+    this.followUp = setTimeout(() => {
+      this.followUp = undefined;
+      if (this.ringbuf >= 0) native.ringbufConsume(this.ringbuf);
+    }, RINGBUF_WAKEUP_NS / 1e6);
+    this.followUp.unref();
+  }
+  private followUp?: NodeJS.Timeout;
 
   /** One warning per map, the first time an insert into it failed (on any CPU). */
   private warnMapFull(site: number): void {
@@ -247,30 +295,26 @@ class Session {
     warn(MAP_FULL_WARNING, s.loc);
   }
 
-  /** One word of the counters map, per CPU. */
-  private counterPerCpu(word: number): bigint[] {
+  /** The counters map's value (plan.ts COUNTER_*), one copy shared by all CPUs. */
+  private counters(): Buffer | undefined {
     const index = this.plan.maps.findIndex((m) => m.role === 'counters');
     const fd = this.mapFds[index];
-    if (index < 0 || fd === undefined) return [];
-    const stride = align8(this.plan.maps[index].valueSize);
-    const v = native.mapLookup(fd, Buffer.alloc(4), stride * this.numCpus);
-    const out: bigint[] = [];
-    for (let c = 0; v && c < this.numCpus; c++) out.push(v.readBigUInt64LE(c * stride + word * 8));
-    return out;
+    if (index < 0 || fd === undefined) return undefined;
+    return native.mapLookup(fd, Buffer.alloc(4), this.plan.maps[index].valueSize) ?? undefined;
   }
 
-  /** Sum over CPUs of one word of the counters map. */
-  private counter(word: number): bigint {
-    return this.counterPerCpu(word).reduce((a, b) => a + b, 0n);
+  private counter(word: number, counters = this.counters()): bigint {
+    return counters && counters.length >= (word + 1) * 8 ? counters.readBigUInt64LE(word * 8) : 0n;
   }
-
   /**
    * `Lost N events` for records dropped since the last report (ring buffer
    * full), and an exit() whose event was one of them.
    */
   reportLost(): void {
-    const lost = this.counter(COUNTER_LOST_EVENTS);
-    if (lost > 0n && !this.exiting) this.checkLostExit();
+    const counters = this.counters();
+    const lost = this.counter(COUNTER_LOST_EVENTS, counters);
+    // (A lost exit() record is not counted as lost: look for its request whenever records are lost, and every second.)
+    if (!this.exiting && (lost > 0n || this.counter(COUNTER_EXIT, counters) !== 0n)) this.checkLostExit(counters);
     if (lost <= this.lostReported) return;
     const n = lost - this.lostReported;
     this.lostReported = lost;
@@ -282,9 +326,9 @@ class Session {
    * its request in the counters now, and again shortly (the batch that
    * would have carried it may never come).
    */
-  private checkLostExit(): void {
-    const exit = this.counterPerCpu(COUNTER_EXIT).find((x) => x !== 0n);
-    if (exit !== undefined) {
+  private checkLostExit(counters = this.counters()): void {
+    const exit = this.counter(COUNTER_EXIT, counters);
+    if (exit !== 0n) {
       this.exitCode = Number(BigInt.asIntN(64, exit - 1n));
       this.exiting = true;
       this.requestStop();
@@ -299,15 +343,16 @@ class Session {
   private lostExitTimer?: NodeJS.Timeout;
 
   /**
-   * At the end of the run: a full map whose map-full event itself was lost
-   * (ring buffer full) still gets its warning, from the counters.
+   * `Map full` warnings for update sites whose insert failed since the last
+   * look (after every batch, every second, at exit), one per map: the
+   * first failing site of the map in source order.
    */
   reportMapsFull(): void {
-    this.plan.maps.forEach((m, index) => {
-      if (m.role !== 'user' || this.mapsWarnedFull.has(m.name)) return;
-      if (this.counter(COUNTER_MAP_FULL + index) === 0n) return;
-      const site = this.plan.mapUpdateSites?.findIndex((x) => x.map === m.name) ?? -1;
-      if (site >= 0) this.warnMapFull(site);
+    const sites = this.plan.mapUpdateSites ?? [];
+    if (sites.length === 0 || this.mapsWarnedFull.size === new Set(sites.map((x) => x.map)).size) return;
+    const counters = this.counters();
+    sites.forEach((s, site) => {
+      if (!this.mapsWarnedFull.has(s.map) && this.counter(COUNTER_MAP_FULL + site, counters) !== 0n) this.warnMapFull(site);
     });
   }
 
@@ -475,11 +520,30 @@ class Session {
     });
   }
 
-  snapshot(index: number): MapSnapshot {
+  private dump(index: number): { keys: Buffer; values: Buffer; count: number } {
     const m = this.plan.maps[index];
     const valueBytes = m.percpu ? align8(m.valueSize) * this.numCpus : m.valueSize;
-    const dump = native.mapDump(this.mapFds[index], m.keySize, valueBytes, m.maxEntries);
-    return snapshotMap(m, dump, this.numCpus, this.decodeCtx);
+    return native.mapDump(this.mapFds[index], m.keySize, valueBytes, m.maxEntries);
+  }
+
+  snapshot(index: number): MapSnapshot {
+    return snapshotMap(this.plan.maps[index], this.dump(index), this.numCpus, this.decodeCtx);
+  }
+
+  /**
+   * Every user map as text, in formatMapsAtExit's order; count/sum maps with
+   * one integer key go straight from the dump's bytes (output/columns).
+   */
+  mapsText(): string {
+    const order = this.plan.maps.map((m, i) => ({ m, i })).filter(({ m }) => m.role === 'user')
+      .sort((a, b) => compareMapNames(a.m.name, b.m.name));
+    let out = '';
+    for (const { m, i } of order) {
+      const dump = this.dump(i);
+      const columns = scalarColumns(m, dump, this.numCpus);
+      out += columns ? formatColumnsText(columns) : formatMapText(snapshotMap(m, dump, this.numCpus, this.decodeCtx));
+    }
+    return out;
   }
 
   snapshots(): MapSnapshot[] {
@@ -495,6 +559,7 @@ class Session {
     const i = this.plan.maps.findIndex((m) => m.role === 'config');
     if (i < 0) return;
     const value = Buffer.alloc(CONFIG_WORDS * 8);
+    value.writeBigUInt64LE(1n, CONFIG_ONE * 8);
     value.writeBigUInt64LE(native.boottimeNs(), CONFIG_START_NS * 8);
     value.writeBigUInt64LE(BigInt(os.cpus().length), CONFIG_NCPUS * 8);
     const target = this.options.child?.pid ?? this.options.targetPid;
@@ -518,6 +583,7 @@ class Session {
 
   close(): void {
     if (this.lostExitTimer) clearTimeout(this.lostExitTimer);
+    if (this.followUp) clearTimeout(this.followUp);
     this.detach();
     if (this.btfFd >= 0) native.closeFd(this.btfFd);
     this.btfFd = -1;
@@ -550,6 +616,8 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     mark('maps created');
     session.loadPrograms();
     mark('programs loaded');
+    // Only reachable on a kernel that loads fentry programs (this project's VM refuses them).
+    if (plan.maps.some((m) => m.role === 'perf')) throw new RuntimeError('skboutput(): writing pcap files is not implemented by tstrace yet (the program loaded, but nothing would read its packets)');
     const ringIndex = plan.maps.findIndex((m) => m.role === 'ringbuf');
     session.ringbuf = native.ringbufOpen(session.mapFds[ringIndex], session.handleBatch);
 
@@ -574,7 +642,13 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     const unwatch = options.targetPid !== undefined ? watchProcessExit(options.targetPid, stop) : undefined;
     if (!session.exiting) options.child?.release();
 
+    // A full map, or an exit() whose record did not fit, is noticed within a second even with no events flowing.
+    const fullWatch = setInterval(() => {
+      session.reportLost();
+      session.reportMapsFull();
+    }, 1000);
     if (!session.runIterator()) await session.waitForExit();
+    clearInterval(fullWatch);
     unwatch?.();
     if (session.fatal) throw session.fatal;
     options.child?.terminate();
@@ -590,12 +664,11 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     // quit); the kernel releases everything when the process dies.
     stopListening();
 
-    const maps = session.snapshots();
     if (options.format === 'json') {
       options.write('\n\n');
-      for (const line of formatMapsAtExitJson(maps)) options.write(line + '\n');
+      for (const line of formatMapsAtExitJson(session.snapshots())) options.write(line + '\n');
     } else {
-      options.write('\n\n' + formatMapsAtExit(maps));
+      options.write('\n\n' + session.mapsText());
     }
     return session.exitCode;
   } finally {
