@@ -500,12 +500,12 @@ class Session {
   }
 
   /** Runs the iter probe, if one is attached, to the end of its objects; false when there is none. */
-  runIterator(): boolean {
+  async runIterator(): Promise<boolean> {
     if (!this.iterator) return false;
     const { linkFd, match } = this.iterator;
     const pin = match.detail.pin === undefined ? undefined : String(match.detail.pin);
     try {
-      runIterator(linkFd, pin, { write: this.options.write, drain: () => this.drain(), stopped: () => this.stopping });
+      await runIterator(linkFd, pin, { write: this.options.write, drain: () => this.drain(), stopped: () => this.stopping });
     } catch (e) {
       throw new RuntimeError(pin !== undefined ? `Failed to pin iter probe link: ${(e as Error).message}` : `Failed to run iter probe ${match.name}: ${(e as Error).message}`);
     }
@@ -647,7 +647,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
       session.reportLost();
       session.reportMapsFull();
     }, 1000);
-    if (!session.runIterator()) await session.waitForExit();
+    if (!(await session.runIterator())) await session.waitForExit();
     clearInterval(fullWatch);
     unwatch?.();
     if (session.fatal) throw session.fatal;

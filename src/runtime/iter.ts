@@ -15,7 +15,7 @@ export interface IteratorIo {
   stopped: () => boolean;
 }
 
-export function runIterator(linkFd: number, pin: string | undefined, io: IteratorIo): void {
+export async function runIterator(linkFd: number, pin: string | undefined, io: IteratorIo): Promise<void> {
   if (pin !== undefined) {
     native.objPin(linkFd, pin);
     io.write(`Program pinned to ${pin}\n`);
@@ -23,8 +23,10 @@ export function runIterator(linkFd: number, pin: string | undefined, io: Iterato
   }
   const iterFd = native.iterCreate(linkFd);
   try {
-    const buf = Buffer.alloc(4096);
+    const buf = Buffer.alloc(64 * 1024);
     for (;;) {
+      // Between reads the event loop runs: Ctrl-C/SIGTERM stop a long iterator (ksym walks every symbol).
+      await new Promise((resolve) => setImmediate(resolve));
       let n: number;
       try {
         n = fs.readSync(iterFd, buf, 0, buf.length, null);
