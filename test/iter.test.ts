@@ -65,6 +65,15 @@ describe('iter: reading the iterator', () => {
     expect(r.stdout).toBe(maps.join('\n') + '\n\n\n');
   });
 
+  it('path(ctx->file->f_path): bpf_d_path of each open file, as readlink of /proc/PID/fd shows it', async () => {
+    const r = await runTracer('tstrace', ['-q', '-p', String(holder.pid), '-e', 'iter:task_file { printf("%d %s\\n", ctx->fd, path(ctx->file->f_path)); }'], { notify: false });
+    expect(r.stderr).toBe('');
+    const fds = fs.readdirSync(`/proc/${holder.pid}/fd`).map(Number).sort((a, b) => a - b);
+    const expected = fds.map((fd) => `${fd} ${fs.readlinkSync(`/proc/${holder.pid}/fd/${fd}`)}\n`).join('');
+    // The final call has no file: path() is skipped, the string stays empty.
+    expect(r.stdout).toBe(`${expected}0 \n\n\n`);
+  });
+
   it('it: is iter; maps and END work around the iterator, which is read before END', async () => {
     const r = await runTracer('tstrace', ['-p', String(holder.pid), '-e', 'it:task_file /ctx->file != 0/ { @fds = count(); } END { printf("end\\n"); }'], { notify: false });
     expect(r.stderr).toBe('');
