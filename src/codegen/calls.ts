@@ -22,6 +22,7 @@ import { ISERR_LOWERINGS } from './iserr';
 import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
+import { emitSeqPrintf } from './seq-printf';
 
 interface MapTarget {
   map: MapExpr;
@@ -375,6 +376,10 @@ function readStr(g: ProbeCodegen, e: CallExpr, buf: LLVM.Value, size: number): C
 
 /** printf, system, cat: the arguments go to user space, which formats them (src/runtime). */
 function formatCall(g: ProbeCodegen, e: CallExpr): undefined {
+  if (e.name === 'printf' && g.match.provider.name === 'iter') {
+    emitSeqPrintf(g, e);
+    return undefined;
+  }
   const site = g.m.checked.printfs.get(e);
   if (!site) throw new CodegenError(`internal: ${e.name} site missing`, e.loc);
   // Side-effect-free arguments are computed straight into the reserved record (with any other, all first, in order).

@@ -26,6 +26,7 @@ import { mark } from '../timing';
 import type { HeldChild } from './child';
 import { watchProcessExit } from './watch';
 import { runCat, runSystem } from './actions';
+import { runIterator } from './iter';
 import { rememberProcess } from './symbols';
 import { jsonMessageRecord, plainMessage, type MessageLevel } from './messages';
 
@@ -446,8 +447,12 @@ class Session {
   /** Descriptors of the breakpoints on each address, for unwatch(). */
   private readonly watched = new Map<bigint, number[]>();
 
-  private keep(a: Attachment): void {
+  /** The attached iter probe: its link is read (or pinned) instead of waiting for events. */
+  private iterator?: { linkFd: number; match: ProbeMatch };
+
+  private keep(a: Attachment, match?: ProbeMatch): void {
     this.attachedFds.push(...a.fds);
+    if (a.iterator && match) this.iterator = { linkFd: a.fds[0], match };
     if (a.watches !== undefined) this.watched.set(a.watches, [...(this.watched.get(a.watches) ?? []), ...a.fds]);
   }
 
@@ -472,7 +477,7 @@ class Session {
   attach(): void {
     for (const p of this.attachOrder()) {
       try {
-        this.keep(p.match.provider.attach(p.match, p.fd, this.attachContext()));
+        this.keep(p.match.provider.attach(p.match, p.fd, this.attachContext()), p.match);
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
         if (e instanceof EnvironmentError) throw new RuntimeError(e.message, 1);
@@ -490,6 +495,20 @@ class Session {
 
   detach(): void {
     for (const fd of this.attachedFds.splice(0)) native.closeFd(fd);
+  }
+
+  /** Runs the iter probe, if one is attached, to the end of its objects; false when there is none. */
+  async runIterator(): Promise<boolean> {
+    if (!this.iterator) return false;
+    const { linkFd, match } = this.iterator;
+    const pin = match.detail.pin === undefined ? undefined : String(match.detail.pin);
+    try {
+      await runIterator(linkFd, pin, { write: this.options.write, drain: () => this.drain(), stopped: () => this.stopping });
+    } catch (e) {
+      throw new RuntimeError(pin !== undefined ? `Failed to pin iter probe link: ${(e as Error).message}` : `Failed to run iter probe ${match.name}: ${(e as Error).message}`);
+    }
+    this.requestStop();
+    return true;
   }
 
   waitForExit(): Promise<void> {
@@ -626,7 +645,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
       session.reportLost();
       session.reportMapsFull();
     }, 1000);
-    await session.waitForExit();
+    if (!(await session.runIterator())) await session.waitForExit();
     clearInterval(fullWatch);
     unwatch?.();
     if (session.fatal) throw session.fatal;
