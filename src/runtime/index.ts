@@ -8,12 +8,12 @@ import { EVENT_EXIT, RINGBUF_WAKEUP_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNT
 import * as os from 'os';
 import { providers } from '../probes';
 import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
-import { native, forEachRingRecord, LoadProgramError } from './native';
+import { native, forEachRingRecord, LoadProgramError, type NativePrintfFormat } from './native';
 import { explainVerifierLog } from '../explain/verifier';
 import { programBtf, funcInfo } from './progbtf';
 import { decodeValue, snapshotMap, scalarColumns, DecodeContext } from './decode';
 import { formatColumnsText } from '../output/columns';
-import { compileRecordPrintf } from './printf-record';
+import { compileRecordPrintf, recordPrintfFormat } from './printf-record';
 import { strftime } from '../output/strftime';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
 import { compareMapNames, formatMapText, formatPrintValue } from '../output/text';
@@ -171,7 +171,12 @@ class Session {
   /** Decodes a batch of ring-buffer records and writes their output in one go. */
   handleBatch = (batch: Buffer): void => {
     let out = '';
-    forEachRingRecord(batch, (rec) => {
+    forEachRingRecord(batch, (rec, formatted) => {
+      if (formatted) {
+        // A run of printf records the native consumer formatted (text output only).
+        if (!this.exiting) out += rec.toString('latin1');
+        return;
+      }
       // The u64 header without a BigInt per record (kinds fit in 32 bits).
       const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
       if (this.exiting) return; // events after exit() are dropped, as in bpftrace
@@ -241,6 +246,15 @@ class Session {
     this.followUp.unref();
   }
   private followUp?: NodeJS.Timeout;
+
+  /** Text output: printf sites of the common conversions are formatted by the native consumer, a run of records per string. */
+  formatNatively(): void {
+    if (this.options.format === 'json' || this.ringbuf < 0) return;
+    const formats = this.plan.printfs.filter((p) => !p.action)
+      .map((p) => recordPrintfFormat(p.id, p.format, p.argTypes, this.printfs.get(p.id)!.offsets))
+      .filter((f): f is NativePrintfFormat => f !== undefined);
+    if (formats.length) native.ringbufSetFormats(this.ringbuf, formats);
+  }
 
   /** One warning per map, the first time an insert into it failed (on any CPU). */
   private warnMapFull(site: number): void {
@@ -490,6 +504,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     mark('programs loaded');
     const ringIndex = plan.maps.findIndex((m) => m.role === 'ringbuf');
     session.ringbuf = native.ringbufOpen(session.mapFds[ringIndex], session.handleBatch);
+    session.formatNatively();
 
     if (!options.quiet) {
       const n = plan.attachPointCount;
