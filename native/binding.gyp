@@ -30,13 +30,17 @@
         "src/bpf.cc",
         "src/ringbuf.cc",
         "src/hangup.cc",
-        "src/demangle.cc"
+        "src/demangle.cc",
+        "src/preload.cc",
+        "src/digest.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
       "libraries": [
-        "-lbpf"
+        "-lbpf",
+        "-ldl",
+        "-pthread"
       ]
     },
     {

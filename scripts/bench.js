@@ -15,7 +15,8 @@ for (const f of fs.readdirSync(shared)) {
 }
 fs.cpSync(path.join(shared, 'programs'), path.join(work, 'programs'), { recursive: true });
 const extra = process.argv.slice(2);
-const tstrace = `${process.execPath} ${path.join(repo, 'bin/tstrace')}`;
+// Run as users do (the shebang matters: it starts node without NODE_EXTRA_CA_CERTS).
+const tstrace = path.join(repo, 'bin/tstrace');
 // Without arguments: the startup section twice, with the compile cache
 // bypassed (cold: every run compiles) and as it ships (warm: the harness's
 // warm-up run fills the cache, so measured runs are hits unless the script

@@ -5,12 +5,14 @@
 // compiled plan. They are written to a temporary file and renamed into place,
 // so concurrent runs never see half an entry; an entry whose embedded digest
 // does not match its content is ignored (and recompiled over).
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { CompiledPlan } from './codegen/plan';
 import type { Diagnostic } from './diagnostics';
+import type { CompileOptions, CompileResult } from './compiler';
+import { mark } from './timing';
+import { sha256Hex } from './runtime/native';
 
 const FORMAT = 1;
 
@@ -34,13 +36,33 @@ function buildIdentity(): string {
 }
 
 export function cacheKey(parts: Record<string, unknown>): string {
-  const h = createHash('sha256');
-  h.update(JSON.stringify({ format: FORMAT, build: buildIdentity(), kernel: os.release(), ...parts }));
-  return h.digest('hex');
+  return sha256Hex(JSON.stringify({ format: FORMAT, build: buildIdentity(), kernel: os.release(), ...parts }));
+}
+
+/** The cache key of a compilation, or undefined when it must not use the cache. */
+export function compileCacheKey(source: string, options: CompileOptions): string | undefined {
+  // Test-only deliberately bad code (codegen/irgen BadCodegen) is never cached.
+  if (!options.cache || process.env.TSTRACE_TEST_BAD_CODEGEN) return undefined;
+  return cacheKey({
+    source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax,
+    pidFilter: options.pidFilter, childCommand: options.childCommand, unsafe: options.unsafe,
+  });
+}
+
+/**
+ * A cache hit for this compilation, if any. Lives here, not in src/compiler.ts,
+ * so that a hit never loads the parser, checker or code generator.
+ */
+export function lookupCompiled(source: string, options: CompileOptions): CompileResult | undefined {
+  const key = compileCacheKey(source, options);
+  if (!key) return undefined;
+  const hit = readCache(key);
+  mark('cache lookup');
+  return hit ? { ...hit, cacheHit: true } : undefined;
 }
 
 function digest(body: string): string {
-  return createHash('sha256').update(body).digest('hex');
+  return sha256Hex(body);
 }
 
 function serialize(entry: CacheEntry): string {

@@ -4,7 +4,7 @@ import { parse } from './parser';
 import { mark } from './timing';
 // codegen loads llvm-bindings only when generateIR runs.
 import * as codegen from './codegen';
-import { cacheKey, readCache, writeCache } from './cache';
+import { compileCacheKey, lookupCompiled, writeCache } from './cache';
 import { check, CheckOptions, configValue } from './checker';
 import type { Diagnostic } from './diagnostics';
 import type { CompiledPlan } from './codegen/plan';
@@ -36,15 +36,12 @@ export interface CompileResult {
 
 /** Throws CompileError with diagnostics for any error in any phase. */
 export function compileSource(source: string, options: CompileOptions = {}): CompileResult {
-  // Test-only deliberately bad code (codegen/irgen BadCodegen) is never cached.
-  const key = options.cache && !process.env.TSTRACE_TEST_BAD_CODEGEN
-    ? cacheKey({ source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax, pidFilter: options.pidFilter, childCommand: options.childCommand, unsafe: options.unsafe })
-    : undefined;
-  if (key) {
-    const hit = readCache(key);
-    mark('cache lookup');
-    if (hit) return { ...hit, cacheHit: true };
-  }
+  return lookupCompiled(source, options) ?? compileAndStore(source, options);
+}
+
+/** Compiles without looking in the cache (the caller did), and stores the result when caching. */
+export function compileAndStore(source: string, options: CompileOptions = {}): CompileResult {
+  const key = compileCacheKey(source, options);
   const result = compileUncached(source, options);
   if (key && !result.uncacheable) writeCache(key, { plan: result.plan, warnings: result.warnings });
   return result;

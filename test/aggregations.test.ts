@@ -22,6 +22,7 @@ import {
   uniqueComm,
   WORKLOAD_C,
 } from './helpers/run';
+import { compareBeginWithOracle } from './helpers/oracle';
 
 interface Case {
   name: string;
@@ -42,13 +43,8 @@ function parseJsonLines(stdout: string): unknown[] {
 
 async function compareBegin(c: Case): Promise<void> {
   const args = [...(c.json ? ['-f', 'json'] : []), '-e', c.script];
-  const bt = await runTracer('bpftrace', args, { notify: false, timeoutMs: 30_000 });
-  const ts = await runTracer('tstrace', args, { notify: false, timeoutMs: 30_000 });
-  expect(bt.code, `bpftrace rejected the script: ${stripMemlockWarning(bt.stderr)}`).toBe(0);
-  expect(bt.stdout.length).toBeGreaterThan(0);
-  expect(sortEqualValueRuns(ts.stdout), `tstrace stderr: ${ts.stderr}`).toBe(sortEqualValueRuns(bt.stdout));
-  expect(ts.code).toBe(bt.code);
-  if (c.json) expect(parseJsonLines(ts.stdout)).toEqual(parseJsonLines(bt.stdout));
+  const { bpftrace, tstrace } = await compareBeginWithOracle(args);
+  if (c.json) expect(parseJsonLines(tstrace.stdout)).toEqual(parseJsonLines(bpftrace.stdout));
 }
 
 const HIST_SAMPLE =

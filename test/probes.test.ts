@@ -202,17 +202,17 @@ describe('probe types this kernel lacks: one line, non-zero exit, no stack trace
     expectOneLine(
       r,
       'ERROR: kprobe:vfs_read: kprobes are not available in this kernel (no kprobe PMU in /sys/bus/event_source/devices); ' +
-        'use a tracepoint such as tracepoint:syscalls:sys_enter_* instead',
+        'use tracepoint:syscalls:sys_enter_read instead',
       255,
     );
   });
 
-  it.skipIf(hasKprobePmu)('kretprobe (kr:) gives the same line', async () => {
+  it.skipIf(hasKprobePmu)('kretprobe (kr:) gives the same line, with the return tracepoint', async () => {
     const r = await runTracer('tstrace', ['-e', 'kr:vfs_read { @ = sum(retval); }'], { notify: false });
     expectOneLine(
       r,
       'ERROR: kretprobe:vfs_read: kprobes are not available in this kernel (no kprobe PMU in /sys/bus/event_source/devices); ' +
-        'use a tracepoint such as tracepoint:syscalls:sys_enter_* instead',
+        'use tracepoint:syscalls:sys_exit_read instead',
       255,
     );
   });
@@ -223,7 +223,7 @@ describe('probe types this kernel lacks: one line, non-zero exit, no stack trace
     expectOneLine(
       r,
       'ERROR: fentry:vfs_read: BPF trampolines are not permitted on this kernel (loading returned EPERM); use ' +
-        (hasKprobePmu ? 'kprobe:vfs_read' : 'a tracepoint or rawtracepoint (kprobes are not available either)') + ' instead',
+        (hasKprobePmu ? 'kprobe:vfs_read' : 'tracepoint:syscalls:sys_enter_read (kprobes are not available either)') + ' instead',
       1,
     );
   });

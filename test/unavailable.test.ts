@@ -47,6 +47,15 @@ describe('probe types this kernel lacks', () => {
     expect(r.code).toBe(255);
     expect(r.stderr).toBe(
       'ERROR: kprobe:vmlinux:vfs_write+4: kprobes are not available in this kernel (no kprobe PMU in /sys/bus/event_source/devices); ' +
+        'use tracepoint:syscalls:sys_enter_write instead\n',
+    );
+  });
+
+  it.skipIf(hasKprobes)('a function that is no system call gets the general hint', async () => {
+    const r = await runTracer('tstrace', ['-e', 'kprobe:tcp_sendmsg { @o = count(); }'], { notify: false });
+    expect(r.code).toBe(255);
+    expect(r.stderr).toBe(
+      'ERROR: kprobe:tcp_sendmsg: kprobes are not available in this kernel (no kprobe PMU in /sys/bus/event_source/devices); ' +
         'use a tracepoint such as tracepoint:syscalls:sys_enter_* instead\n',
     );
   });
@@ -62,7 +71,7 @@ describe('probe types this kernel lacks', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'ERROR: fexit:vfs_read: BPF trampolines are not permitted on this kernel (loading returned EPERM); use ' +
-        (hasKprobes ? 'kretprobe:vfs_read' : 'a tracepoint or rawtracepoint (kprobes are not available either)') + ' instead\n',
+        (hasKprobes ? 'kretprobe:vfs_read' : 'tracepoint:syscalls:sys_exit_read (kprobes are not available either)') + ' instead\n',
     );
   });
 });

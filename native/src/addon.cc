@@ -10,6 +10,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tstrace::InitRingbuf(env, exports);
   tstrace::InitHangup(env, exports);
   tstrace::InitDemangle(env, exports);
+  tstrace::InitPreload(env, exports);
+  tstrace::InitDigest(env, exports);
   return exports;
 }
 

@@ -46,5 +46,7 @@ void InitBpf(Napi::Env env, Napi::Object exports);
 void InitRingbuf(Napi::Env env, Napi::Object exports);
 void InitHangup(Napi::Env env, Napi::Object exports);
 void InitDemangle(Napi::Env env, Napi::Object exports);
+void InitPreload(Napi::Env env, Napi::Object exports);
+void InitDigest(Napi::Env env, Napi::Object exports);
 
 }  // namespace tstrace

@@ -12,12 +12,7 @@ import type { IntBits, StructField, Type } from '../checker/types';
 
 export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 
-const BTF_MAGIC = 0xeb9f;
-const enum Kind {
-  INT = 1, PTR = 2, ARRAY = 3, STRUCT = 4, UNION = 5, ENUM = 6, FWD = 7, TYPEDEF = 8, VOLATILE = 9,
-  CONST = 10, RESTRICT = 11, FUNC = 12, FUNC_PROTO = 13, VAR = 14, DATASEC = 15, FLOAT = 16,
-  DECL_TAG = 17, TYPE_TAG = 18, ENUM64 = 19,
-}
+import { BTF_MAGIC, BtfKind as Kind } from './kinds';
 
 export interface BtfParam {
   name: string;

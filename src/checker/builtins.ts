@@ -42,7 +42,7 @@ export function builtinType(name: string, match: ProbeMatch, hasChild = false): 
   if (name === 'usermode') {
     // HEAD (0.24+): reads cs from pt_regs, so only where the context starts with pt_regs.
     const p = match.provider.name;
-    const regs = ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint'];
+    const regs = ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint', 'asyncwatchpoint'];
     return regs.includes(p) ? UINT64 : { error: `The usermode builtin can not be used with '${match.provider.special ? 'special' : p}' probes` };
   }
   if (name === 'ctx') {

@@ -59,7 +59,7 @@ export function printfTypeName(t: Type): string {
 }
 
 /** Functions without a value (bpftrace 0.17's check_assignment(call, false, false, false)). */
-const STATEMENT_ONLY = new Set(['printf', 'system', 'cat', 'exit', 'print', 'clear', 'zero', 'time', 'signal', 'signal_thread', 'override', 'delete', 'debugf']);
+const STATEMENT_ONLY = new Set(['printf', 'system', 'cat', 'exit', 'print', 'clear', 'zero', 'time', 'signal', 'signal_thread', 'override', 'delete', 'debugf', 'errorf', 'warnf', 'unwatch', 'assert']);
 
 /** `f() should not be used in an assignment or as a map key`, for functions that have no value. */
 export function checkStatementOnly(e: CallExpr, ctx: CallContext): void {

@@ -3,10 +3,18 @@
 import { checkKaddr } from './kaddr';
 import type { CallExpr, MapExpr } from '../ast/nodes';
 import { checkPrintfArgs } from '../output/printf';
-import type { Checker, Scope } from './index';
+import type { Checker, FormatAction, Scope } from './index';
 import { INT64, NONE, Type, typeName, str } from './types';
 import { suggest } from './suggest';
 import { FUNCTION_RULES, builtinCall, checkUnsafe } from './functions';
+import { STRING_RULES } from './strings';
+import { TASK_RULES } from './task';
+import { SKBOUTPUT_RULES } from './skboutput';
+import { FIND_RULES } from './find';
+import { KFUNC_RULES } from './kfunc';
+import { TYPE_PREDICATE_RULES } from './typepredicates';
+import { ASSERT_RULES } from './assert';
+import { SOCKET_RULES } from './socket';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
@@ -62,14 +70,14 @@ function literalInt(e: CallExpr, i: number, ctx: CallContext, what: string): big
   return undefined;
 }
 
-/** kstack(), kstack(N), kstack(perf|bpftrace), kstack(perf, N); ustack likewise. */
+/** kstack(), kstack(N), kstack(perf|bpftrace|raw), kstack(perf, N); ustack likewise (raw: HEAD, 0.18+). */
 function stackRule(user: boolean): Rule {
   return (e, scope, ctx) => {
     if (!arity(e, ctx, 0, 2)) return NONE;
-    let mode: 'bpftrace' | 'perf' = 'bpftrace';
+    let mode: 'bpftrace' | 'perf' | 'raw' = 'bpftrace';
     let limit = 127;
     e.args.forEach((a, i) => {
-      if (i === 0 && a.kind === 'Identifier' && (a.name === 'perf' || a.name === 'bpftrace')) {
+      if (i === 0 && a.kind === 'Identifier' && (a.name === 'perf' || a.name === 'bpftrace' || a.name === 'raw')) {
         mode = a.name;
         a.type = NONE;
         return;
@@ -88,6 +96,14 @@ function stackRule(user: boolean): Rule {
 const RULES: Record<string, Rule> = {
   kaddr: checkKaddr,
   ...FUNCTION_RULES,
+  ...STRING_RULES,
+  ...TASK_RULES,
+  ...SKBOUTPUT_RULES,
+  ...FIND_RULES,
+  ...KFUNC_RULES,
+  ...TYPE_PREDICATE_RULES,
+  ...ASSERT_RULES,
+  ...SOCKET_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 
@@ -262,6 +278,9 @@ const RULES: Record<string, Rule> = {
     return formatCall(e, scope, ctx, 'system');
   },
   cat: (e, scope, ctx) => formatCall(e, scope, ctx, 'cat'),
+  // HEAD (0.24+): the formatted text is printed as an ERROR/WARNING at the call's location.
+  errorf: (e, scope, ctx) => formatCall(e, scope, ctx, 'errorf'),
+  warnf: (e, scope, ctx) => formatCall(e, scope, ctx, 'warnf'),
 
   exit(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);
@@ -293,7 +312,7 @@ const RULES: Record<string, Rule> = {
  * site per call, decoded and formatted in user space; `action` says what
  * happens with the text.
  */
-export function formatCall(e: CallExpr, scope: Scope, ctx: CallContext, action?: 'system' | 'cat'): Type {
+export function formatCall(e: CallExpr, scope: Scope, ctx: CallContext, action?: FormatAction): Type {
   const types = argTypes(e, scope, ctx);
   if (e.args.length === 0) {
     ctx.checker.error(`${e.name}() requires at least one argument (0 provided)`, e.loc);

@@ -13,8 +13,10 @@ import { ElfFile, type ElfSymbol } from '../probes/elf';
 import type { Scope } from './index';
 import { signalNumber } from './signals';
 import { builtinType } from './builtins';
+import { integerToText } from './strings';
+import { checkPidNamespace } from './pidns';
 import type { TypeRegistry } from '../ctypes/registry';
-import { NONE, Type, UINT64, int, str, typeName } from './types';
+import { INT64, NONE, Type, UINT64, int, str, typeName } from './types';
 
 /** Functions that need --unsafe, as in bpftrace. */
 const UNSAFE = new Set(['system', 'signal', 'signal_thread', 'override']);
@@ -313,11 +315,7 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     return UINT64;
   },
 
-  strerror(e, scope, ctx) {
-    const types = argTypes(e, scope, ctx);
-    if (arity(e, ctx, 1)) onlyIntegers(e, types[0], ctx);
-    return { kind: 'text', what: 'strerror' };
-  },
+  strerror: integerToText('strerror'),
 
   bswap(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);
@@ -333,8 +331,8 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     const path = stringLiteral(e, 0, types[0], ctx);
     if (path !== undefined) {
       const id = cgroupIdOf(path);
-      // bpftrace reports this without a location, at code generation.
-      if (typeof id !== 'bigint') ctx.checker.error(`Failed to compile: Failed to get \`cgroupid\` for path: "${path}": ${id.error}`);
+      // 0.17 reports this without a location, at code generation; tstrace points at the call.
+      if (typeof id !== 'bigint') ctx.checker.error(`Failed to get \`cgroupid\` for path: "${path}": ${id.error}`, e.loc);
       ctx.checker.uncacheable = true;
     }
     return UINT64;
@@ -351,6 +349,13 @@ export const FUNCTION_RULES: Record<string, Rule> = {
   signal: signalRule,
   // HEAD (0.25+): the signal goes to the current thread only (bpf_send_signal_thread).
   signal_thread: signalRule,
+
+  /** unwatch(addr): removes the watchpoints on addr (bpftrace 0.17), in user space when the event arrives. */
+  unwatch(e, scope, ctx) {
+    const types = argTypes(e, scope, ctx);
+    if (arity(e, ctx, 1)) onlyIntegers(e, types[0], ctx);
+    return NONE;
+  },
 
   override(e, scope, ctx) {
     checkUnsafe(e, ctx);
@@ -392,9 +397,15 @@ export const FUNCTION_RULES: Record<string, Rule> = {
     // HEAD: len(ustack) / len(kstack) is the number of frames; len(@map) its number of elements.
     if (!arity(e, ctx, 1)) return UINT64;
     const a = e.args[0];
-    if (a.kind === 'Map' && a.keys.length === 0) {
-      ctx.checker.error('len() of a map is not supported by tstrace yet (it needs bpf_for_each_map_elem callbacks)', e.loc);
-      return UINT64;
+    if (a.kind === 'Map') {
+      if (a.keys.length > 0) {
+        ctx.checker.error('The map passed to len() should not be indexed by a key', e.loc);
+        return INT64;
+      }
+      const m = mapArgument(e, ctx);
+      // A map without keys is one array slot: it has no element count to speak of.
+      if (m && ctx.checker.maps.get(m.name)!.keyTypes.length === 0) ctx.checker.error('call to len() expects a map with explicit keys (non-scalar map)', m.loc);
+      return INT64;
     }
     const t = ctx.checker.expr(a, scope);
     if (t.kind !== 'stack' && t.kind !== 'none') ctx.checker.error(`len() expects a map or stack to be provided (${printfTypeName(t)} provided)`, e.loc);
@@ -468,6 +479,7 @@ export function builtinCall(e: CallExpr, scope: Scope, ctx: CallContext): Type |
     ctx.checker.error(`Invalid timestamp mode: ${a.kind === 'Identifier' ? a.name : a.kind}. Valid modes: ${NSECS_CLOCKS.join(', ')}`, e.loc);
     return NONE;
   }
+  if ((e.name === 'pid' || e.name === 'tid') && e.args.length > 0) return checkPidNamespace(e, t, ctx);
   arity(e, ctx, 0);
   return t;
 }

@@ -13,6 +13,7 @@ import { Diagnostic, DiagnosticBag } from '../diagnostics';
 import { matchAttachPoint, MissingTargetError, ProbeError, ProbeMatch } from '../probes';
 import { EnvironmentError } from '../probes/provider';
 import { builtinType, BUILTIN_NAMES } from './builtins';
+import { bareCallIdentifier } from './task';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { curtaskType, positionalStr } from './functions';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
@@ -32,13 +33,15 @@ export interface MapInfo {
   loc: Loc;
 }
 
+export type FormatAction = 'system' | 'cat' | 'errorf' | 'warnf';
+
 export interface PrintfSite {
   id: number;
   format: string;
   argTypes: Type[];
   loc: Loc;
-  /** system()/cat(): the formatted text is a command to run / a file to print. */
-  action?: 'system' | 'cat';
+  /** system()/cat(): the formatted text is a command to run / a file to print; errorf()/warnf() (HEAD): a located message. */
+  action?: FormatAction;
 }
 
 /** A print() of a non-map value. */
@@ -348,6 +351,8 @@ class Checker {
         return str(Buffer.byteLength(e.value, 'latin1') + 1);
       case 'Identifier': {
         const t = builtinType(e.name, scope.match, this.options.childCommand) ?? constantIdentifier(this, e);
+        // HEAD's helpers written without `()` (`ppid`): the node becomes the call.
+        if (t === undefined && bareCallIdentifier(e)) return this.exprType(e, scope, isStatement, assignedToVariable);
         if (t === undefined) {
           const hint = suggest(e.name, [...BUILTIN_NAMES, ...FUNCTION_NAMES]);
           this.error(`Unknown identifier: '${e.name}'${hint ? `; did you mean '${hint}'?` : ''}`, e.loc);
@@ -514,7 +519,13 @@ class Checker {
   binary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): Type {
     const l = this.expr(e.left, scope);
     const r = this.expr(e.right, scope);
-    if (l.kind === 'none' || r.kind === 'none') return NONE;
+    if (l.kind === 'none' || r.kind === 'none') {
+      // `@n = @n + 1` as @n's only assignment: while map types are being
+      // learnt, an integer operator over a not-yet-typed map is a 64-bit
+      // integer, as in bpftrace (a missing entry reads as 0).
+      const other = l.kind === 'none' ? r : l;
+      return this.collecting && (other.kind === 'int' || other.kind === 'bool') ? INT64 : NONE;
+    }
     const comparison = ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
     const logical = e.op === '&&' || e.op === '||';
     if (l.kind === 'string' && r.kind === 'string') {
@@ -600,6 +611,8 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
       if (m.provider.special === 'begin' && ++begins === 2) checker.diags.error('More than one BEGIN probe defined', p.attachPoints[0].loc);
       if (m.provider.special === 'end' && ++ends === 2) checker.diags.error('More than one END probe defined', p.attachPoints[0].loc);
     }
+    // Probes named after the -p/-c process (watchpoint:FUNC+argN) can't be reused for another one.
+    if (matches.some((m) => m.detail.targetDependent)) checker.uncacheable = true;
     probes.push({ ast: p, matches });
   }
   checker.diags.throwIfErrors();

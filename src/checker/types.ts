@@ -32,7 +32,7 @@ export type Type =
   | { kind: 'array'; elem: Type; length: number }
   | { kind: 'agg'; agg: AggKind; signed: boolean; lhist?: { min: bigint; max: bigint; step: bigint }; histBits?: number }
   /** Values resolved to text in user space: `probe`, `username`, … */
-  | { kind: 'text'; what: 'probe' | 'username' | 'ksym' | 'usym' | 'timestamp' | 'strerror' | 'macaddr' | 'cgroup_path'; /** strftime() format */ format?: string }
+  | { kind: 'text'; what: 'probe' | 'username' | 'ksym' | 'usym' | 'timestamp' | 'strerror' | 'macaddr' | 'cgroup_path' | 'signal_name' | 'syscall_name'; /** strftime() format */ format?: string }
   /** buf(): a u64 length, then `size` bytes (only the first `length` are the value). */
   | { kind: 'buffer'; size: number }
   /** ntop(): a u64 address family (AF_INET 2, AF_INET6 10), then 16 address bytes. */
@@ -42,7 +42,7 @@ export type Type =
    * bpf_get_stackid. ustack: (pid << 32) | stack id, since user symbols need
    * the process. Frames are read from the stack map and symbolised in user space.
    */
-  | { kind: 'stack'; user: boolean; mode: 'bpftrace' | 'perf'; limit: number };
+  | { kind: 'stack'; user: boolean; mode: 'bpftrace' | 'perf' | 'raw'; limit: number };
 
 /** Storage of an `inet` value: family word + 16 address bytes. */
 export const INET_SIZE = 24;

@@ -1,10 +1,13 @@
 // The tstrace command line (bpftrace's CLI surface).
 import * as fs from 'fs';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { CompileError, Diagnostic, formatDiagnostic } from '../diagnostics';
 import type { RuntimeError as RuntimeErrorT } from '../runtime';
 import { BUFFER_MODES, BufferMode, createOutputStream } from '../output/stream';
-import { setTargetPid } from '../probes/target';
+import { setTargetCommand, setTargetPid } from '../probes/target';
+import { lookupCompiled } from '../cache';
+import { fastParseArgs } from './fastargs';
+import type { CompileOptions } from '../compiler';
 
 const VERSION = 'tstrace v0.1.0 (bpftrace 0.17 compatible)';
 
@@ -45,6 +48,7 @@ function printDiagnostics(diags: Diagnostic[], source: string): void {
 /** -p PID / -c CMD, checked as bpftrace checks them; -p also sets where probe targets are resolved. */
 function parseTarget(opts: CliOptions): { pid?: number } {
   if (opts.p !== undefined && opts.c !== undefined) usageError('USAGE: Cannot use both -c and -p.');
+  setTargetCommand(opts.c);
   if (opts.p === undefined) return {};
   if (!/^[0-9]+$/.test(opts.p)) usageError(`pid '${opts.p}' is not a valid decimal number`);
   const pid = Number(opts.p);
@@ -53,9 +57,17 @@ function parseTarget(opts: CliOptions): { pid?: number } {
   return { pid };
 }
 
-export async function main(argv: string[] = process.argv): Promise<number> {
-  if (argv[2] === 'explore') return (await import('../explain/server')).exploreCommand(argv.slice(3));
-  const program = new Command()
+let compilerUsed = false;
+
+/** Whether this run compiled a script (bin/tstrace keeps its V8 code cache to runs that did not). */
+export function compiledAScript(): boolean {
+  return compilerUsed;
+}
+
+/** The full command line, by commander: usage, help, version, every option form. */
+export async function commanderProgram(): Promise<Command> {
+  const { Command } = await import('commander');
+  return new Command()
     .name('tstrace')
     .usage('[options] filename\n       tstrace [options] - <stdin input>\n       tstrace [options] -e \'program\'')
     .option('-e <program>', 'program text')
@@ -81,14 +93,23 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .allowExcessArguments(true)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  try {
-    program.parse(argv);
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
-    throw e;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  if (argv[2] === 'explore') return (await import('../explain/server')).exploreCommand(argv.slice(3));
+  // The plain common forms skip commander (~17 ms); everything else, and the usage text, is commander's.
+  const fast = fastParseArgs(argv.slice(2));
+  const program = fast ? undefined : await commanderProgram();
+  if (program) {
+    try {
+      program.parse(argv);
+    } catch (e) {
+      if (e instanceof (await import('commander')).CommanderError) return e.exitCode === 0 ? 0 : 1;
+      throw e;
+    }
   }
-  const opts = program.opts<CliOptions>();
-  let args = program.args.slice();
+  const opts = (fast?.opts ?? program!.opts()) as unknown as CliOptions;
+  let args = (fast?.args ?? program!.args).slice();
   if (opts.list) {
     const { pid } = parseTarget(opts);
     const { listProbes } = await import('../probes/list');
@@ -131,7 +152,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       }
     }
   } else {
-    program.outputHelp({ error: true });
+    (program ?? await commanderProgram()).outputHelp({ error: true });
     return 1;
   }
   if (opts.format !== 'text' && opts.format !== 'json') usageError(`Invalid output format "${opts.format}"\nValid formats: 'text', 'json'`);
@@ -150,17 +171,23 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     return 1;
   }
 
-  const { compileSource } = await import('../compiler');
   let compiled;
   try {
-    compiled = compileSource(source, {
+    const compileOptions: CompileOptions = {
       file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun, unsafe: !!opts.unsafe,
       pidFilter: target.pid !== undefined || opts.c !== undefined, childCommand: opts.c !== undefined,
       // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have;
       // with -p, probe targets are resolved inside that process.
       cache: opts.cache && !opts.emitLlvm && !opts.emitElf && !opts.dryRun && !process.env.TSTRACE_NO_CACHE && target.pid === undefined,
       libbpfObject: !!opts.emitElf,
-    });
+    };
+    // A hit loads neither the compiler nor LLVM (src/cache.ts).
+    compiled = lookupCompiled(source, compileOptions);
+    if (!compiled) {
+      compilerUsed = true;
+      (await import('../runtime/native')).preloadLlvm();
+      compiled = (await import('../compiler')).compileAndStore(source, compileOptions);
+    }
   } catch (e) {
     if (e instanceof CompileError) {
       printDiagnostics(e.diagnostics, source);
@@ -196,6 +223,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       flush: () => out.flush(),
       notifyAttached: process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined,
       warn: (message, loc) => process.stderr.write(formatDiagnostic({ level: 'WARNING', message, loc }, source)),
+      message: (level, message, loc) => process.stderr.write(formatDiagnostic({ level, message, loc }, source)),
       targetPid: target.pid, child,
       outputFd: outFd,
     });

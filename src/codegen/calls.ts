@@ -9,6 +9,16 @@ import { Helper } from './helpers';
 import { EVENT_CLEAR_MAP, EVENT_JOIN, EVENT_TIME, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_ZERO_MAP, JOIN_ARG_SIZE, JOIN_MAX_ARGS } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
 import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './functions';
+import { STRING_LOWERINGS } from './strings';
+import { TASK_LOWERINGS } from './task';
+import { SKBOUTPUT_LOWERINGS } from './skboutput';
+import { FIND_LOWERINGS } from './find';
+import { KFUNC_LOWERINGS } from './kfunc';
+import { PIDNS_LOWERINGS } from './pidns';
+import { TYPE_PREDICATE_LOWERINGS } from './typepredicates';
+import { ASSERT_LOWERINGS } from './assert';
+import { SOCKET_LOWERINGS } from './socket';
+import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
 
@@ -162,6 +172,15 @@ const LOWERINGS: Record<string, Lowering> = {
   /** Resolved at compile time (the checker reported a missing symbol; --dry-run compiles 0). */
   kaddr: (g, e) => ({ kind: 'int', v: g.const64(e.args[0]?.kind === 'String' ? kernelSymbolAddress(e.args[0].value) ?? 0n : 0n) }),
   ...FUNCTION_LOWERINGS,
+  ...STRING_LOWERINGS,
+  ...TASK_LOWERINGS,
+  ...SKBOUTPUT_LOWERINGS,
+  ...FIND_LOWERINGS,
+  ...KFUNC_LOWERINGS,
+  ...PIDNS_LOWERINGS,
+  ...TYPE_PREDICATE_LOWERINGS,
+  ...ASSERT_LOWERINGS,
+  ...SOCKET_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),
@@ -169,6 +188,7 @@ const LOWERINGS: Record<string, Lowering> = {
   usym(g, e) {
     const b = g.b;
     const pid = b.CreateLShr(g.helper(Helper.get_current_pid_tgid, g.i64, []), b.getInt64(32));
+    notePid(g, pid);
     const addr = b.CreateAnd(g.intValue(e.args[0]), g.const64((1n << 47n) - 1n));
     return { kind: 'int', v: b.CreateOr(b.CreateShl(pid, b.getInt64(47)), addr) };
   },
@@ -300,6 +320,8 @@ const LOWERINGS: Record<string, Lowering> = {
   printf: formatCall,
   system: formatCall,
   cat: formatCall,
+  errorf: formatCall,
+  warnf: formatCall,
 
   exit(g, e) {
     g.exit(e.args[0] ? g.expr(e.args[0]) : undefined);

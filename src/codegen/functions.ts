@@ -9,6 +9,7 @@ import { PT_REGS_OFFSETS } from '../probes/regs';
 import { CodegenError } from './errors';
 import { memoryAddress } from './memory';
 import { Helper } from './helpers';
+import { EVENT_UNWATCH } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
 
 type Lowering = (g: ProbeCodegen, e: CallExpr) => CgValue | undefined;
@@ -40,7 +41,7 @@ function byteAt(g: ProbeCodegen, s: Extract<CgValue, { kind: 'buf' }>, i: number
 }
 
 /** A block that joins control flow carrying an i64 result. */
-class Result {
+export class Result {
   readonly bb: LLVM.BasicBlock;
   private readonly incoming: [LLVM.Value, LLVM.BasicBlock][] = [];
   constructor(private readonly g: ProbeCodegen, name: string) {
@@ -48,13 +49,13 @@ class Result {
   }
   /** Branches to the join block with `v` from the current block. */
   jump(v: number): void {
-    this.incoming.push([this.g.b.getInt64(v), this.g.b.GetInsertBlock()!]);
+    this.incoming.push([this.g.const64(BigInt(v)), this.g.b.GetInsertBlock()!]);
     this.g.b.CreateBr(this.bb);
   }
   /** Branches to the join block with `v` when `cond` holds; continues in a new block otherwise. */
-  jumpIf(cond: LLVM.Value, v: number, name: string): void {
+  jumpIf(cond: LLVM.Value, v: number | LLVM.Value, name: string): void {
     const next = this.g.newBlock(name);
-    this.incoming.push([this.g.b.getInt64(v), this.g.b.GetInsertBlock()!]);
+    this.incoming.push([typeof v === 'number' ? this.g.const64(BigInt(v)) : v, this.g.b.GetInsertBlock()!]);
     this.g.b.CreateCondBr(cond, this.bb, next);
     this.g.b.SetInsertPoint(next);
   }
@@ -84,14 +85,20 @@ function strncmp(g: ProbeCodegen, e: CallExpr): CgValue {
   return int(result.finish());
 }
 
-/**
- * strcontains(haystack, needle): 1 when needle occurs in haystack. Two real
- * loops with bounded indices (the verifier walks them), not unrolled:
- * 64 x 64 characters unrolled would be thousands of branches.
- */
+/** strcontains(haystack, needle): 1 when needle occurs in haystack. */
 function strcontains(g: ProbeCodegen, e: CallExpr): CgValue {
   const h = asBuf(g, g.expr(e.args[0]), 'strcontains argument');
   const n = asBuf(g, g.expr(e.args[1]), 'strcontains argument');
+  return int(g.boolToI64(g.b.CreateICmpSGE(substringIndex(g, h, n), g.b.getInt64(0))));
+}
+
+/**
+ * The index of the first occurrence of needle in haystack (up to their NULs),
+ * 0 for an empty needle, -1 when absent (strcontains, HEAD's strstr). Two
+ * real loops with bounded indices (the verifier walks them), not unrolled:
+ * 64 x 64 characters unrolled would be thousands of branches.
+ */
+export function substringIndex(g: ProbeCodegen, h: Extract<CgValue, { kind: 'buf' }>, n: Extract<CgValue, { kind: 'buf' }>): LLVM.Value {
   const b = g.b;
   const zero8 = g.m.llvm.ConstantInt.get(g.i8, 0);
   const hs = b.getInt64(h.size);
@@ -107,15 +114,15 @@ function strcontains(g: ProbeCodegen, e: CallExpr): CgValue {
 
   b.SetInsertPoint(outer);
   const i = load(iSlot);
-  result.jumpIf(b.CreateICmpUGE(i, hs), 0, 'sc_outer_body');
+  result.jumpIf(b.CreateICmpUGE(i, hs), -1, 'sc_outer_body');
   b.CreateStore(b.getInt64(0), g.wordPtr(jSlot, 0));
   b.CreateBr(inner);
 
   b.SetInsertPoint(inner);
   const j = load(jSlot);
-  result.jumpIf(b.CreateICmpUGE(j, ns), 1, 'sc_inner_body');
+  result.jumpIf(b.CreateICmpUGE(j, ns), load(iSlot), 'sc_inner_body');
   const nc = b.CreateLoad(g.i8, b.CreateGEP(g.i8, n.ptr, j));
-  result.jumpIf(b.CreateICmpEQ(nc, zero8), 1, 'sc_compare');
+  result.jumpIf(b.CreateICmpEQ(nc, zero8), load(iSlot), 'sc_compare');
   const at = b.CreateAdd(load(iSlot), j);
   const inRange = g.newBlock('sc_in_range');
   b.CreateCondBr(b.CreateICmpUGE(at, hs), next, inRange);
@@ -129,10 +136,10 @@ function strcontains(g: ProbeCodegen, e: CallExpr): CgValue {
 
   b.SetInsertPoint(next);
   const i2 = load(iSlot);
-  result.jumpIf(b.CreateICmpEQ(b.CreateLoad(g.i8, b.CreateGEP(g.i8, h.ptr, i2)), zero8), 0, 'sc_advance');
+  result.jumpIf(b.CreateICmpEQ(b.CreateLoad(g.i8, b.CreateGEP(g.i8, h.ptr, i2)), zero8), -1, 'sc_advance');
   b.CreateStore(b.CreateAdd(i2, b.getInt64(1)), g.wordPtr(iSlot, 0));
   b.CreateBr(outer);
-  return int(result.finish());
+  return result.finish();
 }
 
 /** ntop([af,] addr): family word + 16 address bytes. */
@@ -264,7 +271,8 @@ function stackLength(g: ProbeCodegen, e: CallExpr): CgValue {
 }
 
 export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
-  len: stackLength,
+  // maplen.ts subclasses ProbeCodegen, so it is required here, after irgen has loaded (as irgen requires formap).
+  len: (g, e) => (e.args[0].kind === 'Map' ? (require('./maplen') as typeof import('./maplen')).mapLength(g, e) : stackLength(g, e)),
   debugf,
   uaddr(g, e) {
     const sym = uaddrSymbols.get(e);
@@ -289,6 +297,10 @@ export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
 
   signal: (g, e) => sendSignal(g, e, Helper.send_signal),
   signal_thread: (g, e) => sendSignal(g, e, Helper.send_signal_thread),
+  unwatch(g, e) {
+    g.emitEvent(EVENT_UNWATCH, [{ v: int(g.intValue(e.args[0])), t: { kind: 'int', bits: 64, signed: false } }]);
+    return undefined;
+  },
   override(g, e) {
     g.helper(Helper.override_return, g.i64, [g.ctxArg, g.intValue(e.args[0])]);
     return undefined;

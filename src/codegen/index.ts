@@ -10,8 +10,12 @@ import { native } from '../runtime/native';
 import { ATOMIC_MARKER, ModuleContext, ProbeCodegen, BadCodegen } from './irgen';
 import { DebugInfo } from './debuginfo';
 import { readLineInfo } from './lineinfo';
+import { generateWatchpointSetup } from './watchpoint-setup';
+import { isReportedWatchpoint } from '../probes/watchpoint';
+
+const BPF_PROG_TYPE_KPROBE = 2;
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF, COUNTER_MAP_FULL, MapUpdateSite, BPF_MAP_TYPE_STACK_TRACE, STACK_MAX_FRAMES, CONFIG_WORDS, CompiledPlan, MapPlan, ProgramPlan, userMapPlan, rangeAt,
 } from './plan';
 
 export interface CodegenOptions {
@@ -34,10 +38,12 @@ export interface GeneratedModule {
 }
 
 function sectionFor(provider: string, detail: Record<string, string | number>): string {
+  // The set-up uprobe of watchpoint:FUNC+argN (codegen/watchpoint-setup.ts).
+  if (detail.setupFor !== undefined) return 'uprobe';
   switch (provider) {
     case 'tracepoint': return `tracepoint/${detail.category}/${detail.event}`;
     case 'rawtracepoint': return `raw_tp/${detail.event}`;
-    case 'interval': case 'profile': case 'software': case 'hardware': case 'watchpoint': return 'perf_event';
+    case 'interval': case 'profile': case 'software': case 'hardware': case 'watchpoint': case 'asyncwatchpoint': return 'perf_event';
     // libbpf's section names: `kprobe/FUNC+OFFSET` for a probe inside a function.
     case 'kprobe': return `kprobe/${detail.func}${Number(detail.offset) ? `+${detail.offset}` : ''}`;
     case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
@@ -102,6 +108,24 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
       }
       return m;
     },
+    perfMap() {
+      let m = maps.find((x) => x.role === 'perf');
+      if (!m) {
+        // One slot per CPU (BPF_F_CURRENT_CPU); 256 covers the CPUs this runs on.
+        m = { index: maps.length, name: 'skboutput', role: 'perf', bpfType: BPF_MAP_TYPE_PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 256, percpu: false, keyTypes: [] };
+        maps.push(m);
+      }
+      return m;
+    },
+    skboutputs: [],
+    pidsMap() {
+      let m = maps.find((x) => x.role === 'pids');
+      if (!m) {
+        m = { index: maps.length, name: 'pids', role: 'pids', bpfType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 1, maxEntries: mapKeysMax, percpu: false, keyTypes: [] };
+        maps.push(m);
+      }
+      return m;
+    },
     scratchMap() {
       let m = maps.find((x) => x.role === 'scratch');
       if (!m) {
@@ -117,16 +141,18 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   };
   const programs: ProgramPlan[] = [];
   const usedSections = new Map<string, number>();
+  // Each program gets a section of its own, so it can be read back alone.
+  const uniqueSection = (base: string) => {
+    const n = usedSections.get(base) ?? 0;
+    usedSections.set(base, n + 1);
+    return n > 0 ? `${base}_${n}` : base;
+  };
   let attachPointCount = 0;
   checked.probes.forEach((p, probeIndex) => {
     for (const match of p.matches) {
       attachPointCount++;
       const functionName = `probe_${programs.length}`;
-      let section = sectionFor(match.provider.name, match.detail);
-      const n = usedSections.get(section) ?? 0;
-      usedSections.set(section, n + 1);
-      // Each program gets a section of its own, so it can be read back alone.
-      if (n > 0) section = `${section}_${n}`;
+      const section = uniqueSection(sectionFor(match.provider.name, match.detail));
       let subprograms: string[] = [];
       try {
         const g = new ProbeCodegen(mctx, match, functionName, p.ast.loc);
@@ -141,6 +167,17 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
         functionName, section, progType: match.provider.progType, loc: p.ast.attachPoints[0].loc,
         ...(subprograms.length ? { subprograms } : {}),
       });
+      if (isReportedWatchpoint(match)) {
+        // Its hidden set-up uprobe, which reports where the breakpoint goes.
+        const setupName = `probe_${programs.length}`;
+        const detail = { ...match.detail, setupFor: programs.length - 1 };
+        generateWatchpointSetup(mctx, match, setupName, programs.length - 1, p.ast.loc);
+        programs.push({
+          probeIndex, probeName: match.name, provider: match.provider.name, detail,
+          functionName: setupName, section: uniqueSection(sectionFor(match.provider.name, detail)), progType: BPF_PROG_TYPE_KPROBE,
+          loc: p.ast.attachPoints[0].loc,
+        });
+      }
     }
   });
 
@@ -151,7 +188,7 @@ export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}
   if (llvm.verifyModule(module)) {
     throw new CompileError([{ level: 'ERROR', message: 'LLVM IR verification failed (internal error); run with --emit-llvm to inspect' }]);
   }
-  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes, ...(s.action ? { action: s.action } : {}) }));
+  const printfs = [...checked.printfs.values()].map((s) => ({ id: s.id, format: s.format, argTypes: s.argTypes, ...(s.action ? { action: s.action } : {}), ...(s.action === 'errorf' || s.action === 'warnf' ? { loc: s.loc } : {}) }));
   const prints = [...checked.prints.values()].map((s) => ({ id: s.id, type: s.type }));
   counters.valueSize = (COUNTER_MAP_FULL + mapUpdateSites.length) * 8;
   return { ir: atomicRmwInIr(module.print()), plan: { maps, programs, printfs, prints, joins: mctx.joins, ...(mctx.timeFormats.length ? { timeFormats: mctx.timeFormats } : {}), probeNames, attachPointCount, mapUpdateSites,

@@ -16,6 +16,7 @@ import { emitCall, writeStrInto } from './calls';
 import { emitAccess, pointerStride } from './memory';
 import { PT_REGS_OFFSETS } from '../probes/regs';
 import type { DebugInfo } from './debuginfo';
+import { notePid } from './pidseen';
 
 type Llvm = typeof LLVM;
 
@@ -52,6 +53,12 @@ export interface ModuleContext {
   stackMap(user: boolean, limit: number): MapPlan;
   /** A per-CPU scratch value of STACK_MAX_FRAMES * 8 bytes, created on first use. */
   scratchMap(): MapPlan;
+  /** Pids whose user addresses were recorded (u32 → u8), created on first use (src/codegen/pidseen.ts). */
+  pidsMap(): MapPlan;
+  /** The perf event array skboutput() writes packets to, created on first use. */
+  perfMap(): MapPlan;
+  /** skboutput() pcap paths; a packet's header carries the index. */
+  skboutputs: string[];
   params: string[];
   /** Probes (not BEGIN/END) run only in the -p/-c process, as in current bpftrace. */
   pidFilter?: boolean;
@@ -341,6 +348,14 @@ export class ProbeCodegen {
       this.b.SetInsertPoint(pass);
     }
     this.block(body);
+    if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
+    this.allocas.CreateBr(this.bodyBB);
+    this.finishDebugInfo();
+  }
+
+  /** A program whose body is not script code (the set-up uprobe of watchpoint:FUNC+argN): `emit` builds it. */
+  generateWith(emit: () => void): void {
+    emit();
     if (!this.terminated()) this.b.CreateRet(this.b.getInt64(0));
     this.allocas.CreateBr(this.bodyBB);
     this.finishDebugInfo();
@@ -946,6 +961,7 @@ export class ProbeCodegen {
     const id = this.helper(Helper.get_stackid, this.i64, [this.ctxArg, this.mapRef(map), b.getInt64(user ? 256 : 0)]);
     if (!user) return id;
     const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    notePid(this, pid);
     return b.CreateOr(b.CreateShl(pid, b.getInt64(32)), b.CreateAnd(id, b.getInt64(0xffffffff)));
   }
 
@@ -960,6 +976,7 @@ export class ProbeCodegen {
     if (p !== 'uprobe' && p !== 'uretprobe' && p !== 'usdt') return this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]);
     const ip = p === 'uretprobe' ? this.helper(Helper.get_func_ip, this.i64, [this.ctxArg]) : b.CreateLoad(this.i64, this.wordPtr(this.ctxArg, PT_REGS_OFFSETS.ip));
     const pid = b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32));
+    notePid(this, pid);
     return b.CreateOr(b.CreateShl(pid, b.getInt64(47)), b.CreateAnd(ip, this.const64((1n << 47n) - 1n)));
   }
 

@@ -3,9 +3,12 @@
 // and map contents. No LLVM types here, so the runtime never loads LLVM and
 // a compiled plan can be cached as JSON.
 import type { AggKind, Type } from '../checker/types';
+import type { FormatAction } from '../checker';
+import type { Loc } from '../ast/nodes';
 import { storageSize, align8, aggValueSize } from '../checker/types';
 
 export const BPF_MAP_TYPE_HASH = 1;
+export const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
 export const BPF_MAP_TYPE_ARRAY = 2;
 export const BPF_MAP_TYPE_PERCPU_HASH = 5;
 export const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
@@ -14,7 +17,7 @@ export const BPF_MAP_TYPE_STACK_TRACE = 7;
 /** Frames kept per stack (bpftrace's default); kstack(N) limits are applied in user space. */
 export const STACK_MAX_FRAMES = 127;
 
-export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters' | 'scratch';
+export type MapRole = 'user' | 'ringbuf' | 'config' | 'stack' | 'counters' | 'scratch' | 'pids' | 'perf';
 
 export interface MapPlan {
   /** Slot in fd_array; code refers to maps by this index. */
@@ -62,8 +65,9 @@ export interface PrintfPlan {
   id: number;
   format: string;
   argTypes: Type[];
-  /** system()/cat() sites: run the formatted command / print the named file. */
-  action?: 'system' | 'cat';
+  /** system()/cat() sites: run the formatted command / print the named file; errorf()/warnf(): a message at `loc`. */
+  action?: FormatAction;
+  loc?: Loc;
 }
 
 export interface CompiledPlan {
@@ -111,6 +115,15 @@ export const EVENT_ZERO_MAP = 0x7fff_0004;
 export const EVENT_JOIN = 0x7fff_0005;
 /** time(fmt): payload format site. */
 export const EVENT_TIME = 0x7fff_0006;
+/**
+ * The set-up program of a probe placed at run time (watchpoint:FUNC+argN)
+ * reports where: payload the probe's program index in the plan, the address.
+ */
+export const EVENT_ATTACH_REPORTED = 0x7fff_0008;
+/** unwatch(addr): payload the address whose watchpoints user space removes. */
+export const EVENT_UNWATCH = 0x7fff_0009;
+/** The first user stack / usym of a process: payload its pid; user space reads its mappings while it lives. */
+export const EVENT_PID_SEEN = 0x7fff_000a;
 export const JOIN_MAX_ARGS = 16;
 export const JOIN_ARG_SIZE = 1024;
 

@@ -74,7 +74,16 @@ export function attachStep(p: ProgramPlan): AttachStep {
     case 'rawtracepoint':
       return step(`BPF_RAW_TRACEPOINT_OPEN("${d.event}")`,
         'the raw tracepoint hands the program the tracepoint\'s own arguments, without building the perf record: cheaper than tracepoint:, typed from BTF');
-    case 'watchpoint':
+    case 'watchpoint': case 'asyncwatchpoint':
+      if (d.setupFor !== undefined) {
+        return step(`perf_event_open(type=uprobe PMU, config1=${d.path}, config2=${uprobeOffset(String(d.path), String(d.func), 0)}, pid of -p/-c)`,
+          `hidden set-up uprobe: when ${d.func} is called it ${d.stopsProcess ? 'stops the process (SIGSTOP) and ' : ''}sends arg${d.argN} to user space, ` +
+          `which opens the breakpoint there${d.stopsProcess ? ' and continues the process (SIGCONT)' : ''}`);
+      }
+      if (d.reported) {
+        return step(`perf_event_open(PERF_TYPE_BREAKPOINT, bp_type=${d.bpType}, bp_addr=arg${d.argN} of ${d.func} at run time, bp_len=${d.len})`,
+          'a CPU debug register traps when that address is accessed; opened once the set-up uprobe reports the address');
+      }
       return step(`perf_event_open(PERF_TYPE_BREAKPOINT, bp_type=${d.bpType}, bp_addr=0x${Number(d.address).toString(16)}, bp_len=${d.len})`,
         'a CPU debug register traps when that address is accessed');
     case 'kprobe': case 'kretprobe':

@@ -175,7 +175,7 @@ function asmLines(plan: CompiledPlan, srcLines: string[], ranges: (line: number,
 
 const MAP_TYPES: Record<number, string> = {
   1: 'BPF_MAP_TYPE_HASH', 2: 'BPF_MAP_TYPE_ARRAY', 5: 'BPF_MAP_TYPE_PERCPU_HASH', 6: 'BPF_MAP_TYPE_PERCPU_ARRAY',
-  7: 'BPF_MAP_TYPE_STACK_TRACE', 27: 'BPF_MAP_TYPE_RINGBUF',
+  4: 'BPF_MAP_TYPE_PERF_EVENT_ARRAY', 7: 'BPF_MAP_TYPE_STACK_TRACE', 27: 'BPF_MAP_TYPE_RINGBUF',
 };
 
 const MAP_ROLES: Record<MapPlan['role'], string> = {
@@ -185,6 +185,8 @@ const MAP_ROLES: Record<MapPlan['role'], string> = {
   stack: 'stack traces, by id (bpf_get_stackid)',
   counters: 'per-CPU counters of what BPF code could not deliver (lost events, full maps), reported at exit',
   scratch: 'per-CPU scratch space larger than the 512-byte BPF stack (len(ustack)/len(kstack) frames)',
+  perf: 'per-CPU perf buffers skboutput() sends packets through (bpf_skb_output)',
+  pids: 'processes that recorded user addresses; the first record tells user space to read their mappings while they live',
 };
 
 function mapLines(plan: CompiledPlan, userMaps: { name: string; loc: Loc }[]): StageLine[] {

@@ -121,6 +121,7 @@ class BpftraceParser extends EmbeddedActionsParser {
     });
     this.OPTION({
       GATE: () => this.LA(2).tokenType === T.Assign,
+      MAX_LOOKAHEAD: 1,
       DEF: () => { config = this.SUBRULE(this.configBlock); },
     });
     // One token of lookahead, decided by the gate: deeper lookahead would turn a
@@ -231,8 +232,12 @@ class BpftraceParser extends EmbeddedActionsParser {
     // Empty entries (`BEGIN, , END`, a trailing `,`) are accepted, as by 0.17 and HEAD.
     this.MANY(() => {
       this.CONSUME(T.Comma);
+      // One token decides (an attach point, unless `/` opens the predicate). Deeper
+      // lookahead made chevrotain enumerate 3-token paths through the predicate's
+      // expression grammar: ~250 ms at the first parse of every run.
       this.OPTION2({
         GATE: () => this.LA(1).tokenType !== T.Div,
+        MAX_LOOKAHEAD: 1,
         DEF: () => {
           const ap = this.SUBRULE2(this.attachPoint);
           this.ACTION(() => attachPoints.push(ap));
@@ -385,9 +390,12 @@ class BpftraceParser extends EmbeddedActionsParser {
 
   private ifStmt = this.RULE('ifStmt', (): Stmt => {
     const kw = this.CONSUME(T.If);
-    // `if (c)`, or HEAD's `if c` (0.24+) when no parenthesis follows `if`.
-    const cond = this.OR3([
+    // `if (c) {`, or HEAD's `if c {` (0.24+), where c may start with `(`
+    // (`if (struct x *)p {`, `if (a, b).0 {`). The gate decides instead of
+    // chevrotain's 3-token lookahead, which cost ~50 ms at every start-up.
+    const cond = this.OR3({ MAX_LOOKAHEAD: 1, DEF: [
       {
+        GATE: () => this.parenthesisedCondition(),
         ALT: () => {
           this.CONSUME(T.LParen);
           const c = this.SUBRULE(this.expr);
@@ -396,7 +404,7 @@ class BpftraceParser extends EmbeddedActionsParser {
         },
       },
       { ALT: () => this.SUBRULE2(this.expr) },
-    ]);
+    ] });
     const then = this.SUBRULE(this.block);
     let elseBlock: Block | undefined;
     this.OPTION(() => {
@@ -413,6 +421,22 @@ class BpftraceParser extends EmbeddedActionsParser {
     });
     return this.ACTION(() => ({ kind: 'If', cond, then, else: elseBlock, loc: spanLoc(this.loc(kw), (elseBlock ?? then).loc) })) as Stmt;
   });
+
+  /** `(` … its `)` … then a block: the condition is the parenthesised form. */
+  private parenthesisedCondition(): boolean {
+    if (this.LA(1).tokenType !== T.LParen) return false;
+    let depth = 0;
+    for (let i = 1; ; i++) {
+      const t = this.LA(i).tokenType;
+      // Unbalanced: the parenthesised form reports the missing `)`.
+      if (t === EOF) return true;
+      if (t === T.LParen) depth++;
+      else if (t === T.RParen && --depth === 0) {
+        const next = this.LA(i + 1).tokenType;
+        return next === T.LCurly || next === T.Less;
+      }
+    }
+  }
 
   private simpleStmt = this.RULE('simpleStmt', (): Stmt => this.OR([
     {
@@ -531,7 +555,9 @@ class BpftraceParser extends EmbeddedActionsParser {
     return t.tokenType === T.LCurly || t.tokenType === T.Less || t.tokenType === EOF;
   }
 
-  private unary = this.RULE('unary', (): Expr => this.OR([
+  // Two tokens decide (the cast's gate settles `(`; the second token keeps
+  // `(struct *)` a syntax error at the `(`, as bpftrace); see probe's OPTION2.
+  private unary = this.RULE('unary', (): Expr => this.OR({ MAX_LOOKAHEAD: 2, DEF: [
     {
       GATE: () => this.castAhead(),
       ALT: () => {
@@ -573,7 +599,7 @@ class BpftraceParser extends EmbeddedActionsParser {
       },
     },
     { ALT: () => this.SUBRULE(this.postfix) },
-  ]));
+  ] }));
 
   /** `(uint32)`, `(struct foo *)`: a parenthesised type name, not an expression. */
   private castAhead(): boolean {

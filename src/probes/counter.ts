@@ -28,6 +28,8 @@ export function counterProvider(spec: CounterSpec): Provider {
     name: spec.name,
     aliases: [spec.alias],
     progType: BPF_PROG_TYPE_PERF_EVENT,
+    // bpftrace 0.17 reverses software, not hardware.
+    attachInReverse: spec.name === 'software',
 
     match(parts) {
       if (parts.length !== 1 && parts.length !== 2) throw new ProbeError(`${spec.name} probe type requires 1 or 2 arguments`);

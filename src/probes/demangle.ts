@@ -1,7 +1,7 @@
 // C++ names for uprobe matching: the demangled form of every `_Z` symbol of
 // a file, from binutils' c++filt (one run per file version; without c++filt,
 // C++ symbols match only by their mangled names).
-import { execFileSync } from 'child_process';
+import { childProcess } from '../subprocess';
 
 const cache = new Map<string, Map<string, string>>();
 
@@ -13,7 +13,7 @@ export function demangled(key: string, names: Iterable<string>): Map<string, str
   const out = new Map<string, string>();
   if (mangled.length > 0) {
     try {
-      const text = execFileSync('c++filt', [], { input: mangled.join('\n') + '\n', encoding: 'latin1', maxBuffer: 256 << 20, stdio: ['pipe', 'pipe', 'ignore'] });
+      const text = childProcess().execFileSync('c++filt', [], { input: mangled.join('\n') + '\n', encoding: 'latin1', maxBuffer: 256 << 20, stdio: ['pipe', 'pipe', 'ignore'] });
       const lines = text.split('\n');
       mangled.forEach((m, i) => {
         if (lines[i] && lines[i] !== m) out.set(m, lines[i]);

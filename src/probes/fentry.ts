@@ -4,6 +4,7 @@
 // The context is the function's arguments, one u64 each; fexit adds the
 // return value after them. `args` is typed from BTF; arg0… and retval read
 // the same slots.
+import { kernelFunctionAlternative } from './alternative';
 import { ProbeError, Provider, ProbeMatch } from './provider';
 import type { BtfFunc } from './btf';
 import { vmlinuxBtf, vmlinuxBtfProblem, VMLINUX_BTF } from './btf';
@@ -22,11 +23,11 @@ function btfFunc(m: ProbeMatch): BtfFunc {
   return f;
 }
 
-/** The nearest probe type this kernel has: kprobes if its kprobe PMU exists, else (raw) tracepoints. */
+/** The nearest probe type this kernel has: kprobes if its kprobe PMU exists, else a tracepoint. */
 function alternative(m: ProbeMatch): string {
   const ret = m.provider.name === 'fexit';
   if (dynamicPmu('kprobe')) return `${ret ? 'kretprobe' : 'kprobe'}:${m.detail.func}`;
-  return 'a tracepoint or rawtracepoint (kprobes are not available either)';
+  return `${kernelFunctionAlternative(String(m.detail.func), ret)} (kprobes are not available either)`;
 }
 
 function trampoline(ret: boolean): Provider {
@@ -36,6 +37,8 @@ function trampoline(ret: boolean): Provider {
     name: kind,
     aliases: ret ? ['kretfunc', 'fr'] : ['kfunc', 'f'],
     progType: BPF_PROG_TYPE_TRACING,
+    // bpftrace 0.17 reverses kfunc, not kretfunc.
+    attachInReverse: !ret,
 
     match(parts) {
       if (parts.length !== 1) throw new ProbeError(`${kind} probe type requires 1 argument`);

@@ -14,12 +14,12 @@ import { fentryProvider, fexitProvider } from './fentry';
 import { uprobeProvider, uretprobeProvider } from './uprobe';
 import { usdtProvider } from './usdt';
 import { rawtracepointProvider } from './rawtracepoint';
-import { watchpointProvider } from './watchpoint';
+import { asyncwatchpointProvider, watchpointProvider } from './watchpoint';
 
 export const providers: Provider[] = [
   beginProvider, endProvider, tracepointProvider, intervalProvider, profileProvider, softwareProvider, hardwareProvider,
   kprobeProvider, kretprobeProvider, fentryProvider, fexitProvider, uprobeProvider, uretprobeProvider,
-  usdtProvider, rawtracepointProvider, watchpointProvider,
+  usdtProvider, rawtracepointProvider, watchpointProvider, asyncwatchpointProvider,
 ];
 
 const byName = new Map<string, Provider>();

@@ -3,6 +3,7 @@
 // config1 = function name, config2 = offset, the retprobe bit in config).
 // Program type KPROBE; the context is `struct pt_regs`. Function names come
 // from /proc/kallsyms (available_filter_functions is often unreadable).
+import { kernelFunctionAlternative } from './alternative';
 import * as fs from 'fs';
 import { FeatureUnavailableError, MissingTargetError, ProbeError, Provider, ProbeMatch } from './provider';
 import { openPerfEventWithProgram } from './perf';
@@ -54,6 +55,8 @@ function kprobeLike(ret: boolean): Provider {
     name: kind,
     aliases: [ret ? 'kr' : 'k'],
     progType: BPF_PROG_TYPE_KPROBE,
+    // bpftrace 0.17 reverses kprobe, not kretprobe.
+    attachInReverse: !ret,
 
     match(parts) {
       // bpftrace 0.17's message (it has no MODULE:FUNC form).
@@ -105,7 +108,7 @@ function kprobeLike(ret: boolean): Provider {
       if (!pmu) {
         throw new FeatureUnavailableError(
           `${m.name}: kprobes are not available in this kernel (no kprobe PMU in /sys/bus/event_source/devices); ` +
-            'use a tracepoint such as tracepoint:syscalls:sys_enter_* instead');
+            `use ${kernelFunctionAlternative(String(m.detail.func), ret)} instead`);
       }
       const attr = {
         type: pmu.type, config: retprobeConfig(pmu, ret),

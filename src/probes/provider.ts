@@ -14,6 +14,8 @@ export interface ProbeMatch {
 /** Handles to release when the probe is detached. */
 export interface Attachment {
   fds: number[];
+  /** The address a breakpoint watches: unwatch(address) detaches it. */
+  watches?: bigint;
 }
 
 export interface AttachContext {
@@ -32,6 +34,13 @@ export interface Provider {
   /** BEGIN/END run once in user space through BPF_PROG_TEST_RUN instead of attaching. */
   readonly special?: 'begin' | 'end';
   /**
+   * The kernel runs the programs on one event of this type newest first
+   * (uprobe consumers are added at the head of the list), so these probes are
+   * attached last to first, making blocks run in script order. The set is
+   * bpftrace 0.17's attach_reverse().
+   */
+  readonly attachInReverse?: boolean;
+  /**
    * The concrete probes an attach point names (wildcards expanded).
    * `parts` is the attach point split on `:`, the provider name removed.
    * Throws ProbeError for an attach point that is malformed or matches nothing.
@@ -46,6 +55,12 @@ export interface Provider {
   /** One line explaining a load failure caused by a kernel that lacks the feature, or undefined. */
   explainLoadError?(m: ProbeMatch, err: Error & { errno?: number; code?: string }): string | undefined;
   attach(m: ProbeMatch, progFd: number, ctx: AttachContext): Attachment;
+  /**
+   * Probes placed only at run time (watchpoint:FUNC+argN): their set-up
+   * program reported `address` through the ring buffer; attach there.
+   * Errors keep their errno `code` (ENOSPC: no debug register left).
+   */
+  attachReported?(m: ProbeMatch, progFd: number, ctx: AttachContext, address: bigint): Attachment;
   /**
    * Probes for `-l`, full names. `search` is the search split on `:`, the
    * provider removed (uprobe/usdt take their file from it); `all` is true for

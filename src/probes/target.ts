@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 let current: number | undefined;
+let command: string | undefined;
 
 export function setTargetPid(pid: number | undefined): void {
   current = pid;
@@ -12,6 +13,26 @@ export function setTargetPid(pid: number | undefined): void {
 
 export function targetPid(): number | undefined {
   return current;
+}
+
+/** The command of -c (its pid is known only once it is started, after compiling). */
+export function setTargetCommand(cmd: string | undefined): void {
+  command = cmd;
+}
+
+/**
+ * The program of the -p/-c process as bpftrace 0.17 names it
+ * (get_watchpoint_binary_path): `/proc/PID/exe`, or the first word of the
+ * -c command (a path as written, else found in $PATH); undefined without
+ * -p/-c. Throws ChildError for a -c command that names no program.
+ */
+export function targetProgram(): string | undefined {
+  if (current !== undefined) return `/proc/${current}/exe`;
+  if (command === undefined) return undefined;
+  // Loaded only here: the runtime's -c support is not needed to compile anything else.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { splitCommand, resolveProgram } = require('../runtime/child') as typeof import('../runtime/child');
+  return resolveProgram(splitCommand(command)[0] ?? '');
 }
 
 /** Files mapped by `pid`, in /proc/PID/maps order, without duplicates. */

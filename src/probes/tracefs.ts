@@ -1,7 +1,7 @@
 // Access to tracefs: finding (and if needed mounting) it, listing events,
 // and reading event formats and ids.
 import * as fs from 'fs';
-import { execFileSync } from 'child_process';
+import { childProcess } from '../subprocess';
 import type { IntBits, StructField, Type } from '../checker/types';
 import { EnvironmentError, ProbeError } from './provider';
 
@@ -31,7 +31,7 @@ export function tracefs(): string {
   const failures: string[] = [];
   for (const c of CANDIDATES) {
     try {
-      execFileSync('mount', ['-t', c.fstype, 'nodev', c.mountPoint], { stdio: ['ignore', 'ignore', 'pipe'] });
+      childProcess().execFileSync('mount', ['-t', c.fstype, 'nodev', c.mountPoint], { stdio: ['ignore', 'ignore', 'pipe'] });
       if (fs.existsSync(`${c.dir}/events`)) return (tracefsRoot = c.dir);
     } catch (e) {
       // mount(8) says `mount: /sys/kernel/tracing: permission denied.` and more lines: keep the reason.

@@ -10,7 +10,7 @@ import { dynamicPmu, retprobeConfig } from './pmu';
 import { parseAddress, ptRegsArgs, splitOffset } from './regs';
 import { hasWildcard, wildcardToRegExp } from './wildcard';
 import { demangled, withoutParameters } from './demangle';
-import { execFileSync } from 'child_process';
+import { childProcess } from '../subprocess';
 import * as fs from 'fs';
 import { ElfError, ElfFile, ElfSymbol } from './elf';
 import { globTargets, resolveUprobeTarget } from './libpath';
@@ -23,6 +23,7 @@ function uprobeLike(ret: boolean): Provider {
     name: kind,
     aliases: [ret ? 'ur' : 'u'],
     progType: BPF_PROG_TYPE_KPROBE,
+    attachInReverse: true,
 
     match(parts, ap) {
       // `uprobe:BIN:cpp:NAME` (current bpftrace) matches demangled C++ names only.
@@ -225,7 +226,7 @@ function instructionStarts(path: string, identity: string, sym: ElfSymbol): Set<
   if (boundaryCache.has(key)) return boundaryCache.get(key);
   let starts: Set<number> | undefined;
   try {
-    const out = execFileSync('objdump', [
+    const out = childProcess().execFileSync('objdump', [
       '-d', '--no-show-raw-insn', `--start-address=0x${sym.value.toString(16)}`,
       `--stop-address=0x${(sym.value + Math.max(sym.size, 1)).toString(16)}`, path,
     ], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });

@@ -92,6 +92,7 @@ export const usdtProvider: Provider = {
   name: 'usdt',
   aliases: ['U'],
   progType: BPF_PROG_TYPE_KPROBE,
+  attachInReverse: true,
 
   match(parts) {
     if (parts.length !== 2 && parts.length !== 3) throw new ProbeError('usdt probe type requires 2 or 3 arguments');

@@ -1,7 +1,7 @@
 // What system() and cat() do with their formatted text, in user space when
 // the event is consumed (bpftrace runs both synchronously, blocking further
 // event processing). Text is a byte string (src/output/value.ts).
-import { execSync } from 'child_process';
+import { childProcess } from '../subprocess';
 import * as fs from 'fs';
 import { jsonMessage } from '../output/json';
 
@@ -12,7 +12,7 @@ const MAX_CAT_BYTES = 10240;
 export function runSystem(command: string, format: 'text' | 'json'): string {
   let out: string;
   try {
-    out = execSync(Buffer.from(command, 'latin1').toString(), { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'latin1', maxBuffer: 64 << 20 });
+    out = childProcess().execSync(Buffer.from(command, 'latin1').toString(), { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'latin1', maxBuffer: 64 << 20 });
   } catch (e) {
     // A non-zero exit status still prints what the command wrote.
     out = String((e as { stdout?: string }).stdout ?? '');

@@ -39,7 +39,7 @@ export function splitCommand(cmd: string): string[] {
 }
 
 /** The program CMD's first word names: a path, or the first executable of that name in $PATH. */
-function resolveProgram(word: string): string {
+export function resolveProgram(word: string): string {
   const executable = (p: string) => {
     try {
       fs.accessSync(p, fs.constants.X_OK);

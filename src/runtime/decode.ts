@@ -11,6 +11,7 @@ import { kernelFrame, ksymName, userFrame, usymName } from './symbols';
 import { strftime } from '../output/strftime';
 import { native } from './native';
 import { strerrorText } from '../output/errno';
+import { signalNameText, syscallNameText } from '../output/names';
 import { formatInet, formatMacAddress } from '../output/inet';
 import { cgroupPathText } from './cgroup';
 
@@ -113,6 +114,8 @@ export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeCon
           : t.what === 'usym' ? usymName(Number(n >> 47n), n & ((1n << 47n) - 1n))
           : t.what === 'timestamp' ? strftime(t.format ?? '', n + bootToRealtimeNs())
             : t.what === 'strerror' ? strerrorText(n)
+            : t.what === 'signal_name' ? signalNameText(n)
+            : t.what === 'syscall_name' ? syscallNameText(n)
               : t.what === 'macaddr' ? formatMacAddress(buf.subarray(offset, offset + 6))
                 : t.what === 'cgroup_path' ? cgroupPathText(n, t.format)
                   : username(n);
@@ -124,7 +127,8 @@ export function decodeValue(buf: Buffer, offset: number, t: Type, ctx: DecodeCon
       const pid = Number(raw >> 32n);
       const ips = id < 0n || !ctx.stackFrames ? [] : ctx.stackFrames(t.user, t.limit, Number(id));
       const perf = t.mode === 'perf';
-      const frames = ips.map((ip) => (t.user ? userFrame(pid, ip, perf) : perf ? `${ip.toString(16)} ${kernelFrame(ip)}` : kernelFrame(ip)));
+      // raw (HEAD): the addresses in hex, unsymbolised.
+      const frames = ips.map((ip) => (t.mode === 'raw' ? ip.toString(16) : t.user ? userFrame(pid, ip, perf) : perf ? `${ip.toString(16)} ${kernelFrame(ip)}` : kernelFrame(ip)));
       return { kind: 'stack', frames, mode: t.mode };
     }
     case 'buffer': {

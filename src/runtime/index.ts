@@ -4,10 +4,10 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, RINGBUF_WAKEUP_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, EVENT_PID_SEEN, RINGBUF_WAKEUP_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
 import * as os from 'os';
 import { providers } from '../probes';
-import { EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
+import { Attachment, EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError, type NativePrintfFormat } from './native';
 import { explainVerifierLog } from '../explain/verifier';
 import { programBtf, funcInfo } from './progbtf';
@@ -26,6 +26,8 @@ import { mark } from '../timing';
 import type { HeldChild } from './child';
 import { watchProcessExit } from './watch';
 import { runCat, runSystem } from './actions';
+import { rememberProcess } from './symbols';
+import { jsonMessageRecord, plainMessage, type MessageLevel } from './messages';
 
 export interface RunOptions {
   format: 'text' | 'json';
@@ -41,6 +43,8 @@ export interface RunOptions {
   flush?: () => void;
   /** Reports a runtime warning (stderr); the default prints it without a source excerpt. */
   warn?: (message: string, loc?: import('../ast/nodes').Loc) => void;
+  /** errorf()/warnf() text, reported at the call (stderr, with the source excerpt). */
+  message?: (level: MessageLevel, text: string, loc: import('../ast/nodes').Loc) => void;
   /** -p PID: uprobes/USDT attach to it, probes filter on it, the run ends when it exits. */
   targetPid?: number;
   /** -c CMD: held until attached, `cpid`, the run ends when it exits. */
@@ -171,6 +175,12 @@ class Session {
   /** Decodes a batch of ring-buffer records and writes their output in one go. */
   handleBatch = (batch: Buffer): void => {
     let out = '';
+    // After exit() only `Map full` records still count; a plan without map
+    // inserts has none, so the rest of the batch (a busy probe fills the ring
+    // with thousands of records before exit() is seen) is skipped.
+    // After exit() the rest of a batch is skipped, unless a set-up program may
+    // have stopped a process that only its record lets us continue.
+    const mustReadAll = this.programs.some((p) => p.match.provider.attachReported !== undefined);
     forEachRingRecord(batch, (rec, formatted) => {
       if (formatted) {
         // A run of printf records the native consumer formatted (text output only).
@@ -179,10 +189,27 @@ class Session {
       }
       // The u64 header without a BigInt per record (kinds fit in 32 bits).
       const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
+      // Before the exit() check: a process stopped for it must be continued whatever happens.
+      if (kind === EVENT_ATTACH_REPORTED) {
+        this.attachReported(Number(rec.readBigUInt64LE(8)), rec.readBigUInt64LE(16));
+        return;
+      }
+      // Even after exit(): the maps printed at exit may hold this process's stacks.
+      if (kind === EVENT_PID_SEEN) {
+        rememberProcess(Number(rec.readBigUInt64LE(8)));
+        return;
+      }
       if (this.exiting) return; // events after exit() are dropped, as in bpftrace
+      if (kind === EVENT_UNWATCH) {
+        this.unwatch(rec.readBigUInt64LE(8));
+        return;
+      }
       if (kind === EVENT_EXIT) {
         this.exitCode = Number(rec.readBigInt64LE(8));
         this.exiting = true;
+        // What was printed before exit() goes out now, not after the rest of the batch.
+        if (out) this.options.write(out);
+        out = '';
         this.requestStop();
         return;
       }
@@ -190,6 +217,10 @@ class Session {
         const fmt = this.plan.timeFormats?.[Number(rec.readBigUInt64LE(8))] ?? '%H:%M:%S\n';
         const text = strftime(fmt, BigInt(Date.now()) * 1_000_000n);
         out += this.options.format === 'json' ? jsonMessage('time', text) + '\n' : text;
+        return;
+      }
+      if (kind === EVENT_UNWATCH) {
+        this.unwatch(rec.readBigUInt64LE(8));
         return;
       }
       if (kind === EVENT_JOIN) {
@@ -218,6 +249,18 @@ class Session {
       const site = this.printfs.get(kind);
       if (!site) return;
       const text = site.fromRecord ? site.fromRecord(rec) : site.format(site.plan.argTypes.map((t, i) => decodeValue(rec, site.offsets[i], t, this.decodeCtx)));
+      if ((site.plan.action === 'errorf' || site.plan.action === 'warnf') && site.plan.loc) {
+        if (this.options.format === 'json') {
+          out += jsonMessageRecord(site.plan.action, text, site.plan.loc);
+          return;
+        }
+        if (out) this.options.write(out);
+        out = '';
+        const level = site.plan.action === 'errorf' ? 'ERROR' : 'WARNING';
+        if (this.options.message) this.options.message(level, text, site.plan.loc);
+        else process.stderr.write(plainMessage(level, text, site.plan.loc));
+        return;
+      }
       if (site.plan.action) {
         // Output so far goes first: the command's or file's text follows it.
         if (out) this.options.write(out);
@@ -225,7 +268,7 @@ class Session {
         return;
       }
       out += this.options.format === 'json' ? jsonPrintf(text) + '\n' : text;
-    });
+    }, () => this.exiting && !mustReadAll);
     if (out) this.options.write(out);
     this.reportLost();
     this.reportMapsFull();
@@ -373,13 +416,79 @@ class Session {
     }
   }
 
+  /** Per program placed at run time (watchpoint:FUNC+argN), the address it was last attached at. */
+  private readonly reportedAt = new Map<number, bigint>();
+  /** A failure to attach a probe at run time: the run stops and this is reported, as bpftrace does. */
+  fatal?: RuntimeError;
+
+  private attachContext() {
+    return { native, numCpus: this.numCpus, pid: this.options.child?.pid ?? this.options.targetPid };
+  }
+
+  /**
+   * A set-up program reported where program `index` goes: attach it there
+   * (the same address again is ignored, as in bpftrace), then continue the
+   * process if the set-up program stopped it.
+   */
+  private attachReported(index: number, address: bigint): void {
+    const p = this.programs[index];
+    if (!p?.match.provider.attachReported) return;
+    const ctx = this.attachContext();
+    try {
+      if (this.stopping || this.reportedAt.get(index) === address) return;
+      this.reportedAt.set(index, address);
+      this.keep(p.match.provider.attachReported(p.match, p.fd, ctx, address));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+        // bpftrace 0.17's words; it goes on without this breakpoint.
+        const text = 'Failed to attach watchpoint probe. You are out of watchpoint registers.';
+        this.options.write(this.options.format === 'json' ? jsonMessage('lost_events', text) + '\n' : text + '\n');
+      } else {
+        this.fatal = new RuntimeError(`Error attaching probe: '${p.match.name}': ${(e as Error).message}`, 255, undefined,
+          this.plan.programs[index]?.loc);
+        this.requestStop();
+      }
+    } finally {
+      if (p.match.detail.stopsProcess && ctx.pid !== undefined) {
+        try {
+          process.kill(ctx.pid, 'SIGCONT');
+        } catch {
+          // it has exited
+        }
+      }
+    }
+  }
+
+  /** Descriptors of the breakpoints on each address, for unwatch(). */
+  private readonly watched = new Map<bigint, number[]>();
+
+  private keep(a: Attachment): void {
+    this.attachedFds.push(...a.fds);
+    if (a.watches !== undefined) this.watched.set(a.watches, [...(this.watched.get(a.watches) ?? []), ...a.fds]);
+  }
+
+  /** unwatch(addr): closes every breakpoint on addr; an address nothing watches is ignored, as in bpftrace. */
+  private unwatch(address: bigint): void {
+    const fds = this.watched.get(address);
+    if (!fds) return;
+    this.watched.delete(address);
+    for (const fd of fds) {
+      const i = this.attachedFds.indexOf(fd);
+      if (i >= 0) this.attachedFds.splice(i, 1);
+      native.closeFd(fd);
+    }
+  }
+
+  /** Script order, except that types the kernel runs newest first are attached last to first (Provider.attachInReverse). */
+  private attachOrder(): LoadedProgram[] {
+    const probes = this.programs.filter((p) => !p.special);
+    return [...probes.filter((p) => !p.match.provider.attachInReverse), ...probes.filter((p) => p.match.provider.attachInReverse).reverse()];
+  }
+
   attach(): void {
-    for (const p of this.programs) {
-      if (p.special) continue;
+    for (const p of this.attachOrder()) {
       try {
-        const pid = this.options.child?.pid ?? this.options.targetPid;
-        const { fds } = p.match.provider.attach(p.match, p.fd, { native, numCpus: this.numCpus, pid });
-        this.attachedFds.push(...fds);
+        this.keep(p.match.provider.attach(p.match, p.fd, this.attachContext()));
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
         if (e instanceof EnvironmentError) throw new RuntimeError(e.message, 1);
@@ -502,6 +611,8 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     mark('maps created');
     session.loadPrograms();
     mark('programs loaded');
+    // Only reachable on a kernel that loads fentry programs (this project's VM refuses them).
+    if (plan.maps.some((m) => m.role === 'perf')) throw new RuntimeError('skboutput(): writing pcap files is not implemented by tstrace yet (the program loaded, but nothing would read its packets)');
     const ringIndex = plan.maps.findIndex((m) => m.role === 'ringbuf');
     session.ringbuf = native.ringbufOpen(session.mapFds[ringIndex], session.handleBatch);
     session.formatNatively();
@@ -535,6 +646,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     await session.waitForExit();
     clearInterval(fullWatch);
     unwatch?.();
+    if (session.fatal) throw session.fatal;
     options.child?.terminate();
     // Signals during detach and END are absorbed (we are already stopping).
     session.detach();

@@ -6,6 +6,7 @@
 // JS Error (the addon never prints and never aborts the process). Errors from
 // system calls are `NativeErrnoError`s: `errno` and `code` ("EACCES", ...) are
 // set and the message ends with strerror(errno).
+import * as fs from 'fs';
 import * as path from 'path';
 
 /** Error thrown by system-call wrappers. */
@@ -233,6 +234,12 @@ export interface Native {
   unwatchHangup(handle: number): void;
   /** abi::__cxa_demangle of each name; names that aren't mangled (or fail) come back unchanged. */
   demangle(names: string[]): string[];
+  /** SHA-256 of the bytes (a string as UTF-8), in hex: OpenSSL's inside node, without loading Node's crypto module. */
+  sha256(data: string | Buffer): string;
+  /** dlopen each file on a background thread, in order (native/src/preload.cc); errors are left to the later require(). */
+  preloadLibraries(paths: string[]): void;
+  /** Waits until preloadLibraries' thread is done (before the process exits). */
+  waitPreload(): void;
 }
 
 export const NATIVE_PATH = path.join(__dirname, '../../native/build/Release/tstrace_native.node');
@@ -250,10 +257,34 @@ export const native: Native = Object.assign(Object.create(runtimeAddon) as Nativ
   },
 });
 
-/** Iterate the records of a ring buffer batch delivered by `ringbufOpen`. */
-export function forEachRingRecord(batch: Buffer, fn: (record: Buffer, text: boolean) => void): void {
+/** SHA-256 in hex, for the caches: Node's crypto module would cost ~13 ms of every start to load. */
+export function sha256Hex(data: string | Buffer): string {
+  return runtimeAddon.sha256(data);
+}
+
+/**
+ * A compile is coming: start loading both LLVM copies (llvm-bindings for the
+ * IR, the emit addon with libLLVM-14 for O2 and the object) on a background
+ * thread, so that their ~100 ms of dlopen overlaps parsing and checking.
+ */
+export function preloadLlvm(): void {
+  const paths: string[] = [];
+  try {
+    paths.push(path.join(path.dirname(require.resolve('llvm-bindings/package.json')), 'build/Release/llvm-bindings.node'));
+  } catch {
+    // Not installed: generateIR reports it.
+  }
+  paths.push(NATIVE_LLVM_PATH);
+  runtimeAddon.preloadLibraries(paths.filter((p) => fs.existsSync(p)));
+  // Exiting while LLVM's static constructors run on that thread would crash (native/src/preload.cc).
+  process.once('exit', () => runtimeAddon.waitPreload());
+}
+
+/** Iterate the records of a ring buffer batch delivered by `ringbufOpen`, until `done()`. */
+export function forEachRingRecord(batch: Buffer, fn: (record: Buffer, text: boolean) => void, done?: () => boolean): void {
   let off = 0;
   while (off + 4 <= batch.length) {
+    if (done?.()) return;
     const word = batch.readUInt32LE(off);
     // High bit: not a record but the text of a run of records formatted natively (ringbufSetFormats).
     const len = word & 0x7fffffff;

@@ -7,13 +7,7 @@
 //   [3] FUNC_PROTO long (void *ctx)
 //   [4] FUNC_PROTO long (void *map, void *key, void *value, void *ctx)
 //   [5] FUNC probe (global, [3])    [6] FUNC loop_body (static, [4])
-const BTF_KIND_INT = 1;
-const BTF_KIND_PTR = 2;
-const BTF_KIND_FUNC = 12;
-const BTF_KIND_FUNC_PROTO = 13;
-const BTF_FUNC_STATIC = 0;
-const BTF_FUNC_GLOBAL = 1;
-const BTF_INT_SIGNED = 1;
+import { BTF_INT_SIGNED, BTF_MAGIC, BtfFuncLinkage, BtfKind } from '../btf/kinds';
 
 export const BTF_PROBE_FUNC = 5;
 export const BTF_CALLBACK_FUNC = 6;
@@ -31,21 +25,21 @@ export function programBtf(): Buffer {
   const type = (nameOff: number, kind: number, vlen: number, sizeOrType: number) => words.push(nameOff, (kind << 24) | vlen, sizeOrType);
   const param = (p: string) => words.push(name(p), 2);
 
-  type(name('long'), BTF_KIND_INT, 0, 8);
+  type(name('long'), BtfKind.INT, 0, 8);
   words.push((BTF_INT_SIGNED << 24) | 64);
-  type(0, BTF_KIND_PTR, 0, 0);
-  type(0, BTF_KIND_FUNC_PROTO, 1, 1);
+  type(0, BtfKind.PTR, 0, 0);
+  type(0, BtfKind.FUNC_PROTO, 1, 1);
   param('ctx');
-  type(0, BTF_KIND_FUNC_PROTO, 4, 1);
+  type(0, BtfKind.FUNC_PROTO, 4, 1);
   for (const p of ['map', 'key', 'value', 'ctx']) param(p);
-  type(name('probe'), BTF_KIND_FUNC, BTF_FUNC_GLOBAL, 3);
-  type(name('loop_body'), BTF_KIND_FUNC, BTF_FUNC_STATIC, 4);
+  type(name('probe'), BtfKind.FUNC, BtfFuncLinkage.GLOBAL, 3);
+  type(name('loop_body'), BtfKind.FUNC, BtfFuncLinkage.STATIC, 4);
 
   const typeBytes = Buffer.alloc(words.length * 4);
   words.forEach((w, i) => typeBytes.writeUInt32LE(w >>> 0, i * 4));
   const strBytes = Buffer.concat([Buffer.from([0]), ...strings.map((s) => Buffer.from(s + '\0'))]);
   const header = Buffer.alloc(24);
-  header.writeUInt16LE(0xeb9f, 0);
+  header.writeUInt16LE(BTF_MAGIC, 0);
   header.writeUInt8(1, 2); // version
   header.writeUInt8(0, 3); // flags
   header.writeUInt32LE(24, 4); // hdr_len

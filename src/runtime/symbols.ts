@@ -340,7 +340,8 @@ function userSymbol(pid: number, addr: bigint): { name?: string; offset: bigint;
 
 export function userFrame(pid: number, addr: bigint, perf: boolean): string {
   const s = userSymbol(pid, addr);
-  if (perf) return `${addr.toString(16)} ${s.name ? `${s.name}+${s.offset}` : '[unknown]'} (${s.path ?? '[unknown]'})`;
+  // An unresolved frame is `ADDR 0xADDR ([unknown])` in perf mode, as bpftrace prints it, even inside a known file.
+  if (perf) return s.name ? `${addr.toString(16)} ${s.name}+${s.offset} (${s.path})` : `${addr.toString(16)} 0x${addr.toString(16)} ([unknown])`;
   return s.name ? `${s.name}+${s.offset}` : '0x' + addr.toString(16);
 }
 
@@ -348,4 +349,13 @@ export function userFrame(pid: number, addr: bigint, perf: boolean): string {
 export function usymName(pid: number, addr: bigint): string {
   if (addr === 0n) return '0';
   return userSymbol(pid, addr).name ?? '0x' + addr.toString(16);
+}
+
+/**
+ * A process just recorded user addresses (EVENT_PID_SEEN): read its mappings
+ * and the symbols of the mapped files now, while /proc/PID still has them,
+ * so its stacks still resolve after it exits.
+ */
+export function rememberProcess(pid: number): void {
+  for (const m of mappings(pid)) fileTable(m.key, m.file);
 }
