@@ -138,6 +138,8 @@ export interface Native {
   libbpfVersion(): string;
   /** close(2). */
   closeFd(fd: number): void;
+  /** Closes every fd, in parallel threads (the kernel's per-close RCU waits overlap); errors ignored. */
+  closeFds(fds: number[]): void;
 
   /**
    * bpf_map_create. `name` is sanitised/truncated to 15 chars. Returns the fd.
