@@ -1,6 +1,7 @@
 // npm run bench [-- harness args]: runs ../shared/bench side by side
 // (bpftrace vs tstrace, interleaved per case) from a writable copy of the
-// harness, and prints where the results went. Default: the startup section.
+// harness, and prints where the results went. Default: the startup section
+// (cold and warm), then the overhead and map-printing sections.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -20,12 +21,13 @@ const tstrace = path.join(repo, 'bin/tstrace');
 // Without arguments: the startup section twice, with the compile cache
 // bypassed (cold: every run compiles) and as it ships (warm: the harness's
 // warm-up run fills the cache, so measured runs are hits unless the script
-// text changes per run, as in first_event).
+// text changes per run, as in first_event); then overhead and mapprint.
 const passes = extra.length
   ? [{ title: 'Custom run', vs: tstrace, args: extra }]
   : [
       { title: 'Start-up, cold (TSTRACE_NO_CACHE=1: every run compiles with LLVM)', vs: `env TSTRACE_NO_CACHE=1 ${tstrace}`, args: ['--only', 'startup'] },
       { title: 'Start-up, warm (compile cache as shipped)', vs: tstrace, args: ['--only', 'startup'] },
+      { title: 'Per-event cost, instruction counts, printf delivery and map printing', vs: tstrace, args: ['--only', 'overhead,mapprint'] },
     ];
 
 const results = path.join(work, 'results');
