@@ -23,7 +23,9 @@ import vm = require('vm');
 import type ModuleClass from 'module';
 import { sha256Hex } from '../runtime/native';
 
-const Module = module.constructor as typeof ModuleClass;
+// Outside Node's CommonJS loader (vitest runs this file as ESM) `module` is a stand-in: load the builtin.
+const Module: typeof ModuleClass = typeof (module.constructor as Partial<typeof ModuleClass>).wrap === 'function'
+  ? module.constructor as typeof ModuleClass : require('module');
 
 interface Loaded {
   exports: Record<string, unknown>;
