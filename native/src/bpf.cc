@@ -508,6 +508,51 @@ Napi::Value RawTracepointOpen(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// BPF_LINK_CREATE for a BPF iterator program (attach type BPF_TRACE_ITER).
+// A pid other than 0 limits the task iterators to that process.
+Napi::Value IterLinkCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int progFd = ArgFd(info, 0, "progFd");
+  int64_t pid = ArgIsMissing(info, 1) ? 0 : ArgInt(info, 1, "pid");
+  union bpf_iter_link_info linfo;
+  memset(&linfo, 0, sizeof(linfo));
+  LIBBPF_OPTS(bpf_link_create_opts, opts);
+  if (pid > 0) {
+    linfo.task.pid = static_cast<__u32>(pid);
+    opts.iter_info = &linfo;
+    opts.iter_info_len = sizeof(linfo);
+  }
+  int fd = bpf_link_create(progFd, 0, BPF_TRACE_ITER, &opts);
+  if (fd < 0) {
+    int err = errno;
+    ThrowErrno(env, "failed to create the iterator link", err);
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// BPF_ITER_CREATE: a new iterator of a link; read(2) it to run the program over every object.
+Napi::Value IterCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = bpf_iter_create(ArgFd(info, 0, "linkFd"));
+  if (fd < 0) {
+    int err = errno;
+    ThrowErrno(env, "failed to open the iterator", err);
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// BPF_OBJ_PIN: keeps a map, program or link alive at a bpffs path.
+Napi::Value ObjPin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0, "fd");
+  std::string path = ArgString(info, 1, "path");
+  if (bpf_obj_pin(fd, path.c_str()) < 0) {
+    int err = errno;
+    ThrowErrno(env, "failed to pin to '" + path + "'", err);
+  }
+  return env.Undefined();
+}
+
 }  // namespace
 
 const std::string& LastLibbpfMessage() { return gLibbpfLast; }
@@ -534,6 +579,9 @@ void InitBpf(Napi::Env env, Napi::Object exports) {
   fn("perfEventAttachBpf", PerfEventAttachBpf);
   fn("perfEventDisable", PerfEventDisable);
   fn("rawTracepointOpen", RawTracepointOpen);
+  fn("iterLinkCreate", IterLinkCreate);
+  fn("iterCreate", IterCreate);
+  fn("objPin", ObjPin);
 }
 
 }  // namespace tstrace

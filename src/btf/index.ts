@@ -371,6 +371,23 @@ export class Btf {
     return this.valueType(id, depth);
   }
 
+  /** The direct members of record `id` with their BTF type ids (for printing C types, as `-lv` does). */
+  members(id: number): { name: string; btfType: number }[] {
+    id = this.strip(id);
+    if (this.kind[id] !== Kind.STRUCT && this.kind[id] !== Kind.UNION) return [];
+    const out: { name: string; btfType: number }[] = [];
+    for (let i = 0; i < this.vlen(id); i++) {
+      const at = this.extra[id] + 12 * i;
+      const name = this.str(this.buf.readUInt32LE(at));
+      const btfType = this.buf.readUInt32LE(at + 4);
+      const inner = this.strip(btfType);
+      // Anonymous members are named through (bpf_iter__* wrap each pointer in a union).
+      if (!name && (this.kind[inner] === Kind.STRUCT || this.kind[inner] === Kind.UNION)) out.push(...this.members(inner).slice(0, this.kind[inner] === Kind.UNION ? 1 : undefined));
+      else out.push({ name, btfType });
+    }
+    return out;
+  }
+
   /**
    * The members of record `id`, each at its byte offset. Members of anonymous
    * struct/union members are listed in their place too, as C lets them be

@@ -49,7 +49,7 @@ export function builtinType(name: string, match: ProbeMatch, hasChild = false): 
     // The program's context pointer (pt_regs, bpf_perf_event_data, …), as an address.
     if (match.provider.name === 'tracepoint') return { error: 'Use args instead of ctx in tracepoint' };
     if (match.provider.special) return { error: 'invalid program type' };
-    return UINT64;
+    return match.provider.ctxType?.(match) ?? UINT64;
   }
   const sargN = /^sarg([0-9])$/.exec(name);
   if (sargN) {

@@ -58,6 +58,17 @@ export function printfTypeName(t: Type): string {
   }
 }
 
+/**
+ * Functions whose helpers take BTF pointers, which only trampoline (fentry/fexit)
+ * arguments are: `f can not be used with "P" probes (fentry/fexit only)` elsewhere.
+ */
+export function checkTrampolineOnly(e: CallExpr, scope: Scope, ctx: CallContext): boolean {
+  const p = scope.match.provider.name;
+  if (p === 'fentry' || p === 'fexit') return true;
+  ctx.checker.error(`${e.name} can not be used with "${scope.match.provider.special ? 'special' : p}" probes (fentry/fexit only)`, e.loc);
+  return false;
+}
+
 /** Functions without a value (bpftrace 0.17's check_assignment(call, false, false, false)). */
 const STATEMENT_ONLY = new Set(['printf', 'system', 'cat', 'exit', 'print', 'clear', 'zero', 'time', 'signal', 'signal_thread', 'override', 'delete', 'debugf', 'errorf', 'warnf', 'unwatch', 'assert']);
 

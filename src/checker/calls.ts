@@ -15,6 +15,7 @@ import { KFUNC_RULES } from './kfunc';
 import { TYPE_PREDICATE_RULES } from './typepredicates';
 import { ASSERT_RULES } from './assert';
 import { SOCKET_RULES } from './socket';
+import { ISERR_RULES } from './iserr';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
 
 export type { CallContext, Rule };
@@ -104,6 +105,7 @@ const RULES: Record<string, Rule> = {
   ...TYPE_PREDICATE_RULES,
   ...ASSERT_RULES,
   ...SOCKET_RULES,
+  ...ISERR_RULES,
   kstack: stackRule(false),
   ustack: stackRule(true),
 

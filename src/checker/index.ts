@@ -3,6 +3,7 @@
 // Sets `type` on every expression, fixes the key and value types of every map
 // across all probes, expands attach points into concrete probes, and reports
 // every error of the pass at once (bpftrace's messages and locations).
+import { checkSingleIter } from './iter';
 import { checkLiterals } from './literals';
 import { checkMapSizes } from './limits';
 import type {
@@ -615,6 +616,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
     if (matches.some((m) => m.detail.targetDependent)) checker.uncacheable = true;
     probes.push({ ast: p, matches });
   }
+  checkSingleIter(probes, checker.diags);
   checker.diags.throwIfErrors();
   checkConfig(program, checker.diags);
   // Pass 1 learns map types from assignments in any probe, so a probe may read

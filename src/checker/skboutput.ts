@@ -5,7 +5,7 @@
 // takes a BTF `struct sk_buff *`, which only trampoline arguments are.
 // Lowering: src/codegen/skboutput.ts.
 import type { CallExpr } from '../ast/nodes';
-import { argTypes, arity, printfTypeName, Rule } from './callargs';
+import { argTypes, arity, checkTrampolineOnly, printfTypeName, Rule } from './callargs';
 import type { Scope } from './index';
 import { int, NONE } from './types';
 
@@ -15,11 +15,7 @@ export const skboutputPaths = new WeakMap<CallExpr, string>();
 export const SKBOUTPUT_RULES: Record<string, Rule> = {
   skboutput(e, scope: Scope, ctx) {
     const types = argTypes(e, scope, ctx);
-    const p = scope.match.provider.name;
-    if (p !== 'fentry' && p !== 'fexit') {
-      ctx.checker.error(`skboutput can not be used with "${scope.match.provider.special ? 'special' : p}" probes (fentry/fexit only)`, e.loc);
-      return NONE;
-    }
+    if (!checkTrampolineOnly(e, scope, ctx)) return NONE;
     if (!arity(e, ctx, 4)) return NONE;
     const [path, skb, length, offset] = e.args;
     if (path.kind !== 'String') {

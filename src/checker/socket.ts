@@ -2,17 +2,13 @@
 // (bpf_get_socket_cookie on a BTF `struct sock *`, so only in fentry/fexit
 // programs, where arguments are BTF pointers); 0 for a NULL socket.
 // Lowering: src/codegen/socket.ts.
-import { argTypes, arity, printfTypeName, Rule } from './callargs';
+import { argTypes, arity, checkTrampolineOnly, printfTypeName, Rule } from './callargs';
 import { NONE, UINT64 } from './types';
 
 export const SOCKET_RULES: Record<string, Rule> = {
   socket_cookie(e, scope, ctx) {
     const types = argTypes(e, scope, ctx);
-    const p = scope.match.provider.name;
-    if (p !== 'fentry' && p !== 'fexit') {
-      ctx.checker.error(`socket_cookie can not be used with "${scope.match.provider.special ? 'special' : p}" probes (fentry/fexit only)`, e.loc);
-      return NONE;
-    }
+    if (!checkTrampolineOnly(e, scope, ctx)) return NONE;
     if (!arity(e, ctx, 1)) return NONE;
     const t = types[0];
     if (t.kind !== 'none' && (t.kind !== 'pointer' || t.to.kind !== 'struct' || t.to.name !== 'struct sock')) {

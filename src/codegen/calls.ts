@@ -18,9 +18,11 @@ import { PIDNS_LOWERINGS } from './pidns';
 import { TYPE_PREDICATE_LOWERINGS } from './typepredicates';
 import { ASSERT_LOWERINGS } from './assert';
 import { SOCKET_LOWERINGS } from './socket';
+import { ISERR_LOWERINGS } from './iserr';
 import { notePid } from './pidseen';
 import { positionalStrTexts } from '../checker/functions';
 import { BUILTIN_NAMES } from '../checker/builtins';
+import { emitSeqPrintf } from './seq-printf';
 
 interface MapTarget {
   map: MapExpr;
@@ -181,6 +183,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...TYPE_PREDICATE_LOWERINGS,
   ...ASSERT_LOWERINGS,
   ...SOCKET_LOWERINGS,
+  ...ISERR_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ustack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
   ksym: (g, e) => ({ kind: 'int', v: g.intValue(e.args[0]) }),
@@ -373,6 +376,10 @@ function readStr(g: ProbeCodegen, e: CallExpr, buf: LLVM.Value, size: number): C
 
 /** printf, system, cat: the arguments go to user space, which formats them (src/runtime). */
 function formatCall(g: ProbeCodegen, e: CallExpr): undefined {
+  if (e.name === 'printf' && g.match.provider.name === 'iter') {
+    emitSeqPrintf(g, e);
+    return undefined;
+  }
   const site = g.m.checked.printfs.get(e);
   if (!site) throw new CodegenError(`internal: ${e.name} site missing`, e.loc);
   // Side-effect-free arguments are computed straight into the reserved record (with any other, all first, in order).

@@ -8,6 +8,7 @@ import { AF_INET, AF_INET6 } from '../output/inet';
 import { PT_REGS_OFFSETS } from '../probes/regs';
 import { CodegenError } from './errors';
 import { memoryAddress } from './memory';
+import { emitIterPath } from './iter-path';
 import { Helper } from './helpers';
 import { EVENT_UNWATCH } from './plan';
 import type { CgValue, ProbeCodegen } from './irgen';
@@ -317,9 +318,10 @@ export const FUNCTION_LOWERINGS: Record<string, Lowering> = {
     const size = t.kind === 'string' ? t.size : 64;
     // A `struct path` value (args->file->f_path) is passed by its kernel address, a pointer as is.
     const arg = e.args[0];
+    const out = g.stackBuffer(size, 'path');
+    if (emitIterPath(g, arg, out, size)) return { kind: 'buf', ptr: out, size };
     const addr = arg.type?.kind === 'struct' ? memoryAddress(g, arg) : g.intValue(arg);
     if (!addr) throw new CodegenError('path() needs a struct path in kernel memory (e.g. args->file->f_path) or a pointer to one', e.loc);
-    const out = g.stackBuffer(size, 'path');
     g.helper(Helper.d_path, g.i64, [g.b.CreateIntToPtr(addr, g.i8p), out, g.b.getInt32(size)]);
     return { kind: 'buf', ptr: out, size };
   },

@@ -48,6 +48,7 @@ function sectionFor(provider: string, detail: Record<string, string | number>): 
     case 'kprobe': return `kprobe/${detail.func}${Number(detail.offset) ? `+${detail.offset}` : ''}`;
     case 'kretprobe': case 'fentry': case 'fexit': return `${provider}/${detail.func}`;
     case 'uprobe': case 'uretprobe': case 'usdt': return provider;
+    case 'iter': return `iter/${detail.iter}`;
     default: return `raw_tp/${provider}`;
   }
 }

@@ -335,7 +335,7 @@ export class ProbeCodegen {
   // ---- probe body ----------------------------------------------------------
 
   generate(predicate: Expr | undefined, body: Block): void {
-    if (this.m.pidFilter && !this.match.provider.special) this.returnUnlessTargetPid();
+    if (this.m.pidFilter && !this.match.provider.special && !this.match.provider.runsInReader) this.returnUnlessTargetPid();
     if (predicate) {
       const mark = this.liveBuffers.length;
       const cond = this.intValue(predicate);

@@ -92,6 +92,9 @@ export function attachStep(p: ProgramPlan): AttachStep {
     case 'fentry': case 'fexit':
       return step(`BPF_RAW_TRACEPOINT_OPEN on a BPF trampoline for ${d.func} (attach_btf_id=${d.btfId})`,
         'BTF describes the function, the kernel patches a call to a trampoline at its entry/exit: cheaper than a kprobe, typed arguments');
+    case 'iter':
+      return step(`BPF_LINK_CREATE(attach_type=BPF_TRACE_ITER) of the program loaded with attach_btf_id=${d.btfId} (bpf_iter_${d.iter}), then ${d.pin !== undefined ? `BPF_OBJ_PIN of the link at ${d.pin}` : 'BPF_ITER_CREATE and read(2) of the iterator to its end'}`,
+        'the kernel runs the program once per object as the iterator is read; printf writes into the read (bpf_seq_printf)');
     default:
       return step(`provider ${p.provider}`, 'see src/probes');
   }

@@ -15,11 +15,12 @@ import { uprobeProvider, uretprobeProvider } from './uprobe';
 import { usdtProvider } from './usdt';
 import { rawtracepointProvider } from './rawtracepoint';
 import { asyncwatchpointProvider, watchpointProvider } from './watchpoint';
+import { iterProvider } from './iter';
 
 export const providers: Provider[] = [
   beginProvider, endProvider, tracepointProvider, intervalProvider, profileProvider, softwareProvider, hardwareProvider,
   kprobeProvider, kretprobeProvider, fentryProvider, fexitProvider, uprobeProvider, uretprobeProvider,
-  usdtProvider, rawtracepointProvider, watchpointProvider, asyncwatchpointProvider,
+  usdtProvider, rawtracepointProvider, watchpointProvider, asyncwatchpointProvider, iterProvider,
 ];
 
 const byName = new Map<string, Provider>();

@@ -16,6 +16,8 @@ export interface Attachment {
   fds: number[];
   /** The address a breakpoint watches: unwatch(address) detaches it. */
   watches?: bigint;
+  /** fds[0] is an iterator link: the run reads it (or pins it) instead of waiting for events. */
+  iterator?: boolean;
 }
 
 export interface AttachContext {
@@ -34,6 +36,12 @@ export interface Provider {
   /** BEGIN/END run once in user space through BPF_PROG_TEST_RUN instead of attaching. */
   readonly special?: 'begin' | 'end';
   /**
+   * The kernel runs the program when tstrace reads it, in tstrace's own task
+   * (iterators): the -p/-c `pid ==` filter would drop everything, so it is
+   * not applied (the provider limits the iterator to the process instead).
+   */
+  readonly runsInReader?: boolean;
+  /**
    * The kernel runs the programs on one event of this type newest first
    * (uprobe consumers are added at the head of the list), so these probes are
    * attached last to first, making blocks run in script order. The set is
@@ -48,6 +56,8 @@ export interface Provider {
   match(parts: string[], ap: AttachPoint): ProbeMatch[];
   /** Type of `args`, or undefined when the probe type has no `args`. */
   argsType?(m: ProbeMatch): Extract<Type, { kind: 'struct' }>;
+  /** Type of `ctx` when it is more than an address (iter: `struct bpf_iter__NAME *`). */
+  ctxType?(m: ProbeMatch): Type;
   /** Where `argN` and `retval` live in the context, or undefined when the probe type has neither. */
   contextArgs?(m: ProbeMatch): ContextArgs;
   /** Extra bpf_prog_load attributes (fentry/fexit: expected attach type and target BTF id). */

@@ -26,6 +26,7 @@ import { mark } from '../timing';
 import type { HeldChild } from './child';
 import { watchProcessExit } from './watch';
 import { runCat, runSystem } from './actions';
+import { runIterator } from './iter';
 import { rememberProcess } from './symbols';
 import { jsonMessageRecord, plainMessage, type MessageLevel } from './messages';
 
@@ -179,8 +180,10 @@ class Session {
     // inserts has none, so the rest of the batch (a busy probe fills the ring
     // with thousands of records before exit() is seen) is skipped.
     // After exit() the rest of a batch is skipped, unless a set-up program may
-    // have stopped a process that only its record lets us continue.
-    const mustReadAll = this.programs.some((p) => p.match.provider.attachReported !== undefined);
+    // have stopped a process that only its record lets us continue, or a
+    // process whose stacks the maps hold reports itself (EVENT_PID_SEEN).
+    const mustReadAll = this.programs.some((p) => p.match.provider.attachReported !== undefined) ||
+      this.plan.maps.some((m) => m.role === 'pids');
     forEachRingRecord(batch, (rec) => {
       // The u64 header without a BigInt per record (kinds fit in 32 bits).
       const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
@@ -212,10 +215,6 @@ class Session {
         const fmt = this.plan.timeFormats?.[Number(rec.readBigUInt64LE(8))] ?? '%H:%M:%S\n';
         const text = strftime(fmt, BigInt(Date.now()) * 1_000_000n);
         out += this.options.format === 'json' ? jsonMessage('time', text) + '\n' : text;
-        return;
-      }
-      if (kind === EVENT_UNWATCH) {
-        this.unwatch(rec.readBigUInt64LE(8));
         return;
       }
       if (kind === EVENT_JOIN) {
@@ -449,8 +448,12 @@ class Session {
   /** Descriptors of the breakpoints on each address, for unwatch(). */
   private readonly watched = new Map<bigint, number[]>();
 
-  private keep(a: Attachment): void {
+  /** The attached iter probe: its link is read (or pinned) instead of waiting for events. */
+  private iterator?: { linkFd: number; match: ProbeMatch };
+
+  private keep(a: Attachment, match?: ProbeMatch): void {
     this.attachedFds.push(...a.fds);
+    if (a.iterator && match) this.iterator = { linkFd: a.fds[0], match };
     if (a.watches !== undefined) this.watched.set(a.watches, [...(this.watched.get(a.watches) ?? []), ...a.fds]);
   }
 
@@ -475,7 +478,7 @@ class Session {
   attach(): void {
     for (const p of this.attachOrder()) {
       try {
-        this.keep(p.match.provider.attach(p.match, p.fd, this.attachContext()));
+        this.keep(p.match.provider.attach(p.match, p.fd, this.attachContext()), p.match);
       } catch (e) {
         if (e instanceof FeatureUnavailableError) throw new RuntimeError(e.message, 255);
         if (e instanceof EnvironmentError) throw new RuntimeError(e.message, 1);
@@ -493,6 +496,20 @@ class Session {
 
   detach(): void {
     for (const fd of this.attachedFds.splice(0)) native.closeFd(fd);
+  }
+
+  /** Runs the iter probe, if one is attached, to the end of its objects; false when there is none. */
+  async runIterator(): Promise<boolean> {
+    if (!this.iterator) return false;
+    const { linkFd, match } = this.iterator;
+    const pin = match.detail.pin === undefined ? undefined : String(match.detail.pin);
+    try {
+      await runIterator(linkFd, pin, { write: this.options.write, drain: () => this.drain(), stopped: () => this.stopping });
+    } catch (e) {
+      throw new RuntimeError(pin !== undefined ? `Failed to pin iter probe link: ${(e as Error).message}` : `Failed to run iter probe ${match.name}: ${(e as Error).message}`);
+    }
+    this.requestStop();
+    return true;
   }
 
   waitForExit(): Promise<void> {
@@ -629,7 +646,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
       session.reportLost();
       session.reportMapsFull();
     }, 1000);
-    await session.waitForExit();
+    if (!(await session.runIterator())) await session.waitForExit();
     clearInterval(fullWatch);
     unwatch?.();
     if (session.fatal) throw session.fatal;

@@ -200,6 +200,17 @@ export interface Native {
   rawTracepointOpen(name: string | null, progFd: number): number;
 
   /**
+   * BPF_LINK_CREATE with attach type BPF_TRACE_ITER: links an iterator
+   * program to its target; `pid` (task iterators) limits it to one process.
+   * Returns the link fd.
+   */
+  iterLinkCreate(progFd: number, pid?: number): number;
+  /** BPF_ITER_CREATE: a new iterator of a link. read(2) runs the program over every object; EOF ends it. */
+  iterCreate(linkFd: number): number;
+  /** BPF_OBJ_PIN of a map, program or link fd at a path in a bpffs. */
+  objPin(fd: number, path: string): void;
+
+  /**
    * Start consuming a BPF_MAP_TYPE_RINGBUF map from Node's event loop (a
    * uv_poll on libbpf's epoll fd; keeps the loop alive until closed). Each
    * wakeup delivers all available records in one `onData` call; `batch` is

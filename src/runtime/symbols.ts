@@ -239,12 +239,24 @@ function mappedFile(pid: number, start: string, end: string, path: string): { fi
   for (const file of candidates) {
     try {
       const st = fs.statSync(file);
-      return { file, key: `${st.dev}:${st.ino}` };
+      const key = `${st.dev}:${st.ino}`;
+      // The same file under its own path outlives the process (its /proc/PID view does not).
+      if (file !== path && !path.endsWith(' (deleted)') && sameFile(path, key)) return { file: path, key };
+      return { file, key };
     } catch {
       // try the next view of the file
     }
   }
   return { file: path, key: path };
+}
+
+function sameFile(path: string, key: string): boolean {
+  try {
+    const st = fs.statSync(path);
+    return `${st.dev}:${st.ino}` === key;
+  } catch {
+    return false;
+  }
 }
 
 const procMaps = new Map<number, Mapping[]>();
