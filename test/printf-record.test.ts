@@ -1,4 +1,5 @@
-// printf formatted straight from ring-buffer records (src/runtime/printf-record.ts)
+// printf formatted straight from ring-buffer records (src/runtime/printf-record.ts,
+// and in C++ by the native consumer for text output: native/src/ringbuf.cc)
 // must print exactly what the general path (decodeValue + compilePrintf) prints,
 // for every conversion it takes and integers at the edges of every width. Records
 // are built here the way BPF code writes them: a u64 header, then each argument as a
@@ -8,7 +9,14 @@ import { describe, expect, it } from 'vitest';
 import type { Type } from '../src/checker/types';
 import { compilePrintf } from '../src/output/printf';
 import { decodeValue } from '../src/runtime/decode';
-import { compileRecordPrintf } from '../src/runtime/printf-record';
+import { compileRecordPrintf, recordPrintfFormat } from '../src/runtime/printf-record';
+import { native } from '../src/runtime/native';
+
+/** The native consumer's text for `rec` (text output formats these sites in C++, see ringbufSetFormats). */
+function nativeText(fmt: string, types: Type[], offsets: number[], rec: Buffer): string {
+  const f = recordPrintfFormat(0, fmt, types, offsets)!;
+  return native.formatRecordsForTest([f], [rec])[0].toString('latin1');
+}
 
 const int = (bits: number, signed: boolean): Type => ({ kind: 'int', bits, signed });
 
@@ -40,7 +48,9 @@ describe('printf from records', () => {
           const slow = compilePrintf(fmt);
           for (const v of EDGES) {
             const rec = record([stored(v, t)]);
-            expect(fast!(rec), `${fmt} ${v}`).toBe(slow([decodeValue(rec, 8, t, { probeNames: [] })]));
+            const want = slow([decodeValue(rec, 8, t, { probeNames: [] })]);
+            expect(fast!(rec), `${fmt} ${v}`).toBe(want);
+            expect(nativeText(fmt, [t], [8], rec), `native ${fmt} ${v}`).toBe(want);
           }
         }
       });
@@ -60,7 +70,17 @@ describe('printf from records', () => {
       rec.writeBigUInt64LE(1n, 40);
       const args = types.map((t, i) => decodeValue(rec, [8, 16, 24, 40][i], t, { probeNames: [] }));
       expect(fast(rec)).toBe(slow(args));
+      expect(nativeText(fmt, types, [8, 16, 24, 40], rec)).toBe(slow(args));
     }
+  });
+
+  it('the native consumer leaves records of other sites alone', () => {
+    const f = recordPrintfFormat(3, '%d\n', [int(64, true)], [8])!;
+    const other = record([5n]); // header 0: site 0, not site 3
+    expect(native.formatRecordsForTest([f], [other])[0].length).toBe(0);
+    const mine = record([5n]);
+    mine.writeBigUInt64LE(3n, 0);
+    expect(native.formatRecordsForTest([f], [mine])[0].toString()).toBe('5\n');
   });
 
   it('leaves flags, widths, precisions and other conversions to the general path', () => {

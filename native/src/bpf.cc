@@ -16,6 +16,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #ifndef ENOTSUPP
@@ -115,6 +116,31 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0, "fd");
   if (close(fd) != 0 && errno != EINTR) ThrowErrno(info.Env(), "close(" + std::to_string(fd) + ")", errno);
   return info.Env().Undefined();
+}
+
+// closeFds(fds): closes them all at once, one thread each (up to 32 at a
+// time). Closing an attached perf event or link waits for an RCU grace
+// period in the kernel (~60 ms here); closed one after another, those waits
+// add up, closed in parallel they overlap. Errors are ignored: every fd is
+// closed whatever happens to the others.
+Napi::Value CloseFds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "closeFds: fds must be an array");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  std::vector<int> fds;
+  for (uint32_t i = 0; i < arr.Length(); i++) fds.push_back(arr.Get(i).ToNumber().Int32Value());
+  constexpr size_t kThreads = 32;
+  for (size_t start = 0; start < fds.size(); start += kThreads) {
+    size_t end = std::min(fds.size(), start + kThreads);
+    if (end - start == 1) {
+      close(fds[start]);
+      continue;
+    }
+    std::vector<std::thread> threads;
+    for (size_t i = start; i < end; i++) threads.emplace_back([fd = fds[i]] { close(fd); });
+    for (std::thread& t : threads) t.join();
+  }
+  return env.Undefined();
 }
 
 // ---------------------------------------------------------------- maps
@@ -566,6 +592,7 @@ void InitBpf(Napi::Env env, Napi::Object exports) {
   fn("libbpfVersion", LibbpfVersion);
   fn("boottimeNs", BoottimeNs);
   fn("closeFd", CloseFd);
+  fn("closeFds", CloseFds);
   fn("createMap", CreateMap);
   fn("mapLookup", MapLookup);
   fn("mapUpdate", MapUpdate);

@@ -11,8 +11,12 @@
 #include <bpf/libbpf.h>
 #include <uv.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <string>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -25,6 +29,132 @@ namespace {
 constexpr size_t kBatchSoftLimit = 16u << 20;
 constexpr int kBatchFull = -ECANCELED;  // returned by the sample callback to pause
 
+// printf sites formatted here, in text mode (ringbufSetFormats): runs of
+// their records reach JS as one text pseudo-record (length | kTextFlag)
+// instead of one record each. The conversions are the ones of
+// src/runtime/printf-record.ts (%d %i %u %x %X %o of integers, %s of
+// strings, no flags, widths or precisions), with the same output.
+constexpr uint32_t kTextFlag = 0x80000000u;
+
+struct Conv {
+  char conv = 'd';      // d u x X o s
+  uint32_t offset = 0;  // in the record
+  uint32_t bits = 64;   // integers: the width the conversion sees
+  uint32_t size = 0;    // strings: capacity
+};
+
+struct SiteFormat {
+  std::vector<std::string> literals;  // literals.size() == convs.size() + 1
+  std::vector<Conv> convs;
+  uint32_t recordSize = 8;
+};
+
+template <typename T>
+T ReadLE(const uint8_t* p) {
+  T v;
+  memcpy(&v, p, sizeof v);  // x86-64 and the BPF target are little-endian
+  return v;
+}
+
+template <typename T>
+void AppendNumber(std::string& out, T v, int base, bool upper) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, base);
+  if (upper)
+    for (char* c = buf; c < r.ptr; c++) *c = static_cast<char>(toupper(*c));
+  out.append(buf, r.ptr);
+}
+
+void AppendConv(std::string& out, const Conv& c, const uint8_t* rec) {
+  const uint8_t* p = rec + c.offset;
+  if (c.conv == 's') {
+    const void* nul = memchr(p, 0, c.size);
+    out.append(reinterpret_cast<const char*>(p), nul ? static_cast<const uint8_t*>(nul) - p : c.size);
+    return;
+  }
+  if (c.conv == 'd') {
+    switch (c.bits) {
+      case 8: return AppendNumber(out, ReadLE<int8_t>(p), 10, false);
+      case 16: return AppendNumber(out, ReadLE<int16_t>(p), 10, false);
+      case 32: return AppendNumber(out, ReadLE<int32_t>(p), 10, false);
+      default: return AppendNumber(out, ReadLE<int64_t>(p), 10, false);
+    }
+  }
+  int base = c.conv == 'u' ? 10 : c.conv == 'o' ? 8 : 16;
+  bool upper = c.conv == 'X';
+  switch (c.bits) {
+    case 8: return AppendNumber(out, ReadLE<uint8_t>(p), base, upper);
+    case 16: return AppendNumber(out, ReadLE<uint16_t>(p), base, upper);
+    case 32: return AppendNumber(out, ReadLE<uint32_t>(p), base, upper);
+    default: return AppendNumber(out, ReadLE<uint64_t>(p), base, upper);
+  }
+}
+
+// The site's text for one record, or false when the record is not one of them.
+bool FormatRecord(const std::vector<SiteFormat*>& sites, const uint8_t* rec, size_t size, std::string& out) {
+  if (size < 8) return false;
+  uint64_t kind = ReadLE<uint64_t>(rec);
+  if (kind >= sites.size() || !sites[kind] || size < sites[kind]->recordSize) return false;
+  const SiteFormat& f = *sites[kind];
+  out += f.literals[0];
+  for (size_t i = 0; i < f.convs.size(); i++) {
+    AppendConv(out, f.convs[i], rec);
+    out += f.literals[i + 1];
+  }
+  return true;
+}
+
+// Appends one framed entry ([u32 length | flags][bytes][padding to 8]) to a batch.
+void AppendFramed(std::vector<uint8_t>& batch, const void* data, size_t size, uint32_t flags) {
+  size_t off = batch.size();
+  size_t total = (4 + size + 7) & ~size_t(7);
+  batch.resize(off + total, 0);  // zero padding
+  uint32_t len = static_cast<uint32_t>(size) | flags;
+  uint8_t* p = batch.data() + off;
+  p[0] = len & 0xff;
+  p[1] = (len >> 8) & 0xff;
+  p[2] = (len >> 16) & 0xff;
+  p[3] = (len >> 24) & 0xff;
+  memcpy(p + 4, data, size);
+}
+
+std::vector<SiteFormat*> ParseFormats(Napi::Env env, Napi::Value v, std::vector<std::unique_ptr<SiteFormat>>& owned) {
+  std::vector<SiteFormat*> sites;
+  if (!v.IsArray()) throw Napi::TypeError::New(env, "formats must be an array");
+  Napi::Array arr = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value e = arr.Get(i);
+    if (!e.IsObject()) continue;  // holes: sites JS formats itself
+    Napi::Object o = e.As<Napi::Object>();
+    uint32_t id = o.Get("id").ToNumber().Uint32Value();
+    auto f = std::make_unique<SiteFormat>();
+    Napi::Array lits = o.Get("literals").As<Napi::Array>();
+    for (uint32_t k = 0; k < lits.Length(); k++) {
+      // Latin-1 text: one byte per character, as JS writes it.
+      std::u16string u = lits.Get(k).As<Napi::String>().Utf16Value();
+      std::string bytes;
+      for (char16_t ch : u) bytes.push_back(static_cast<char>(ch & 0xff));
+      f->literals.push_back(std::move(bytes));
+    }
+    Napi::Array convs = o.Get("convs").As<Napi::Array>();
+    for (uint32_t k = 0; k < convs.Length(); k++) {
+      Napi::Object c = convs.Get(k).As<Napi::Object>();
+      Conv cv;
+      cv.conv = c.Get("conv").As<Napi::String>().Utf8Value()[0];
+      cv.offset = c.Get("offset").ToNumber().Uint32Value();
+      cv.bits = c.Get("bits").ToNumber().Uint32Value();
+      cv.size = c.Get("size").ToNumber().Uint32Value();
+      f->recordSize = std::max<uint32_t>(f->recordSize, cv.offset + (cv.conv == 's' ? cv.size : 8));
+      f->convs.push_back(cv);
+    }
+    if (f->literals.size() != f->convs.size() + 1) throw Napi::TypeError::New(env, "formats: literals must be one more than convs");
+    if (id >= sites.size()) sites.resize(id + 1, nullptr);
+    sites[id] = f.get();
+    owned.push_back(std::move(f));
+  }
+  return sites;
+}
+
 struct RingHandle {
   uint32_t id = 0;
   napi_env env = nullptr;
@@ -36,24 +166,28 @@ struct RingHandle {
   std::unique_ptr<Napi::AsyncContext> asyncCtx;
   std::vector<uint8_t> batch;
   size_t batchRecords = 0;
+  std::vector<std::unique_ptr<SiteFormat>> ownedFormats;
+  std::vector<SiteFormat*> formats;
+  std::string text;  // formatted output of the current run of such records
 };
+
+// Ends the current run of formatted records: one text entry in the batch.
+void FlushText(RingHandle* h) {
+  if (h->text.empty()) return;
+  AppendFramed(h->batch, h->text.data(), h->text.size(), kTextFlag);
+  h->text.clear();
+}
 
 std::unordered_map<uint32_t, RingHandle*> gHandles;
 uint32_t gNextId = 1;
 
 int OnSample(void* ctx, void* data, size_t size) {
   auto* h = static_cast<RingHandle*>(ctx);
-  size_t off = h->batch.size();
-  size_t total = (4 + size + 7) & ~size_t(7);
-  h->batch.resize(off + total, 0);  // zero padding
-  uint32_t len = static_cast<uint32_t>(size);
-  uint8_t* p = h->batch.data() + off;
-  p[0] = len & 0xff;
-  p[1] = (len >> 8) & 0xff;
-  p[2] = (len >> 16) & 0xff;
-  p[3] = (len >> 24) & 0xff;
-  memcpy(p + 4, data, size);
   h->batchRecords++;
+  if (!h->formats.empty() && FormatRecord(h->formats, static_cast<const uint8_t*>(data), size, h->text))
+    return h->text.size() + h->batch.size() >= kBatchSoftLimit ? kBatchFull : 0;
+  FlushText(h);
+  AppendFramed(h->batch, data, size, 0);
   return h->batch.size() >= kBatchSoftLimit ? kBatchFull : 0;
 }
 
@@ -63,6 +197,7 @@ long ConsumeOnce(RingHandle* h, bool* more) {
   *more = false;
   size_t before = h->batchRecords;
   int rc = ring_buffer__consume(h->rb);
+  FlushText(h);
   long n = static_cast<long>(h->batchRecords - before);
   if (rc == kBatchFull) {
     *more = true;
@@ -193,6 +328,33 @@ Napi::Value RingbufConsume(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(total));
 }
 
+// ringbufSetFormats(handle, formats): printf sites to format here (see SiteFormat).
+Napi::Value RingbufSetFormats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RingHandle* h = Lookup(env, ArgU32(info, 0, "handle"));
+  std::vector<std::unique_ptr<SiteFormat>> owned;
+  std::vector<SiteFormat*> sites = ParseFormats(env, info[1], owned);
+  h->ownedFormats = std::move(owned);
+  h->formats = std::move(sites);
+  return env.Undefined();
+}
+
+// formatRecordsForTest(formats, records[]): each record's text ("" when not formattable), as OnSample makes it.
+Napi::Value FormatRecordsForTest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::unique_ptr<SiteFormat>> owned;
+  std::vector<SiteFormat*> sites = ParseFormats(env, info[0], owned);
+  Napi::Array recs = info[1].As<Napi::Array>();
+  Napi::Array out = Napi::Array::New(env, recs.Length());
+  for (uint32_t i = 0; i < recs.Length(); i++) {
+    Napi::Buffer<uint8_t> b = recs.Get(i).As<Napi::Buffer<uint8_t>>();
+    std::string text;
+    FormatRecord(sites, b.Data(), b.Length(), text);
+    out.Set(i, Napi::Buffer<char>::Copy(env, text.data(), text.size()));
+  }
+  return out;
+}
+
 Napi::Value RingbufClose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t id = ArgU32(info, 0, "handle");
@@ -206,6 +368,8 @@ Napi::Value RingbufClose(const Napi::CallbackInfo& info) {
 void InitRingbuf(Napi::Env env, Napi::Object exports) {
   exports.Set("ringbufOpen", Napi::Function::New(env, RingbufOpen, "ringbufOpen"));
   exports.Set("ringbufConsume", Napi::Function::New(env, RingbufConsume, "ringbufConsume"));
+  exports.Set("ringbufSetFormats", Napi::Function::New(env, RingbufSetFormats, "ringbufSetFormats"));
+  exports.Set("formatRecordsForTest", Napi::Function::New(env, FormatRecordsForTest, "formatRecordsForTest"));
   exports.Set("ringbufClose", Napi::Function::New(env, RingbufClose, "ringbufClose"));
 }
 

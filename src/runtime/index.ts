@@ -8,12 +8,12 @@ import { EVENT_EXIT, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, EVENT_PID_SEEN, RINGB
 import * as os from 'os';
 import { providers } from '../probes';
 import { Attachment, EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
-import { native, forEachRingRecord, LoadProgramError } from './native';
+import { native, forEachRingRecord, LoadProgramError, type NativePrintfFormat } from './native';
 import { explainVerifierLog } from '../explain/verifier';
 import { programBtf, funcInfo } from './progbtf';
 import { decodeValue, snapshotMap, scalarColumns, DecodeContext } from './decode';
 import { formatColumnsText } from '../output/columns';
-import { compileRecordPrintf } from './printf-record';
+import { compileRecordPrintf, recordPrintfFormat } from './printf-record';
 import { strftime } from '../output/strftime';
 import { compilePrintf, CompiledPrintf } from '../output/printf';
 import { compareMapNames, formatMapText, formatPrintValue } from '../output/text';
@@ -176,15 +176,18 @@ class Session {
   /** Decodes a batch of ring-buffer records and writes their output in one go. */
   handleBatch = (batch: Buffer): void => {
     let out = '';
-    // After exit() only `Map full` records still count; a plan without map
-    // inserts has none, so the rest of the batch (a busy probe fills the ring
-    // with thousands of records before exit() is seen) is skipped.
-    // After exit() the rest of a batch is skipped, unless a set-up program may
+    // After exit() the rest of a batch (a busy probe fills the ring with
+    // thousands of records before exit() is seen) is skipped, unless a set-up program may
     // have stopped a process that only its record lets us continue, or a
     // process whose stacks the maps hold reports itself (EVENT_PID_SEEN).
     const mustReadAll = this.programs.some((p) => p.match.provider.attachReported !== undefined) ||
       this.plan.maps.some((m) => m.role === 'pids');
-    forEachRingRecord(batch, (rec) => {
+    forEachRingRecord(batch, (rec, formatted) => {
+      if (formatted) {
+        // A run of printf records the native consumer formatted (text output only).
+        if (!this.exiting) out += rec.toString('latin1');
+        return;
+      }
       // The u64 header without a BigInt per record (kinds fit in 32 bits).
       const kind = rec.readUInt32LE(0) + rec.readUInt32LE(4) * 4294967296;
       // Before the exit() check: a process stopped for it must be continued whatever happens.
@@ -284,6 +287,15 @@ class Session {
     this.followUp.unref();
   }
   private followUp?: NodeJS.Timeout;
+
+  /** Text output: printf sites of the common conversions are formatted by the native consumer, a run of records per string. */
+  formatNatively(): void {
+    if (this.options.format === 'json' || this.ringbuf < 0) return;
+    const formats = this.plan.printfs.filter((p) => !p.action)
+      .map((p) => recordPrintfFormat(p.id, p.format, p.argTypes, this.printfs.get(p.id)!.offsets))
+      .filter((f): f is NativePrintfFormat => f !== undefined);
+    if (formats.length) native.ringbufSetFormats(this.ringbuf, formats);
+  }
 
   /** One warning per map, the first time an insert into it failed (on any CPU). */
   private warnMapFull(site: number): void {
@@ -495,7 +507,8 @@ class Session {
   }
 
   detach(): void {
-    for (const fd of this.attachedFds.splice(0)) native.closeFd(fd);
+    // All at once: each close of an attached probe waits for the kernel (RCU); in parallel the waits overlap.
+    native.closeFds(this.attachedFds.splice(0));
   }
 
   /** Runs the iter probe, if one is attached, to the end of its objects; false when there is none. */
@@ -619,6 +632,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     if (plan.maps.some((m) => m.role === 'perf')) throw new RuntimeError('skboutput(): writing pcap files is not implemented by tstrace yet (the program loaded, but nothing would read its packets)');
     const ringIndex = plan.maps.findIndex((m) => m.role === 'ringbuf');
     session.ringbuf = native.ringbufOpen(session.mapFds[ringIndex], session.handleBatch);
+    session.formatNatively();
 
     if (!options.quiet) {
       const n = plan.attachPointCount;

@@ -140,6 +140,8 @@ export interface Native {
   libbpfVersion(): string;
   /** close(2). */
   closeFd(fd: number): void;
+  /** Closes every fd, in parallel threads (the kernel's per-close RCU waits overlap); errors ignored. */
+  closeFds(fds: number[]): void;
 
   /**
    * bpf_map_create. `name` is sanitised/truncated to 15 chars. Returns the fd.
@@ -226,6 +228,13 @@ export interface Native {
    * `onData` propagates to the caller.
    */
   ringbufConsume(handle: number): number;
+  /**
+   * Text output only: records of these printf sites are formatted in the
+   * native consumer; a run of them reaches onData as one text entry.
+   */
+  ringbufSetFormats(handle: number, formats: NativePrintfFormat[]): void;
+  /** Each record's text as the native consumer would format it ('' when it is not one of `formats`); for tests. */
+  formatRecordsForTest(formats: NativePrintfFormat[], records: Buffer[]): Buffer[];
   /** Stop polling and free the ring buffer; idempotent. */
   ringbufClose(handle: number): void;
 
@@ -287,14 +296,23 @@ export function preloadLlvm(): void {
 }
 
 /** Iterate the records of a ring buffer batch delivered by `ringbufOpen`, until `done()`. */
-export function forEachRingRecord(batch: Buffer, fn: (record: Buffer) => void, done?: () => boolean): void {
+export function forEachRingRecord(batch: Buffer, fn: (record: Buffer, text: boolean) => void, done?: () => boolean): void {
   let off = 0;
   while (off + 4 <= batch.length) {
     if (done?.()) return;
-    const len = batch.readUInt32LE(off);
-    fn(batch.subarray(off + 4, off + 4 + len));
+    const word = batch.readUInt32LE(off);
+    // High bit: not a record but the text of a run of records formatted natively (ringbufSetFormats).
+    const len = word & 0x7fffffff;
+    fn(batch.subarray(off + 4, off + 4 + len), word !== len);
     off += (4 + len + 7) & ~7;
   }
+}
+
+/** A printf site the native consumer formats itself (see native/src/ringbuf.cc SiteFormat). */
+export interface NativePrintfFormat {
+  id: number;
+  literals: string[];
+  convs: { conv: 'd' | 'u' | 'x' | 'X' | 'o' | 's'; offset: number; bits: number; size: number }[];
 }
 
 /** BPF constants used with the native API. */

@@ -2,9 +2,13 @@
 // %u %x %X %o without flags, width or precision, %s of a string) read the
 // record's bytes and format numbers, with no Value objects and a BigInt only
 // for integers beyond 2^53. The output is formatPrintf's; any other format
-// or argument type goes through decodeValue and compilePrintf instead.
+// or argument type goes through decodeValue and compilePrintf instead. In
+// text mode the native consumer formats the same sites itself
+// (recordPrintfFormat describes them to it); this path serves JSON output
+// and records that reach JS one by one.
 import type { Type } from '../checker/types';
 import { parsePrintfParts, type PrintfSpec } from '../output/printf';
+import type { NativePrintfFormat } from './native';
 
 type Piece = (rec: Buffer) => string;
 
@@ -43,33 +47,53 @@ function convBits(spec: PrintfSpec): number {
   return spec.length === 'hh' ? 8 : spec.length === 'h' ? 16 : spec.length === '' ? 32 : 64;
 }
 
-function piece(spec: PrintfSpec, t: Type | undefined, off: number): Piece | undefined {
+type Conv = NativePrintfFormat['convs'][number];
+
+function conversion(spec: PrintfSpec, t: Type | undefined, offset: number): Conv | undefined {
   if (t === undefined || spec.width >= 0 || spec.precision >= 0 || spec.minus || spec.plus || spec.space || spec.hash || spec.zero) return undefined;
-  if (spec.conv === 's') return t.kind === 'string' ? stringPiece(off, t.size) : undefined;
+  if (spec.conv === 's') return t.kind === 'string' ? { conv: 's', offset, bits: 0, size: t.size } : undefined;
   // Integer arguments are stored as 64-bit words extended from their own width, so the low bits are the C value.
   if (t.kind !== 'int') return undefined;
+  const bits = convBits(spec);
   switch (spec.conv) {
-    case 'd': case 'i': return signedPiece(off, convBits(spec));
-    case 'u': return unsignedPiece(off, convBits(spec), 10, false);
-    case 'x': return unsignedPiece(off, convBits(spec), 16, false);
-    case 'X': return unsignedPiece(off, convBits(spec), 16, true);
-    case 'o': return unsignedPiece(off, convBits(spec), 8, false);
+    case 'd': case 'i': return { conv: 'd', offset, bits, size: 0 };
+    case 'u': case 'x': case 'X': case 'o': return { conv: spec.conv, offset, bits, size: 0 };
     default: return undefined;
+  }
+}
+
+/** A printf site in the form both fast paths take (this module and the native consumer), or undefined. */
+export function recordPrintfFormat(id: number, format: string, argTypes: Type[], offsets: number[]): NativePrintfFormat | undefined {
+  const parts = parsePrintfParts(format);
+  if ('error' in parts) return undefined;
+  const { literals, specs } = parts;
+  if (specs.length > argTypes.length) return undefined;
+  const convs: Conv[] = [];
+  for (let i = 0; i < specs.length; i++) {
+    const c = conversion(specs[i], argTypes[i], offsets[i]);
+    if (!c) return undefined;
+    convs.push(c);
+  }
+  return { id, literals, convs };
+}
+
+function piece(c: Conv): Piece {
+  switch (c.conv) {
+    case 's': return stringPiece(c.offset, c.size);
+    case 'd': return signedPiece(c.offset, c.bits);
+    case 'u': return unsignedPiece(c.offset, c.bits, 10, false);
+    case 'x': return unsignedPiece(c.offset, c.bits, 16, false);
+    case 'X': return unsignedPiece(c.offset, c.bits, 16, true);
+    case 'o': return unsignedPiece(c.offset, c.bits, 8, false);
   }
 }
 
 /** The formatter of one printf site's records, or undefined when it needs the general path. */
 export function compileRecordPrintf(format: string, argTypes: Type[], offsets: number[]): ((rec: Buffer) => string) | undefined {
-  const parts = parsePrintfParts(format);
-  if ('error' in parts) return undefined;
-  const { literals, specs } = parts;
-  if (specs.length > argTypes.length) return undefined;
-  const pieces: Piece[] = [];
-  for (let i = 0; i < specs.length; i++) {
-    const p = piece(specs[i], argTypes[i], offsets[i]);
-    if (!p) return undefined;
-    pieces.push(p);
-  }
+  const f = recordPrintfFormat(0, format, argTypes, offsets);
+  if (!f) return undefined;
+  const { literals } = f;
+  const pieces = f.convs.map(piece);
   const [l0, l1, l2, l3, l4] = literals;
   const [p0, p1, p2, p3] = pieces;
   switch (pieces.length) {
