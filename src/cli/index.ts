@@ -42,6 +42,8 @@ function readStdin(): string {
 }
 
 function printDiagnostics(diags: Diagnostic[], source: string): void {
+  // No empty write: the first use of process.stderr builds its stream (~5 ms).
+  if (diags.length === 0) return;
   process.stderr.write(diags.map((d) => formatDiagnostic(d, source)).join(''));
 }
 

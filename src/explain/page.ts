@@ -39,7 +39,7 @@ export const PAGE = String.raw`<!doctype html>
 </style>
 </head>
 <body>
-<header><h1>tstrace explorer</h1><span class="hint">type a script · hover or click a line in any stage to see where it came from · click the source to find what it became</span></header>
+<header><h1>tstrace explorer</h1><span class="hint">type a script &middot; hover or click a line in any stage to see where it came from &middot; click the source to find what it became</span></header>
 <main>
   <div id="left">
     <textarea id="source" spellcheck="false"></textarea>
@@ -172,7 +172,7 @@ let timer = null;
 let generation = 0;
 async function update() {
   const mine = ++generation;
-  $('status').textContent = 'compiling…';
+  $('status').textContent = 'compiling\u2026';
   const res = await fetch('/api/explain', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ source: source.value }) });
   if (!res.ok) {
     // An internal error of the compiler: say so instead of keeping stale stages.
@@ -207,7 +207,7 @@ $('run').addEventListener('click', async () => {
   $('output-body').textContent = '';
   $('run').disabled = true;
   $('stop').disabled = false;
-  $('status').textContent = 'running…';
+  $('status').textContent = 'running\u2026';
   const res = await fetch('/api/run', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ source: source.value }) });
   const reader = res.body.getReader();
   const decoder = new TextDecoder();

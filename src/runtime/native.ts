@@ -6,8 +6,10 @@
 // JS Error (the addon never prints and never aborts the process). Errors from
 // system calls are `NativeErrnoError`s: `errno` and `code` ("EACCES", ...) are
 // set and the message ends with strerror(errno).
-import * as fs from 'fs';
-import * as path from 'path';
+// `import x = require()`: bin/tstrace loads this file as tsc output before the
+// bundle (src/cli/codecache.ts), where a namespace import costs an __importStar copy.
+import fs = require('fs');
+import path = require('path');
 
 /** Error thrown by system-call wrappers. */
 export interface NativeErrnoError extends Error {

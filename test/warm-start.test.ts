@@ -1,0 +1,60 @@
+// What the compile-cache-hit path relies on to start cheaply (BENCHMARKS.md,
+// scripts/bench-notes.md): the bundle is ASCII, so bin/tstrace decodes it as
+// latin1 (a non-ASCII bundle still loads, decoded as UTF-8), and a warm run
+// without warnings never touches stderr (its first use builds a stream).
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'child_process';
+import { isAscii } from 'buffer';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadBundle } from '../src/cli/codecache';
+
+const BIN = path.resolve(__dirname, '../bin/tstrace');
+const dirs: string[] = [];
+afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+
+function freshDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tstrace-warm-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('warm start', () => {
+  it('the CLI bundle is ASCII', () => {
+    expect(isAscii(fs.readFileSync(path.resolve(__dirname, '../dist/cli/tstrace.js')))).toBe(true);
+  });
+
+  it('loads ASCII and non-ASCII bundles with their text intact, with and without a code cache', () => {
+    const dir = freshDir();
+    const saved = process.env.TSTRACE_CACHE_DIR;
+    process.env.TSTRACE_CACHE_DIR = path.join(dir, 'cache');
+    try {
+      for (const [name, text] of [['ascii.js', 'plain text'], ['utf8.js', 'caf\u00e9 \u2026 \u{1f600}']]) {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, `module.exports = { text: ${JSON.stringify(text)}, raw: String.raw\`${text}\` };\n`);
+        const first = loadBundle(file);
+        expect(first.exports).toEqual({ text, raw: text });
+        first.saveCodeCache();
+        const second = loadBundle(file);
+        expect(second.codeCache).toBe('hit');
+        expect(second.exports).toEqual({ text, raw: text });
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TSTRACE_CACHE_DIR;
+      else process.env.TSTRACE_CACHE_DIR = saved;
+    }
+  });
+
+  it('a compile-cache hit without warnings writes nothing to stderr', () => {
+    const dir = freshDir();
+    const run = () => spawnSync(BIN, ['-e', 'BEGIN { printf("warm\\n"); exit(); }'], { env: { ...process.env, TSTRACE_CACHE_DIR: dir }, encoding: 'utf8' });
+    const cold = run();
+    const warm = run();
+    for (const r of [cold, warm]) {
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe('Attaching 1 probe...\nwarm\n\n\n');
+      expect(r.stderr).toBe('');
+    }
+  });
+});
