@@ -11,6 +11,7 @@ import type { CgValue, ProbeCodegen } from './irgen';
 import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './functions';
 import { STRING_LOWERINGS } from './strings';
 import { TASK_LOWERINGS } from './task';
+import { LEADER_LOWERINGS } from './leader';
 import { SKBOUTPUT_LOWERINGS } from './skboutput';
 import { FIND_LOWERINGS } from './find';
 import { KFUNC_LOWERINGS } from './kfunc';
@@ -176,6 +177,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...FUNCTION_LOWERINGS,
   ...STRING_LOWERINGS,
   ...TASK_LOWERINGS,
+  ...LEADER_LOWERINGS,
   ...SKBOUTPUT_LOWERINGS,
   ...FIND_LOWERINGS,
   ...KFUNC_LOWERINGS,

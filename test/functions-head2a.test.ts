@@ -1,0 +1,72 @@
+// More functions and builtins of current bpftrace (HEAD) that 0.17 lacks:
+// leader_comm/leader_tid, comm(pid), config, kfunc_allowed, percpu_kaddr.
+// HEAD is not installed here, so each gets exact-value tests against a
+// controlled workload (values the test knows from the workload itself).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ensureTracefs, GatedWorkload, removeTempDir, runTracer, tempDir, uniqueComm } from './helpers/run';
+
+beforeAll(() => ensureTracefs());
+afterAll(() => removeTempDir());
+
+/** Main thread calls getpid, then a thread named "h2aworker" does; each prints its tid first. */
+const THREADS_C = `
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static void *worker(void *arg) {
+  (void)arg;
+  pthread_setname_np(pthread_self(), "h2aworker");
+  syscall(SYS_getpid);
+  return NULL;
+}
+int main(void) {
+  char c;
+  pthread_t t;
+  printf("ready\\n");
+  fflush(stdout);
+  if (read(0, &c, 1) != 1) return 3;
+  syscall(SYS_getpid);
+  pthread_create(&t, NULL, worker, NULL);
+  pthread_join(t, NULL);
+  return 0;
+}
+`;
+
+async function traceWith(script: string, bin: string): Promise<{ r: Awaited<ReturnType<typeof runTracer>>; pid: number }> {
+  const w = new GatedWorkload(bin, []);
+  try {
+    await w.ready();
+    const r = await runTracer('tstrace', ['-e', script], { timeoutMs: 60_000, onAttached: () => w.go(), signalAfterAttach: 'SIGINT' });
+    return { r, pid: w.pid };
+  } finally {
+    w.kill();
+  }
+}
+
+describe('leader_comm, leader_tid (HEAD)', () => {
+  let threads = '';
+  beforeAll(() => {
+    threads = path.join(tempDir(), uniqueComm('h2t'));
+    fs.writeFileSync(`${threads}.c`, THREADS_C);
+    execFileSync('cc', ['-O2', '-pthread', '-o', threads, `${threads}.c`], { stdio: 'pipe' });
+  });
+
+  it('are the thread-group leader\'s name and tid, also in a named worker thread', async () => {
+    const leader = path.basename(threads);
+    const script = `tracepoint:syscalls:sys_enter_getpid /leader_comm == "${leader}"/ { printf("%s %s %d %d %s %d\\n", comm, leader_comm, leader_tid, tid == leader_tid, leader_comm(curtask), leader_tid(curtask)); }`;
+    const { r, pid } = await traceWith(script, threads);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`Attaching 1 probe...\n${leader} ${leader} ${pid} 1 ${leader} ${pid}\nh2aworker ${leader} ${pid} 0 ${leader} ${pid}\n\n\n`);
+  });
+
+  it('leader_tid() of something that is not a task is an error', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { print(leader_tid(1)); }'], { notify: false });
+    expect(r.stderr).toBe('stdin:1:15-28: ERROR: leader_tid() expects a struct task_struct * (integer provided)\nBEGIN { print(leader_tid(1)); }\n              ~~~~~~~~~~~~~\n');
+    expect(r.code).toBe(1);
+  });
+});
