@@ -70,3 +70,25 @@ describe('leader_comm, leader_tid (HEAD)', () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe('config (HEAD)', () => {
+  it('reads max_strlen and max_map_keys: defaults, the config block, BPFTRACE_MAP_KEYS_MAX over the block', async () => {
+    const script = 'BEGIN { printf("%d %d\\n", config.max_strlen, config.max_map_keys); @[config.max_map_keys] = 1; exit(); }';
+    const d = await runTracer('tstrace', ['-e', script], { notify: false });
+    expect(d.stderr).toBe('');
+    expect(d.stdout).toBe('Attaching 1 probe...\n64 4096\n\n\n@[4096]: 1\n');
+    const block = 'config = { max_map_keys = 100 } BEGIN { printf("%d\\n", config.max_map_keys); exit(); }';
+    const b = await runTracer('tstrace', ['-e', block], { notify: false });
+    expect(b.stderr).toBe('');
+    expect(b.stdout).toBe('Attaching 1 probe...\n100\n\n\n');
+    const env = await runTracer('tstrace', ['-e', block], { notify: false, env: { BPFTRACE_MAP_KEYS_MAX: '7' } });
+    expect(env.stderr).toBe('');
+    expect(env.stdout).toBe('Attaching 1 probe...\n7\n\n\n');
+  });
+
+  it('a field tstrace does not read is an error', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { print(config.foo); }'], { notify: false });
+    expect(r.stderr).toBe('stdin:1:15-25: ERROR: config has no field named foo (tstrace reads: max_map_keys, max_strlen)\nBEGIN { print(config.foo); }\n              ~~~~~~~~~~\n');
+    expect(r.code).toBe(1);
+  });
+});
