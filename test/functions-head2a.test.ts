@@ -92,3 +92,25 @@ describe('config (HEAD)', () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe('kfunc_allowed (HEAD)', () => {
+  // The kernel's answers on this machine (Linux 6.18), per program type, as its
+  // verifier gives them for a program calling the kfunc: bpf_rcu_read_lock is
+  // in the kfunc set every program type may call, bpf_task_from_pid in the set
+  // registered for tracepoint/perf_event programs but not raw tracepoints
+  // (BEGIN), vfs_read is a kernel function but no kfunc.
+  const calls = 'kfunc_allowed("bpf_task_from_pid"), kfunc_allowed("bpf_rcu_read_lock"), kfunc_allowed("vfs_read"), kfunc_allowed("nosuchfn"), kfunc_exist("vfs_read")';
+  it('is the kernel\'s answer for the probe\'s program type, as a compile-time bool', async () => {
+    const r = await runTracer('tstrace', ['-e', `BEGIN { printf("%d %d %d %d %d\\n", ${calls}); } interval:ms:10 { printf("%d %d %d %d %d\\n", ${calls}); if (kfunc_allowed("vfs_read")) { printf("no\\n"); } exit(); }`], { notify: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 2 probes...\n0 1 0 0 1\n1 1 0 0 1\n\n\n');
+  });
+
+  it('a probe type the kernel cannot be asked about (TRACING needs an attach target) and a non-literal are errors', async () => {
+    const iter = await runTracer('tstrace', ['-e', 'iter:task { print(kfunc_allowed("bpf_task_from_pid")); }'], { notify: false });
+    expect(iter.stderr).toBe('stdin:1:19-53: ERROR: kfunc_allowed("bpf_task_from_pid"): the kernel refused a test program of this probe\'s type: failed to load program \'kfunc_allowed\': Invalid argument (Tracing programs must provide btf_id)\niter:task { print(kfunc_allowed("bpf_task_from_pid")); }\n                  ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n');
+    expect(iter.code).toBe(1);
+    const lit = await runTracer('tstrace', ['-e', 'BEGIN { print(kfunc_allowed(1)); }'], { notify: false });
+    expect(lit.stderr).toBe('stdin:1:15-31: ERROR: kfunc_allowed() expects a string literal (integer provided)\nBEGIN { print(kfunc_allowed(1)); }\n              ~~~~~~~~~~~~~~~~\n');
+  });
+});
