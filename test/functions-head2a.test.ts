@@ -64,6 +64,22 @@ describe('leader_comm, leader_tid (HEAD)', () => {
     expect(r.stdout).toBe(`Attaching 1 probe...\n${leader} ${leader} ${pid} 1 ${leader} ${pid}\nh2aworker ${leader} ${pid} 0 ${leader} ${pid}\n\n\n`);
   });
 
+  it('comm(pid) is the name of the task with that id (bpf_task_from_pid), "" for none', async () => {
+    const leader = path.basename(threads);
+    // In the worker thread: comm(pid) is the main thread's name, comm(tid) the worker's own; 99999999 is above pid_max.
+    const script = `tracepoint:syscalls:sys_enter_getpid /leader_comm == "${leader}"/ { printf("%s %s %s [%s] %d\\n", comm, comm(pid), comm(tid), comm(99999999), comm(tid) == comm); }`;
+    const { r } = await traceWith(script, threads);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`Attaching 1 probe...\n${leader} ${leader} ${leader} [] 1\nh2aworker ${leader} h2aworker [] 1\n\n\n`);
+  });
+
+  it('comm(pid) where the kernel does not let the program call bpf_task_from_pid (BEGIN: a raw tracepoint) fails to load, one clear error', async () => {
+    const r = await runTracer('tstrace', ['-e', 'BEGIN { printf("%s\\n", comm(2)); exit(); }'], { notify: false });
+    // The rest of the message names the instruction (its BTF id is this kernel's).
+    expect(r.stderr).toContain('stdin:1:24-31: ERROR: the kernel\'s verifier rejected the BPF program of probe BEGIN: calling kernel function bpf_task_from_pid is not allowed\nBEGIN { printf("%s\\n", comm(2)); exit(); }\n                       ~~~~~~~\n');
+    expect(r.code).toBe(1);
+  });
+
   it('leader_tid() of something that is not a task is an error', async () => {
     const r = await runTracer('tstrace', ['-e', 'BEGIN { print(leader_tid(1)); }'], { notify: false });
     expect(r.stderr).toBe('stdin:1:15-28: ERROR: leader_tid() expects a struct task_struct * (integer provided)\nBEGIN { print(leader_tid(1)); }\n              ~~~~~~~~~~~~~\n');

@@ -12,6 +12,7 @@ import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './funct
 import { STRING_LOWERINGS } from './strings';
 import { TASK_LOWERINGS } from './task';
 import { LEADER_LOWERINGS } from './leader';
+import { COMMPID_LOWERINGS } from './commpid';
 import { SKBOUTPUT_LOWERINGS } from './skboutput';
 import { FIND_LOWERINGS } from './find';
 import { KFUNC_LOWERINGS } from './kfunc';
@@ -178,6 +179,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...STRING_LOWERINGS,
   ...TASK_LOWERINGS,
   ...LEADER_LOWERINGS,
+  ...COMMPID_LOWERINGS,
   ...SKBOUTPUT_LOWERINGS,
   ...FIND_LOWERINGS,
   ...KFUNC_LOWERINGS,
