@@ -227,6 +227,16 @@ void ReadBack(EmitJob* job) {
         continue;
       }
       bool ldImm64 = off + 16 <= code.size() && off % 8 == 0 && static_cast<uint8_t>(code[off]) == 0x18;
+      // The address of an undefined `__ksym_<btf id>_<name>` is a kernel
+      // variable's: src_reg BPF_PSEUDO_BTF_ID, imm its vmlinux BTF VAR id.
+      if (ldImm64 && !sameSectionFunc && symName.rfind("__ksym_", 0) == 0) {
+        int32_t btfId = static_cast<int32_t>(std::strtol(symName.c_str() + 7, nullptr, 10));
+        int32_t zero = 0;
+        code[off + 1] = static_cast<char>((static_cast<uint8_t>(code[off + 1]) & 0x0f) | (3 << 4));
+        memcpy(&code[off + 4], &btfId, 4);
+        memcpy(&code[off + 12], &zero, 4);
+        continue;
+      }
       if (!sameSectionFunc || !ldImm64) {
         return Fail(job, "emitObject: section '" + targetName + "' has a relocation against symbol '" +
                              symName + "' at offset " + std::to_string(off) +

@@ -10,6 +10,7 @@ import { FUNCTION_RULES, builtinCall, checkUnsafe } from './functions';
 import { STRING_RULES } from './strings';
 import { TASK_RULES } from './task';
 import { LEADER_RULES } from './leader';
+import { PERCPU_RULES } from './percpu';
 import { SKBOUTPUT_RULES } from './skboutput';
 import { FIND_RULES } from './find';
 import { KFUNC_RULES } from './kfunc';
@@ -101,6 +102,7 @@ const RULES: Record<string, Rule> = {
   ...STRING_RULES,
   ...TASK_RULES,
   ...LEADER_RULES,
+  ...PERCPU_RULES,
   ...SKBOUTPUT_RULES,
   ...FIND_RULES,
   ...KFUNC_RULES,

@@ -13,6 +13,7 @@ import { STRING_LOWERINGS } from './strings';
 import { TASK_LOWERINGS } from './task';
 import { LEADER_LOWERINGS } from './leader';
 import { COMMPID_LOWERINGS } from './commpid';
+import { PERCPU_LOWERINGS } from './percpu';
 import { SKBOUTPUT_LOWERINGS } from './skboutput';
 import { FIND_LOWERINGS } from './find';
 import { KFUNC_LOWERINGS } from './kfunc';
@@ -180,6 +181,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...TASK_LOWERINGS,
   ...LEADER_LOWERINGS,
   ...COMMPID_LOWERINGS,
+  ...PERCPU_LOWERINGS,
   ...SKBOUTPUT_LOWERINGS,
   ...FIND_LOWERINGS,
   ...KFUNC_LOWERINGS,
