@@ -9,6 +9,7 @@
 // DS_Error severity, e.g. the BPF backend's "unsupported" diagnostics) are
 // collected by a context diagnostic handler, which also keeps LLVM from
 // printing anything or calling exit().
+#include <cstdlib>
 #include "common.h"
 #include "libbpf_maps.h"
 
@@ -215,7 +216,27 @@ void ReadBack(EmitJob* job) {
         if (!value) llvm::consumeError(value.takeError());
       }
       uint64_t off = rel.getOffset();
+      // A call of an undefined `__kfunc_<btf id>_<name>` is a kfunc call
+      // (codegen names the declaration so): src_reg BPF_PSEUDO_KFUNC_CALL,
+      // imm the function's vmlinux BTF id, as libbpf resolves `__ksym` externs.
+      bool call = off + 8 <= code.size() && off % 8 == 0 && static_cast<uint8_t>(code[off]) == 0x85;
+      if (call && !sameSectionFunc && symName.rfind("__kfunc_", 0) == 0) {
+        int32_t btfId = static_cast<int32_t>(std::strtol(symName.c_str() + 8, nullptr, 10));
+        code[off + 1] = static_cast<char>((static_cast<uint8_t>(code[off + 1]) & 0x0f) | (2 << 4));
+        memcpy(&code[off + 4], &btfId, 4);
+        continue;
+      }
       bool ldImm64 = off + 16 <= code.size() && off % 8 == 0 && static_cast<uint8_t>(code[off]) == 0x18;
+      // The address of an undefined `__ksym_<btf id>_<name>` is a kernel
+      // variable's: src_reg BPF_PSEUDO_BTF_ID, imm its vmlinux BTF VAR id.
+      if (ldImm64 && !sameSectionFunc && symName.rfind("__ksym_", 0) == 0) {
+        int32_t btfId = static_cast<int32_t>(std::strtol(symName.c_str() + 7, nullptr, 10));
+        int32_t zero = 0;
+        code[off + 1] = static_cast<char>((static_cast<uint8_t>(code[off + 1]) & 0x0f) | (3 << 4));
+        memcpy(&code[off + 4], &btfId, 4);
+        memcpy(&code[off + 12], &zero, 4);
+        continue;
+      }
       if (!sameSectionFunc || !ldImm64) {
         return Fail(job, "emitObject: section '" + targetName + "' has a relocation against symbol '" +
                              symName + "' at offset " + std::to_string(off) +

@@ -128,6 +128,14 @@ export class Btf {
     return this.funcIds;
   }
 
+  /** The type id of the global variable (VAR) `name`, e.g. a per-CPU one (`runqueues`). */
+  variableId(name: string): number | undefined {
+    for (let id = 1; id < this.kind.length; id++) {
+      if (this.kind[id] === Kind.VAR && this.str(this.nameOff[id]) === name) return id;
+    }
+    return undefined;
+  }
+
   functionNames(): string[] {
     return [...this.functionIds().keys()];
   }

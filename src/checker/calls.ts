@@ -9,6 +9,8 @@ import { suggest } from './suggest';
 import { FUNCTION_RULES, builtinCall, checkUnsafe } from './functions';
 import { STRING_RULES } from './strings';
 import { TASK_RULES } from './task';
+import { LEADER_RULES } from './leader';
+import { PERCPU_RULES } from './percpu';
 import { SKBOUTPUT_RULES } from './skboutput';
 import { FIND_RULES } from './find';
 import { KFUNC_RULES } from './kfunc';
@@ -99,6 +101,8 @@ const RULES: Record<string, Rule> = {
   ...FUNCTION_RULES,
   ...STRING_RULES,
   ...TASK_RULES,
+  ...LEADER_RULES,
+  ...PERCPU_RULES,
   ...SKBOUTPUT_RULES,
   ...FIND_RULES,
   ...KFUNC_RULES,

@@ -2,6 +2,7 @@
 // aggregation: network and buffer helpers, string comparisons, unsafe
 // functions, registers and address spaces, HEAD's map helpers. Messages are
 // bpftrace 0.17's (HEAD's for HEAD-only functions). Lowering: src/codegen/functions.ts.
+import { checkCommPid } from './commpid';
 import * as fs from 'fs';
 import type { CallExpr, Expr, MapExpr } from '../ast/nodes';
 import { spanLoc } from '../ast/nodes';
@@ -480,6 +481,7 @@ export function builtinCall(e: CallExpr, scope: Scope, ctx: CallContext): Type |
     return NONE;
   }
   if ((e.name === 'pid' || e.name === 'tid') && e.args.length > 0) return checkPidNamespace(e, t, ctx);
+  if (e.name === 'comm' && e.args.length > 0) return checkCommPid(e, t, scope, ctx);
   arity(e, ctx, 0);
   return t;
 }

@@ -15,6 +15,7 @@ import { matchAttachPoint, MissingTargetError, ProbeError, ProbeMatch } from '..
 import { EnvironmentError } from '../probes/provider';
 import { builtinType, BUILTIN_NAMES } from './builtins';
 import { bareCallIdentifier } from './task';
+import { checkConfigRead, currentConfig } from './config';
 import { checkCall, CallContext, FUNCTION_NAMES } from './calls';
 import { curtaskType, positionalStr } from './functions';
 import { INT64, UINT64, NONE, Type, isInt, sameType, typeName, int, str, IntBits, storageSize } from './types';
@@ -103,6 +104,8 @@ class Checker {
   /** First pass: learn map types from assignments only; report nothing. */
   collecting = true;
   uncacheable = false;
+  /** What `config.x` reads (src/checker/config.ts). */
+  configValues: Record<string, bigint> = {};
 
   constructor(readonly options: Required<CheckOptions>, readonly types: TypeRegistry) {}
 
@@ -447,7 +450,7 @@ class Checker {
         return a;
       }
       case 'Field':
-        return checkField(this, e, scope);
+        return checkConfigRead(this, e) ?? checkField(this, e, scope);
       case 'TupleIndex': {
         const t = this.expr(e.object, scope);
         if (t.kind === 'none') return NONE;
@@ -586,6 +589,7 @@ export function check(program: Program, options: CheckOptions = {}): CheckedProg
   const types = new TypeRegistry(program.cDefinitions ?? [], includes);
   const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false }, types);
   for (const err of types.errors) checker.diags.error(err.message, err.loc);
+  checker.configValues = currentConfig(program, checker.options.strlen, (options as { mapKeysMax?: number }).mapKeysMax);
   for (const d of expandMacros(program, new Set([...BUILTIN_NAMES, ...FUNCTION_NAMES]))) checker.diags.error(d.message, d.loc!);
   // Only macro definitions (HEAD allows it for libraries): nothing would ever run.
   if (program.probes.length === 0) checker.diags.error('No probes to attach: the program only defines macros', program.macros?.[0]?.nameLoc);

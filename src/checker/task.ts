@@ -9,7 +9,7 @@ import type { Scope } from './index';
 import { NONE, Type, int, str } from './types';
 
 /** Names usable as bare identifiers that mean the call without arguments. */
-const BARE_CALLS = new Set(['pcomm', 'ppid', 'probetype', 'has_cpid']);
+const BARE_CALLS = new Set(['pcomm', 'ppid', 'probetype', 'has_cpid', 'leader_comm', 'leader_tid']);
 
 /**
  * `ppid` written without parentheses: the identifier node becomes the call
@@ -32,7 +32,7 @@ export const probeFacts = new WeakMap<CallExpr, string | boolean>();
 const PROBETYPE_SIZE = 16;
 
 /** `task->a->b`, the task being the argument or `curtask`. */
-function throughTask(e: CallExpr, scope: Scope, ctx: CallContext, fields: string[]): Type {
+export function throughTask(e: CallExpr, scope: Scope, ctx: CallContext, fields: string[]): Type {
   if (!arity(e, ctx, 0, 1)) return NONE;
   let task: Expr = e.args[0] ?? { kind: 'Identifier', name: 'curtask', loc: e.loc };
   if (e.args[0]) {

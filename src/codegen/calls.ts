@@ -11,6 +11,9 @@ import type { CgValue, ProbeCodegen } from './irgen';
 import { FUNCTION_LOWERINGS, lowerBuiltinCall, retaggedAddrSpace } from './functions';
 import { STRING_LOWERINGS } from './strings';
 import { TASK_LOWERINGS } from './task';
+import { LEADER_LOWERINGS } from './leader';
+import { COMMPID_LOWERINGS } from './commpid';
+import { PERCPU_LOWERINGS } from './percpu';
 import { SKBOUTPUT_LOWERINGS } from './skboutput';
 import { FIND_LOWERINGS } from './find';
 import { KFUNC_LOWERINGS } from './kfunc';
@@ -176,6 +179,9 @@ const LOWERINGS: Record<string, Lowering> = {
   ...FUNCTION_LOWERINGS,
   ...STRING_LOWERINGS,
   ...TASK_LOWERINGS,
+  ...LEADER_LOWERINGS,
+  ...COMMPID_LOWERINGS,
+  ...PERCPU_LOWERINGS,
   ...SKBOUTPUT_LOWERINGS,
   ...FIND_LOWERINGS,
   ...KFUNC_LOWERINGS,

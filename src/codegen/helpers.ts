@@ -38,4 +38,6 @@ export enum Helper {
   get_func_ip = 173,
   for_each_map_elem = 164,
   map_lookup_percpu_elem = 195,
+  per_cpu_ptr = 153,
+  this_cpu_ptr = 154,
 }

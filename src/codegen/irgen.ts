@@ -17,6 +17,7 @@ import { emitAccess, pointerStride } from './memory';
 import { PT_REGS_OFFSETS } from '../probes/regs';
 import type { DebugInfo } from './debuginfo';
 import { notePid } from './pidseen';
+import { configReads } from '../checker/config';
 
 type Llvm = typeof LLVM;
 
@@ -805,7 +806,7 @@ export class ProbeCodegen {
         return int(phi);
       }
       case 'Field':
-        return this.field(e);
+        return configReads.has(e) ? int(this.b.getInt64(Number(configReads.get(e)!))) : this.field(e);
       case 'TupleIndex': {
         const tuple = this.expr(e.object);
         const tt = e.object.type as Extract<Type, { kind: 'tuple' }>;

@@ -50,7 +50,8 @@ export const Return = keyword('return');
 export const Break = keyword('break');
 export const Continue = keyword('continue');
 export const Let = keyword('let');
-export const Config = keyword('config');
+// `config` starts a config block only before `=`: elsewhere it is HEAD's `config` builtin (`config.max_strlen`).
+export const Config = tok('Config', /config(?=\s*=(?!=))/, { longer_alt: Identifier, start_chars_hint: ['c'] });
 export const Struct = keyword('struct');
 export const Union = keyword('union');
 export const Enum = keyword('enum');
