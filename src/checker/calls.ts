@@ -14,6 +14,8 @@ import { FIND_RULES } from './find';
 import { KFUNC_RULES } from './kfunc';
 import { TYPE_PREDICATE_RULES } from './typepredicates';
 import { ASSERT_RULES } from './assert';
+import { STATIC_ASSERT_RULES } from './staticassert';
+import { FAIL_RULES } from './fail';
 import { SOCKET_RULES } from './socket';
 import { ISERR_RULES } from './iserr';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
@@ -104,6 +106,8 @@ const RULES: Record<string, Rule> = {
   ...KFUNC_RULES,
   ...TYPE_PREDICATE_RULES,
   ...ASSERT_RULES,
+  ...STATIC_ASSERT_RULES,
+  ...FAIL_RULES,
   ...SOCKET_RULES,
   ...ISERR_RULES,
   kstack: stackRule(false),

@@ -23,6 +23,7 @@ import { forMapElementType } from './formap';
 import { expandMacros } from '../ast/macros';
 import { TypeRegistry } from '../ctypes/registry';
 import { checkCast, checkDeref, checkField, checkIndex, checkOffsetof, constantIdentifier, sizeofType } from './memory';
+import { comptimeTruth } from './comptime';
 
 export interface MapInfo {
   name: string;
@@ -103,6 +104,8 @@ class Checker {
   /** First pass: learn map types from assignments only; report nothing. */
   collecting = true;
   uncacheable = false;
+  /** Inside the branch of an `if` not taken by a compile-time condition: fail()/static_assert() are not reached. */
+  unreachedDepth = 0;
 
   constructor(readonly options: Required<CheckOptions>, readonly types: TypeRegistry) {}
 
@@ -185,10 +188,16 @@ class Checker {
         this.assign(s, scope);
         return;
       case 'If':
+      {
         this.condition(s.cond, scope, 'if()');
+        const taken = comptimeTruth(s.cond, this);
+        this.unreachedDepth += taken === false ? 1 : 0;
         this.block(s.then, scope);
+        this.unreachedDepth += (taken === false ? -1 : 0) + (taken === true ? 1 : 0);
         if (s.else) this.block(s.else, scope);
+        this.unreachedDepth -= taken === true ? 1 : 0;
         return;
+      }
       case 'While':
         this.condition(s.cond, scope, 'while()');
         scope.loopDepth++;

@@ -17,6 +17,8 @@ import { KFUNC_LOWERINGS } from './kfunc';
 import { PIDNS_LOWERINGS } from './pidns';
 import { TYPE_PREDICATE_LOWERINGS } from './typepredicates';
 import { ASSERT_LOWERINGS } from './assert';
+import { STATIC_ASSERT_LOWERINGS } from './staticassert';
+import { FAIL_LOWERINGS } from './fail';
 import { SOCKET_LOWERINGS } from './socket';
 import { ISERR_LOWERINGS } from './iserr';
 import { notePid } from './pidseen';
@@ -182,6 +184,8 @@ const LOWERINGS: Record<string, Lowering> = {
   ...PIDNS_LOWERINGS,
   ...TYPE_PREDICATE_LOWERINGS,
   ...ASSERT_LOWERINGS,
+  ...STATIC_ASSERT_LOWERINGS,
+  ...FAIL_LOWERINGS,
   ...SOCKET_LOWERINGS,
   ...ISERR_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
