@@ -5,7 +5,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
-import { removeTempDir, runTracer, tempDir } from './helpers/run';
+import { execFileSync } from 'child_process';
+import { buildWorkload, GatedWorkload, removeTempDir, runTracer, tempDir, uniqueComm } from './helpers/run';
 
 afterAll(() => removeTempDir());
 
@@ -69,5 +70,81 @@ describe('fail (HEAD)', () => {
     const r = await tstrace(['-e', 'BEGIN { fail("pid %d", pid); }']);
     expect(r.stderr).toBe('stdin:1:24-27: ERROR: fail() arguments must be known at compile time (literals)\nBEGIN { fail("pid %d", pid); }\n                       ~~~\n');
     expect(r.code).toBe(1);
+  });
+});
+
+// poke() gets the addresses of a string buffer, a long and a struct; the
+// program prints them after the call, so a write_user() in a uprobe on poke()
+// shows in its output.
+const POKE_C = `
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+struct pair { long a; char tag[8]; };
+__attribute__((noinline)) void poke(char *buf, long *num, struct pair *p) { __asm__ volatile("" ::: "memory"); }
+int main(void) {
+  char buf[16]; long num = 1; struct pair p = { 5, "pair" };
+  strcpy(buf, "original");
+  printf("ready\\n"); fflush(stdout);
+  char g; if (read(0, &g, 1) != 1) return 1;
+  poke(buf, &num, &p);
+  printf("%s %ld %ld\\n", buf, num, p.a);
+  return 0;
+}
+`;
+
+/** Kernel lockdown (integrity) removes bpf_probe_write_user from every program type. */
+function lockedDown(): boolean {
+  try {
+    return /^CONFIG_LOCK_DOWN_KERNEL_FORCE_(INTEGRITY|CONFIDENTIALITY)=y$/m.test(execFileSync('zcat', ['/proc/config.gz']).toString());
+  } catch {
+    return false;
+  }
+}
+
+describe('write_user (HEAD, unsafe)', () => {
+  it('needs --unsafe', async () => {
+    const r = await tstrace(['-e', 'BEGIN { write_user(pid, "patched", 8); }']);
+    expect(r.stderr).toBe('stdin:1:9-38: ERROR: write_user() is an unsafe function being used in safe mode\nBEGIN { write_user(pid, "patched", 8); }\n        ' + '~'.repeat(29) + '\n');
+    expect(r.code).toBe(1);
+  });
+
+  it('rejects a size larger than the value, a size not known at compile time and a non-address destination', async () => {
+    const big = await tstrace(['--unsafe', '-e', 'BEGIN { write_user(pid, "patched", 9); }']);
+    expect(big.stderr).toBe('stdin:1:36-37: ERROR: write_user() size 9 is larger than the value written (8 bytes)\nBEGIN { write_user(pid, "patched", 9); }\n' + ' '.repeat(35) + '~\n');
+    const dyn = await tstrace(['--unsafe', '-e', 'BEGIN { write_user(pid, "patched", tid); }']);
+    expect(dyn.stderr).toBe('stdin:1:36-39: ERROR: write_user() expects a positive compile-time integer as its size\nBEGIN { write_user(pid, "patched", tid); }\n' + ' '.repeat(35) + '~~~\n');
+    const dst = await tstrace(['--unsafe', '-e', 'BEGIN { write_user("x", 1, 8); }']);
+    expect(dst.stderr).toBe('stdin:1:20-23: ERROR: write_user() expects a pointer or an address as its first argument (string provided)\nBEGIN { write_user("x", 1, 8); }\n' + ' '.repeat(19) + '~~~\n');
+  });
+
+  it('writes a string, an integer and a record field into the traced program (or the locked-down kernel refuses the helper)', async () => {
+    const bin = buildWorkload(uniqueComm('poke'), POKE_C);
+    const script = `uprobe:${bin}:poke { $r = write_user(arg0, "patched", 8) + write_user(arg1, 4660, 8) + write_user(arg2, (int64)77, 8); printf("%d\\n", $r); exit(); }`;
+    const w = new GatedWorkload(bin, []);
+    try {
+      await w.ready();
+      let out: string | undefined;
+      const r = await runTracer('tstrace', ['--unsafe', '-e', script], {
+        timeoutMs: 60_000,
+        onAttached: async () => {
+          out = (await w.go()).stdout;
+        },
+      });
+      if (lockedDown()) {
+        // This machine: CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY=y (dmesg: "Kernel is locked down from Kernel
+        // configuration"); lockdown's LOCKDOWN_BPF_WRITE_USER makes the kernel refuse the helper at load.
+        expect(r.stderr.split('\n').slice(0, 1)).toEqual([`stdin:1:${bin.length + 21}-${bin.length + 51}: ERROR: the kernel's verifier rejected the BPF program of probe uprobe:${bin}:poke: program of this type cannot use helper bpf_probe_write_user#36`]);
+        expect(r.stderr).toContain('the verifier stopped at BPF instruction');
+        expect(r.code).toBe(1);
+      } else {
+        // Not reachable on this machine (see above): the program prints the values written.
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toBe('Attaching 1 probe...\n0\n');
+        expect(out).toBe('ready\npatched 4660 77\n');
+      }
+    } finally {
+      w.kill();
+    }
   });
 });

@@ -16,6 +16,7 @@ import { TYPE_PREDICATE_RULES } from './typepredicates';
 import { ASSERT_RULES } from './assert';
 import { STATIC_ASSERT_RULES } from './staticassert';
 import { FAIL_RULES } from './fail';
+import { WRITE_USER_RULES } from './writeuser';
 import { SOCKET_RULES } from './socket';
 import { ISERR_RULES } from './iserr';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
@@ -108,6 +109,7 @@ const RULES: Record<string, Rule> = {
   ...ASSERT_RULES,
   ...STATIC_ASSERT_RULES,
   ...FAIL_RULES,
+  ...WRITE_USER_RULES,
   ...SOCKET_RULES,
   ...ISERR_RULES,
   kstack: stackRule(false),

@@ -19,6 +19,7 @@ import { TYPE_PREDICATE_LOWERINGS } from './typepredicates';
 import { ASSERT_LOWERINGS } from './assert';
 import { STATIC_ASSERT_LOWERINGS } from './staticassert';
 import { FAIL_LOWERINGS } from './fail';
+import { WRITE_USER_LOWERINGS } from './writeuser';
 import { SOCKET_LOWERINGS } from './socket';
 import { ISERR_LOWERINGS } from './iserr';
 import { notePid } from './pidseen';
@@ -186,6 +187,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...ASSERT_LOWERINGS,
   ...STATIC_ASSERT_LOWERINGS,
   ...FAIL_LOWERINGS,
+  ...WRITE_USER_LOWERINGS,
   ...SOCKET_LOWERINGS,
   ...ISERR_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),
