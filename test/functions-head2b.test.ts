@@ -73,7 +73,8 @@ describe('fail (HEAD)', () => {
   });
 });
 
-// poke() gets the addresses of a string buffer, a long and a struct; the
+// poke() gets the addresses of a string buffer, a long and a struct (member()
+// then the address of the struct's `tag` field); the
 // program prints them after the call, so a write_user() in a uprobe on poke()
 // shows in its output.
 const POKE_C = `
@@ -82,12 +83,14 @@ const POKE_C = `
 #include <unistd.h>
 struct pair { long a; char tag[8]; };
 __attribute__((noinline)) void poke(char *buf, long *num, struct pair *p) { __asm__ volatile("" ::: "memory"); }
+__attribute__((noinline)) void member(char *tag) { __asm__ volatile("" ::: "memory"); }
 int main(void) {
   char buf[16]; long num = 1; struct pair p = { 5, "pair" };
   strcpy(buf, "original");
   printf("ready\\n"); fflush(stdout);
   char g; if (read(0, &g, 1) != 1) return 1;
   poke(buf, &num, &p);
+  member(p.tag);
   printf("%s %ld %ld\\n", buf, num, p.a);
   return 0;
 }
@@ -140,11 +143,46 @@ describe('write_user (HEAD, unsafe)', () => {
       } else {
         // Not reachable on this machine (see above): the program prints the values written.
         expect(r.stderr).toBe('');
-        expect(r.stdout).toBe('Attaching 1 probe...\n0\n');
+        expect(r.stdout).toBe('Attaching 1 probe...\n0\n\n\n');
         expect(out).toBe('ready\npatched 4660 77\n');
       }
     } finally {
       w.kill();
     }
+  });
+});
+
+describe('container_of (HEAD)', () => {
+  it('a kernel (BTF) record from the address of a member, also a nested one', async () => {
+    const r = await tstrace(['-e', 'BEGIN { $t = container_of((uint64)curtask + offsetof(struct task_struct, tgid), struct task_struct, tgid); ' +
+      '$s = container_of((uint64)curtask + offsetof(struct task_struct, se.vruntime), struct task_struct, se.vruntime); ' +
+      'printf("%d %d %d %d\\n", $t == curtask, $s == curtask, $t->tgid == (int32)pid, $s->pid == (int32)tid); exit(); }']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\n1 1 1 1\n\n\n');
+  });
+
+  it('a user program\'s struct (defined in the script) from a pointer to its field, in a uprobe', async () => {
+    const bin = buildWorkload(uniqueComm('cof'), POKE_C);
+    const w = new GatedWorkload(bin, []);
+    try {
+      await w.ready();
+      const r = await runTracer('tstrace', ['-e', `struct pair { long a; char tag[8]; } uprobe:${bin}:member { $p = container_of(arg0, struct pair, tag); printf("%d %s %d\\n", $p->a, $p->tag, (uint64)$p == arg0 - 8); exit(); }`], {
+        timeoutMs: 60_000,
+        onAttached: async () => {
+          await w.go();
+        },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('Attaching 1 probe...\n5 pair 1\n\n\n');
+    } finally {
+      w.kill();
+    }
+  });
+
+  it('an unknown record or field is one located error', async () => {
+    const r = await tstrace(['-e', 'BEGIN { $t = container_of(curtask, struct nosuch, f); }']);
+    expect(r.stderr).toBe('stdin:1:14-53: ERROR: Unknown struct/union: \'struct nosuch\'\nBEGIN { $t = container_of(curtask, struct nosuch, f); }\n             ' + '~'.repeat(39) + '\n');
+    const f = await tstrace(['-e', 'BEGIN { $t = container_of(curtask, struct task_struct, nope); }']);
+    expect(f.stderr).toBe('stdin:1:14-61: ERROR: Struct/union of type \'struct task_struct\' does not contain a field named \'nope\'\nBEGIN { $t = container_of(curtask, struct task_struct, nope); }\n             ' + '~'.repeat(47) + '\n');
   });
 });
