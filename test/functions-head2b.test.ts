@@ -186,3 +186,28 @@ describe('container_of (HEAD)', () => {
     expect(f.stderr).toBe('stdin:1:14-61: ERROR: Struct/union of type \'struct task_struct\' does not contain a field named \'nope\'\nBEGIN { $t = container_of(curtask, struct task_struct, nope); }\n             ' + '~'.repeat(47) + '\n');
   });
 });
+
+describe('getopt (HEAD)', () => {
+  const tuple = 'BEGIN { print((getopt("aa", 10), getopt("bb", "hello"), getopt("cc"), getopt("dd", false))); exit(); }';
+
+  it('named options after --, typed by the default; missing ones are the default (HEAD docs example)', async () => {
+    const r = await tstrace(['-e', tuple, '--', '--cc', '--bb=bye']);
+    expect(r.stderr).toBe('');
+    // Bools print as 1/0 in tstrace (as every bool here).
+    expect(r.stdout).toBe('Attaching 1 probe...\n(10, bye, 1, 0)\n\n\n');
+  });
+
+  it('are not positional parameters; negative integers and 1/0 booleans; used in a condition', async () => {
+    const r = await tstrace(['-e', 'BEGIN { print((getopt("aa", 10), getopt("dd", false), $1, $#)); if (getopt("v")) { printf("verbose\\n"); } exit(); }', '--', '7', '--aa=-3', '--dd=1', '--v=true']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Attaching 1 probe...\n(-3, 1, 7, 1)\nverbose\n\n\n');
+  });
+
+  it('a value that does not fit the default\'s type is a located error', async () => {
+    const r = await tstrace(['-e', 'BEGIN { print(getopt("aa", 10)); exit(); }', '--', '--aa=x']);
+    expect(r.stderr).toBe("stdin:1:15-31: ERROR: getopt(): the value of --aa must be an integer ('x' given)\nBEGIN { print(getopt(\"aa\", 10)); exit(); }\n              " + '~'.repeat(16) + '\n');
+    expect(r.code).toBe(1);
+    const b = await tstrace(['-e', 'BEGIN { print(getopt("cc")); exit(); }', '--', '--cc=maybe']);
+    expect(b.stderr).toBe("stdin:1:15-27: ERROR: getopt(): the value of --cc must be true, false, 1 or 0 ('maybe' given)\nBEGIN { print(getopt(\"cc\")); exit(); }\n              " + '~'.repeat(12) + '\n');
+  });
+});

@@ -83,6 +83,8 @@ export interface CheckOptions {
   dryRun?: boolean;
   /** --unsafe: allow system(), signal(), override(). */
   unsafe?: boolean;
+  /** Named program options after `--` (`--name=value`, `--name`), read by getopt() (HEAD). */
+  namedArgs?: string[];
 }
 
 interface Scope {
@@ -593,7 +595,7 @@ export type { Checker, Scope };
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
   const includes = program.preamble.map((p) => /^#\s*include\s*[<"]([^>"]+)[>"]/.exec(p.text)?.[1]).filter((x): x is string => !!x);
   const types = new TypeRegistry(program.cDefinitions ?? [], includes);
-  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false }, types);
+  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false, namedArgs: options.namedArgs ?? [] }, types);
   for (const err of types.errors) checker.diags.error(err.message, err.loc);
   for (const d of expandMacros(program, new Set([...BUILTIN_NAMES, ...FUNCTION_NAMES]))) checker.diags.error(d.message, d.loc!);
   // Only macro definitions (HEAD allows it for libraries): nothing would ever run.
