@@ -45,7 +45,7 @@ export function compileCacheKey(source: string, options: CompileOptions): string
   if (!options.cache || process.env.TSTRACE_TEST_BAD_CODEGEN) return undefined;
   return cacheKey({
     source, file: options.file, params: options.params, strlen: options.strlen, mapKeysMax: options.mapKeysMax,
-    pidFilter: options.pidFilter, childCommand: options.childCommand, unsafe: options.unsafe,
+    pidFilter: options.pidFilter, childCommand: options.childCommand, unsafe: options.unsafe, namedArgs: options.namedArgs,
   });
 }
 

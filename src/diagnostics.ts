@@ -22,6 +22,8 @@ export class CompileError extends Error {
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
   error(message: string, loc?: Loc): void {
+    // A desugared form (container_of) may meet the same problem twice at one place: report it once.
+    if (this.items.some((d) => d.level === 'ERROR' && d.message === message && d.loc === loc)) return;
     this.items.push({ level: 'ERROR', message, loc });
   }
   warning(message: string, loc?: Loc): void {

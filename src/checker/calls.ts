@@ -16,6 +16,10 @@ import { FIND_RULES } from './find';
 import { KFUNC_RULES } from './kfunc';
 import { TYPE_PREDICATE_RULES } from './typepredicates';
 import { ASSERT_RULES } from './assert';
+import { STATIC_ASSERT_RULES } from './staticassert';
+import { FAIL_RULES } from './fail';
+import { WRITE_USER_RULES } from './writeuser';
+import { GETOPT_RULES } from './getopt';
 import { SOCKET_RULES } from './socket';
 import { ISERR_RULES } from './iserr';
 import { argTypes, arity, CallContext, CHECKED_AFTER_AVAILABILITY, checkStatementOnly, printfKind, printfTypeName, Rule } from './callargs';
@@ -108,6 +112,10 @@ const RULES: Record<string, Rule> = {
   ...KFUNC_RULES,
   ...TYPE_PREDICATE_RULES,
   ...ASSERT_RULES,
+  ...STATIC_ASSERT_RULES,
+  ...FAIL_RULES,
+  ...WRITE_USER_RULES,
+  ...GETOPT_RULES,
   ...SOCKET_RULES,
   ...ISERR_RULES,
   kstack: stackRule(false),

@@ -20,7 +20,7 @@ import type { TypeRegistry } from '../ctypes/registry';
 import { INT64, NONE, Type, UINT64, int, str, typeName } from './types';
 
 /** Functions that need --unsafe, as in bpftrace. */
-const UNSAFE = new Set(['system', 'signal', 'signal_thread', 'override']);
+const UNSAFE = new Set(['system', 'signal', 'signal_thread', 'override', 'write_user']);
 
 /** `f() is an unsafe function being used in safe mode`, reported before anything else, as bpftrace does. */
 export function checkUnsafe(e: CallExpr, ctx: CallContext): void {

@@ -24,6 +24,7 @@ import { forMapElementType } from './formap';
 import { expandMacros } from '../ast/macros';
 import { TypeRegistry } from '../ctypes/registry';
 import { checkCast, checkDeref, checkField, checkIndex, checkOffsetof, constantIdentifier, sizeofType } from './memory';
+import { comptimeTruth } from './comptime';
 
 export interface MapInfo {
   name: string;
@@ -83,6 +84,8 @@ export interface CheckOptions {
   dryRun?: boolean;
   /** --unsafe: allow system(), signal(), override(). */
   unsafe?: boolean;
+  /** Named program options after `--` (`--name=value`, `--name`), read by getopt() (HEAD). */
+  namedArgs?: string[];
 }
 
 interface Scope {
@@ -106,6 +109,8 @@ class Checker {
   uncacheable = false;
   /** What `config.x` reads (src/checker/config.ts). */
   configValues: Record<string, bigint> = {};
+  /** Inside the branch of an `if` not taken by a compile-time condition: fail()/static_assert() are not reached. */
+  unreachedDepth = 0;
 
   constructor(readonly options: Required<CheckOptions>, readonly types: TypeRegistry) {}
 
@@ -188,10 +193,16 @@ class Checker {
         this.assign(s, scope);
         return;
       case 'If':
+      {
         this.condition(s.cond, scope, 'if()');
+        const taken = comptimeTruth(s.cond, this);
+        this.unreachedDepth += taken === false ? 1 : 0;
         this.block(s.then, scope);
+        this.unreachedDepth += (taken === false ? -1 : 0) + (taken === true ? 1 : 0);
         if (s.else) this.block(s.else, scope);
+        this.unreachedDepth -= taken === true ? 1 : 0;
         return;
+      }
       case 'While':
         this.condition(s.cond, scope, 'while()');
         scope.loopDepth++;
@@ -587,7 +598,7 @@ export type { Checker, Scope };
 export function check(program: Program, options: CheckOptions = {}): CheckedProgram {
   const includes = program.preamble.map((p) => /^#\s*include\s*[<"]([^>"]+)[>"]/.exec(p.text)?.[1]).filter((x): x is string => !!x);
   const types = new TypeRegistry(program.cDefinitions ?? [], includes);
-  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false }, types);
+  const checker = new Checker({ params: options.params ?? [], strlen: options.strlen ?? 64, childCommand: options.childCommand ?? false, dryRun: options.dryRun ?? false, unsafe: options.unsafe ?? false, namedArgs: options.namedArgs ?? [] }, types);
   for (const err of types.errors) checker.diags.error(err.message, err.loc);
   checker.configValues = currentConfig(program, checker.options.strlen, (options as { mapKeysMax?: number }).mapKeysMax);
   for (const d of expandMacros(program, new Set([...BUILTIN_NAMES, ...FUNCTION_NAMES]))) checker.diags.error(d.message, d.loc!);

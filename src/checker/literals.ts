@@ -10,6 +10,8 @@ import type { DiagnosticBag } from '../diagnostics';
 
 /** Calls whose first argument is a compile-time string, kept out of BPF code. */
 const COMPILE_TIME_FIRST_ARG = new Set(['printf', 'time', 'strftime', 'system', 'cat']);
+/** Calls evaluated entirely at compile time (HEAD): none of their arguments reaches BPF code. */
+const COMPILE_TIME_CALLS = new Set(['fail', 'static_assert']);
 
 interface LiteralCheck {
   strlen: number;
@@ -54,6 +56,7 @@ function visit(node: unknown, c: LiteralCheck, exempt?: unknown): void {
   if (n.kind === 'String' && n !== exempt && Buffer.byteLength(n.value, 'latin1') > c.strlen - 1) {
     c.diags.error(`String is too long (over ${c.strlen} bytes): ${n.value}`, n.loc);
   }
+  if (n.kind === 'Call' && COMPILE_TIME_CALLS.has(n.name)) return;
   if (n.kind === 'Binary') divisorIsZero(n.op, n.right, spanning(n.left.loc, n.right.loc), c);
   if (n.kind === 'Assign') divisorIsZero(n.op.slice(0, -1), n.value, spanning(n.target.loc, n.value.loc), c);
   const firstArgExempt = n.kind === 'Call' && COMPILE_TIME_FIRST_ARG.has(n.name) ? n.args[0] : undefined;

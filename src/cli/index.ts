@@ -1,4 +1,5 @@
 // The tstrace command line (bpftrace's CLI surface).
+import { isNamedArg } from './namedargs';
 import * as fs from 'fs';
 import type { Command } from 'commander';
 import { CompileError, Diagnostic, formatDiagnostic } from '../diagnostics';
@@ -160,7 +161,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   if (opts.format !== 'text' && opts.format !== 'json') usageError(`Invalid output format "${opts.format}"\nValid formats: 'text', 'json'`);
   const bufferMode = (opts.B ?? 'line') as BufferMode;
   if (!BUFFER_MODES.includes(bufferMode)) usageError("USAGE: -B must be either 'line', 'full', or 'none'.");
-  const params = args;
+  // HEAD: `-- --name=value` are named program options (getopt()), not positional parameters.
+  const namedArgs = args.filter(isNamedArg);
+  const params = args.filter((a) => !isNamedArg(a));
   const target = parseTarget(opts);
   const stages = explainStages ?? debugStages;
   if (stages) {
@@ -176,7 +179,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   let compiled;
   try {
     const compileOptions: CompileOptions = {
-      file, params, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun, unsafe: !!opts.unsafe,
+      file, params, namedArgs, mapKeysMax: Number(process.env.BPFTRACE_MAP_KEYS_MAX) || undefined, dryRun: opts.dryRun, unsafe: !!opts.unsafe,
       pidFilter: target.pid !== undefined || opts.c !== undefined, childCommand: opts.c !== undefined,
       // --emit-llvm/--emit-elf need the IR and object, which a cache hit doesn't have;
       // with -p, probe targets are resolved inside that process.

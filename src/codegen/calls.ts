@@ -20,6 +20,10 @@ import { KFUNC_LOWERINGS } from './kfunc';
 import { PIDNS_LOWERINGS } from './pidns';
 import { TYPE_PREDICATE_LOWERINGS } from './typepredicates';
 import { ASSERT_LOWERINGS } from './assert';
+import { STATIC_ASSERT_LOWERINGS } from './staticassert';
+import { FAIL_LOWERINGS } from './fail';
+import { WRITE_USER_LOWERINGS } from './writeuser';
+import { GETOPT_LOWERINGS } from './getopt';
 import { SOCKET_LOWERINGS } from './socket';
 import { ISERR_LOWERINGS } from './iserr';
 import { notePid } from './pidseen';
@@ -188,6 +192,10 @@ const LOWERINGS: Record<string, Lowering> = {
   ...PIDNS_LOWERINGS,
   ...TYPE_PREDICATE_LOWERINGS,
   ...ASSERT_LOWERINGS,
+  ...STATIC_ASSERT_LOWERINGS,
+  ...FAIL_LOWERINGS,
+  ...WRITE_USER_LOWERINGS,
+  ...GETOPT_LOWERINGS,
   ...SOCKET_LOWERINGS,
   ...ISERR_LOWERINGS,
   kstack: (g, e) => ({ kind: 'int', v: g.stackId(e.type!) }),

@@ -27,6 +27,7 @@ export enum Helper {
   get_current_cgroup_id = 80,
   get_socket_cookie = 46,
   probe_read_user = 112,
+  probe_write_user = 36,
   probe_read_kernel = 113,
   probe_read_user_str = 114,
   probe_read_kernel_str = 115,

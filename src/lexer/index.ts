@@ -57,6 +57,7 @@ export const Union = keyword('union');
 export const Enum = keyword('enum');
 export const Sizeof = keyword('sizeof');
 export const Offsetof = keyword('offsetof');
+export const ContainerOf = keyword('container_of');
 export const True = keyword('true');
 export const False = keyword('false');
 
@@ -117,7 +118,7 @@ export const allTokens: TokenType[] = [
   WhiteSpace, LineComment, BlockComment, UnterminatedComment, Shebang, Preprocessor,
   StringLiteral, UnterminatedString, IntLiteral, DigitWord,
   Param, Variable, MapName,
-  If, Else, Unroll, While, For, Return, Break, Continue, Let, Config, Struct, Union, Enum, Sizeof, Offsetof, True, False,
+  If, Else, Unroll, While, For, Return, Break, Continue, Let, Config, Struct, Union, Enum, Sizeof, Offsetof, ContainerOf, True, False,
   Identifier,
   LCurly, RCurly, LParen, RParen, LBracket, RBracket, Semicolon, Comma,
   DotDot, Dot, Arrow,

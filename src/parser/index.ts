@@ -13,6 +13,7 @@ import { spanLoc } from '../ast/nodes';
 import { CompileError, Diagnostic } from '../diagnostics';
 import { parseIntLiteral, decodeString } from './literals';
 import { preprocess } from './preamble';
+import { containerOf } from './containerof';
 
 const INT_TYPE_NAMES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
 
@@ -750,6 +751,7 @@ class BpftraceParser extends EmbeddedActionsParser {
     { ALT: () => this.SUBRULE(this.mapExpr) },
     { ALT: () => this.SUBRULE(this.sizeofExpr) },
     { ALT: () => this.SUBRULE(this.offsetofExpr) },
+    { ALT: () => this.SUBRULE(this.containerOfExpr) },
     {
       ALT: () => {
         const id = this.CONSUME(T.Identifier);
@@ -829,6 +831,26 @@ class BpftraceParser extends EmbeddedActionsParser {
     });
     const close = this.CONSUME(T.RParen);
     return this.ACTION(() => ({ kind: 'Offsetof', typeName, fields, loc: spanLoc(this.loc(kw), this.loc(close)) })) as Expr;
+  });
+
+  /** `container_of(ptr, struct foo, a.b)` (HEAD): the pointer, a record type, a field path. */
+  private containerOfExpr = this.RULE('containerOfExpr', (): Expr => {
+    const kw = this.CONSUME(T.ContainerOf);
+    this.CONSUME(T.LParen);
+    const ptr = this.SUBRULE(this.expr);
+    this.CONSUME(T.Comma);
+    const typeName = this.SUBRULE(this.typeName);
+    this.CONSUME2(T.Comma);
+    const fields: string[] = [];
+    const first = this.CONSUME(T.Identifier);
+    this.ACTION(() => fields.push(first.image));
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      const f = this.CONSUME2(T.Identifier);
+      this.ACTION(() => fields.push(f.image));
+    });
+    const close = this.CONSUME(T.RParen);
+    return this.ACTION(() => containerOf(ptr, typeName, fields, spanLoc(this.loc(kw), this.loc(close)))) as Expr;
   });
 
   private mapExpr = this.RULE('mapExpr', (): Expr => {
