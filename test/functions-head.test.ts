@@ -14,6 +14,7 @@ import * as path from 'path';
 import {
   buildWorkload, ensureTracefs, GatedWorkload, removeTempDir, runTracer, stripMemlockWarning, tempDir, uniqueComm, WORKLOAD_C,
 } from './helpers/run';
+import { buildNamedThreadWorkload } from './helpers/threads';
 
 let readWork = '';
 
@@ -203,39 +204,11 @@ describe('signal_name() / syscall_name() (HEAD)', () => {
   });
 });
 
-const THREADS_C = `
-#define _GNU_SOURCE
-#include <pthread.h>
-#include <stdio.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-static void *worker(void *arg) {
-  (void)arg;
-  pthread_setname_np(pthread_self(), "hdworker");
-  syscall(SYS_getpid);
-  return NULL;
-}
-int main(void) {
-  char c;
-  pthread_t t;
-  printf("ready\\n");
-  fflush(stdout);
-  if (read(0, &c, 1) != 1) return 3;
-  syscall(SYS_getpid);
-  pthread_create(&t, NULL, worker, NULL);
-  pthread_join(t, NULL);
-  return 0;
-}
-`;
 
 describe('pcomm, ppid, probetype, has_cpid (HEAD)', () => {
   let threads = '';
   beforeAll(() => {
-    const name = uniqueComm('hdt');
-    const dir = tempDir();
-    threads = path.join(dir, name);
-    fs.writeFileSync(`${threads}.c`, THREADS_C);
-    execFileSync('cc', ['-O2', '-pthread', '-o', threads, `${threads}.c`], { stdio: 'pipe' });
+    threads = buildNamedThreadWorkload('hdt', 'hdworker');
   });
 
   it('pcomm is the process (thread-group leader) name, ppid the parent process: in a thread with its own name', async () => {

@@ -3,39 +3,14 @@
 // HEAD is not installed here, so each gets exact-value tests against a
 // controlled workload (values the test knows from the workload itself).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureTracefs, GatedWorkload, removeTempDir, runTracer, tempDir, uniqueComm } from './helpers/run';
+import { ensureTracefs, GatedWorkload, removeTempDir, runTracer } from './helpers/run';
+import { buildNamedThreadWorkload } from './helpers/threads';
 
 beforeAll(() => ensureTracefs());
 afterAll(() => removeTempDir());
 
-/** Main thread calls getpid, then a thread named "h2aworker" does; each prints its tid first. */
-const THREADS_C = `
-#define _GNU_SOURCE
-#include <pthread.h>
-#include <stdio.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-static void *worker(void *arg) {
-  (void)arg;
-  pthread_setname_np(pthread_self(), "h2aworker");
-  syscall(SYS_getpid);
-  return NULL;
-}
-int main(void) {
-  char c;
-  pthread_t t;
-  printf("ready\\n");
-  fflush(stdout);
-  if (read(0, &c, 1) != 1) return 3;
-  syscall(SYS_getpid);
-  pthread_create(&t, NULL, worker, NULL);
-  pthread_join(t, NULL);
-  return 0;
-}
-`;
 
 async function traceWith(script: string, bin: string): Promise<{ r: Awaited<ReturnType<typeof runTracer>>; pid: number }> {
   const w = new GatedWorkload(bin, []);
@@ -51,9 +26,7 @@ async function traceWith(script: string, bin: string): Promise<{ r: Awaited<Retu
 describe('leader_comm, leader_tid (HEAD)', () => {
   let threads = '';
   beforeAll(() => {
-    threads = path.join(tempDir(), uniqueComm('h2t'));
-    fs.writeFileSync(`${threads}.c`, THREADS_C);
-    execFileSync('cc', ['-O2', '-pthread', '-o', threads, `${threads}.c`], { stdio: 'pipe' });
+    threads = buildNamedThreadWorkload('h2t', 'h2aworker');
   });
 
   it('are the thread-group leader\'s name and tid, also in a named worker thread', async () => {
