@@ -815,12 +815,8 @@ class BpftraceParser extends EmbeddedActionsParser {
     }) as Expr;
   });
 
-  /** `offsetof(struct foo, a.b)` (HEAD): a record type, then a field path. */
-  private offsetofExpr = this.RULE('offsetofExpr', (): Expr => {
-    const kw = this.CONSUME(T.Offsetof);
-    this.CONSUME(T.LParen);
-    const typeName = this.SUBRULE(this.typeName);
-    this.CONSUME(T.Comma);
+  /** `a.b.c` in offsetof/container_of: the names of nested fields. */
+  private fieldPath = this.RULE('fieldPath', (): string[] => {
     const fields: string[] = [];
     const first = this.CONSUME(T.Identifier);
     this.ACTION(() => fields.push(first.image));
@@ -829,6 +825,16 @@ class BpftraceParser extends EmbeddedActionsParser {
       const f = this.CONSUME2(T.Identifier);
       this.ACTION(() => fields.push(f.image));
     });
+    return fields;
+  });
+
+  /** `offsetof(struct foo, a.b)` (HEAD): a record type, then a field path. */
+  private offsetofExpr = this.RULE('offsetofExpr', (): Expr => {
+    const kw = this.CONSUME(T.Offsetof);
+    this.CONSUME(T.LParen);
+    const typeName = this.SUBRULE(this.typeName);
+    this.CONSUME(T.Comma);
+    const fields = this.SUBRULE(this.fieldPath);
     const close = this.CONSUME(T.RParen);
     return this.ACTION(() => ({ kind: 'Offsetof', typeName, fields, loc: spanLoc(this.loc(kw), this.loc(close)) })) as Expr;
   });
@@ -841,14 +847,7 @@ class BpftraceParser extends EmbeddedActionsParser {
     this.CONSUME(T.Comma);
     const typeName = this.SUBRULE(this.typeName);
     this.CONSUME2(T.Comma);
-    const fields: string[] = [];
-    const first = this.CONSUME(T.Identifier);
-    this.ACTION(() => fields.push(first.image));
-    this.MANY(() => {
-      this.CONSUME(T.Dot);
-      const f = this.CONSUME2(T.Identifier);
-      this.ACTION(() => fields.push(f.image));
-    });
+    const fields = this.SUBRULE(this.fieldPath);
     const close = this.CONSUME(T.RParen);
     return this.ACTION(() => containerOf(ptr, typeName, fields, spanLoc(this.loc(kw), this.loc(close)))) as Expr;
   });
