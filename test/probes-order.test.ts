@@ -5,7 +5,8 @@
 // exit(), the first block's output must still be there: differential against
 // bpftrace 0.17 on a tiny C program built here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWorkload, removeTempDir, runTracer, stripMemlockWarning, uniqueComm } from './helpers/run';
+import { buildWorkload, removeTempDir, uniqueComm } from './helpers/run';
+import { runBothWithChild } from './helpers/oracle';
 
 const TWICE_C = `
 #include <unistd.h>
@@ -22,14 +23,7 @@ beforeAll(() => {
 });
 afterAll(removeTempDir);
 
-async function both(script: string) {
-  const args = ['-c', bin, '-e', script];
-  const ours = await runTracer('tstrace', args, { notify: false });
-  const theirs = await runTracer('bpftrace', args, { notify: false });
-  expect(ours.stderr).toBe('');
-  expect(stripMemlockWarning(theirs.stderr)).toBe('');
-  return { ours, theirs };
-}
+const both = (script: string) => runBothWithChild(bin, script);
 
 describe('blocks on one event run in script order', () => {
   it('two uprobes on one function, the second exits', async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import { buildWorkload, removeTempDir, runTracer, stripMemlockWarning, TracerBin, uniqueComm } from './helpers/run';
+import { runBothWithChild } from './helpers/oracle';
 
 // watch_me(&a) is called twice (the second call reports the same address: no
 // second breakpoint), then `a` is written 6 times; watch_second(1, &b) passes
@@ -112,18 +113,10 @@ function startHeld(bin = watch, args = ['held']): Promise<{ pid: number; send: (
   });
 }
 
-async function bothWithC(bin: string, script: string) {
-  const args = ['-c', bin, '-e', script];
-  const ours = await runTracer('tstrace', args, { notify: false });
-  const theirs = await runTracer('bpftrace', args, { notify: false });
-  expect(ours.stderr).toBe('');
-  expect(stripMemlockWarning(theirs.stderr)).toBe('');
-  return { ours, theirs };
-}
 
 describe('watchpoint:FUNC+argN', () => {
   it('-c: every write after the call, arg0 and arg1, a repeated address watched once', async () => {
-    const { ours, theirs } = await bothWithC(watch, 'watchpoint:watch_me+arg0:8:w, w:watch_second+arg1:8:w { @[probe] = count(); }');
+    const { ours, theirs } = await runBothWithChild(watch, 'watchpoint:watch_me+arg0:8:w, w:watch_second+arg1:8:w { @[probe] = count(); }');
     // bpftrace 0.17 names these probes PROGRAM:FUNC[:N]:LEN:MODE, N only when it is not 0.
     expect(ours.stdout).toBe(`Attaching 2 probes...\n\n\n@[watchpoint:${watch}:watch_second:1:8:w]: 2\n@[watchpoint:${watch}:watch_me:8:w]: 6\n`);
     expect(ours.code).toBe(0);
@@ -131,7 +124,7 @@ describe('watchpoint:FUNC+argN', () => {
   });
 
   it('-c: more addresses than debug registers', async () => {
-    const { ours, theirs } = await bothWithC(many, 'watchpoint:watch_me+arg0:8:w { @[probe] = count(); }');
+    const { ours, theirs } = await runBothWithChild(many, 'watchpoint:watch_me+arg0:8:w { @[probe] = count(); }');
     expect(ours.stdout).toBe('Attaching 1 probe...\nFailed to attach watchpoint probe. You are out of watchpoint registers.\n' +
       `\n\n@[watchpoint:${many}:watch_me:8:w]: 4\n`);
     expect(ours.stdout).toBe(theirs.stdout);

@@ -19,3 +19,17 @@ export async function compareBeginWithOracle(
   expect(ts.code).toBe(bt.code);
   return { bpftrace: bt, tstrace: ts };
 }
+
+/**
+ * `-c CMD -e SCRIPT` through tstrace and bpftrace 0.17, one after the other;
+ * neither may print anything on stderr (bpftrace's RLIMIT_MEMLOCK line aside).
+ * The caller compares the outputs.
+ */
+export async function runBothWithChild(bin: string, script: string): Promise<{ ours: RunResult; theirs: RunResult }> {
+  const args = ['-c', bin, '-e', script];
+  const ours = await runTracer('tstrace', args, { notify: false });
+  const theirs = await runTracer('bpftrace', args, { notify: false });
+  expect(ours.stderr).toBe('');
+  expect(stripMemlockWarning(theirs.stderr)).toBe('');
+  return { ours, theirs };
+}
