@@ -32,7 +32,8 @@
         "src/hangup.cc",
         "src/demangle.cc",
         "src/preload.cc",
-        "src/digest.cc"
+        "src/digest.cc",
+        "src/kallsyms.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tstrace::InitDemangle(env, exports);
   tstrace::InitPreload(env, exports);
   tstrace::InitDigest(env, exports);
+  tstrace::InitKallsyms(env, exports);
   return exports;
 }
 

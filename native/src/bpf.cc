@@ -12,6 +12,9 @@
 #include <time.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -140,6 +143,63 @@ Napi::Value CloseFds(const Napi::CallbackInfo& info) {
     for (size_t i = start; i < end; i++) threads.emplace_back([fd = fds[i]] { close(fd); });
     for (std::thread& t : threads) t.join();
   }
+  return env.Undefined();
+}
+
+// closeFdsStart(fds) / closeFdsWait(handle): closeFds in the background, so
+// the exit path can drain, run END and read the maps while the kernel waits
+// for RCU. closeFdsStart returns once every thread is about to call close():
+// detaching happens at the start of the close, the grace period after it.
+struct PendingCloses {
+  std::vector<std::thread> threads;
+};
+std::mutex pendingMutex;
+// Never freed: a joinable std::thread destroyed at exit would abort.
+std::map<int, PendingCloses*>& pendingCloses = *new std::map<int, PendingCloses*>;
+int nextCloseHandle = 1;
+
+Napi::Value CloseFdsStart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "closeFdsStart: fds must be an array");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  auto* pending = new PendingCloses;
+  std::mutex startedMutex;
+  std::condition_variable allStarted;
+  size_t started = 0;
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    int fd = arr.Get(i).ToNumber().Int32Value();
+    pending->threads.emplace_back([fd, &startedMutex, &allStarted, &started] {
+      {
+        std::lock_guard<std::mutex> lock(startedMutex);
+        started++;
+        allStarted.notify_one();
+      }
+      close(fd);
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(startedMutex);
+    allStarted.wait(lock, [&] { return started == pending->threads.size(); });
+  }
+  std::lock_guard<std::mutex> lock(pendingMutex);
+  int handle = nextCloseHandle++;
+  pendingCloses[handle] = pending;
+  return Napi::Number::New(env, handle);
+}
+
+Napi::Value CloseFdsWait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int handle = static_cast<int>(ArgInt(info, 0, "handle"));
+  PendingCloses* pending = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(pendingMutex);
+    auto it = pendingCloses.find(handle);
+    if (it == pendingCloses.end()) return env.Undefined();
+    pending = it->second;
+    pendingCloses.erase(it);
+  }
+  for (std::thread& t : pending->threads) t.join();
+  delete pending;
   return env.Undefined();
 }
 
@@ -593,6 +653,8 @@ void InitBpf(Napi::Env env, Napi::Object exports) {
   fn("boottimeNs", BoottimeNs);
   fn("closeFd", CloseFd);
   fn("closeFds", CloseFds);
+  fn("closeFdsStart", CloseFdsStart);
+  fn("closeFdsWait", CloseFdsWait);
   fn("createMap", CreateMap);
   fn("mapLookup", MapLookup);
   fn("mapUpdate", MapUpdate);

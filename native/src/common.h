@@ -48,5 +48,6 @@ void InitHangup(Napi::Env env, Napi::Object exports);
 void InitDemangle(Napi::Env env, Napi::Object exports);
 void InitPreload(Napi::Env env, Napi::Object exports);
 void InitDigest(Napi::Env env, Napi::Object exports);
+void InitKallsyms(Napi::Env env, Napi::Object exports);
 
 }  // namespace tstrace

@@ -39,87 +39,25 @@ function sortTable(entries: { addr: bigint; name: string; size: bigint }[]): Sym
 }
 
 /**
- * /proc/kallsyms, read on first use and kept as the raw text plus typed
- * arrays (no per-symbol objects or strings: 120k symbols load in ~100 ms,
- * most of it the kernel generating the file). Addresses are stored as
- * doubles relative to the first symbol's upper 32 bits, which is exact for
- * the kernel's address range.
+ * /proc/kallsyms is read and indexed by the addon (native/src/kallsyms.cc):
+ * splitting its 120k lines in JS took ~120 ms. preloadKernelSymbols() starts
+ * the read early for runs that will print kernel frames.
  */
-interface KernelSyms {
-  text: string;
-  baseHi: number;
-  keys: Float64Array;
-  /** Offset in `text` of each symbol's name, in address order. */
-  names: Uint32Array;
-}
-
-let kernel: KernelSyms | undefined;
-
-function kernelKey(t: KernelSyms, addr: bigint): number {
-  return (Number(addr >> 32n) - t.baseHi) * 4294967296 + Number(addr & 0xffffffffn);
-}
-
-function kernelTable(): KernelSyms {
-  if (kernel) return kernel;
-  let text = '';
-  try {
-    text = fs.readFileSync('/proc/kallsyms', 'latin1');
-  } catch {
-    // No kallsyms: every frame prints as an address.
-  }
-  const keys: number[] = [];
-  const names: number[] = [];
-  let baseHi = -1;
-  let sorted = true;
-  for (let pos = 0; pos < text.length;) {
-    let eol = text.indexOf('\n', pos);
-    if (eol < 0) eol = text.length;
-    const sp = text.indexOf(' ', pos);
-    // "ffffffff81000000 T name [module]"; text (t/T) and weak (w/W) symbols only.
-    const type = sp > pos && sp + 3 < eol ? text.charCodeAt(sp + 1) | 0x20 : 0;
-    if (type === 0x74 /* t */ || type === 0x77 /* w */) {
-      const hi = parseInt(text.slice(pos, sp - 8), 16);
-      const lo = parseInt(text.slice(sp - 8, sp), 16);
-      if (hi || lo) {
-        if (baseHi < 0) baseHi = hi;
-        const key = (hi - baseHi) * 4294967296 + lo;
-        if (keys.length && key < keys[keys.length - 1]) sorted = false;
-        keys.push(key);
-        names.push(sp + 3);
-      }
-    }
-    pos = eol + 1;
-  }
-  let order = [...keys.keys()];
-  if (!sorted) order = order.sort((a, b) => keys[a] - keys[b]);
-  kernel = { text, baseHi: Math.max(baseHi, 0), keys: Float64Array.from(order, (i) => keys[i]), names: Uint32Array.from(order, (i) => names[i]) };
-  return kernel;
-}
-
 function kernelLookup(addr: bigint): { name: string; offset: bigint } | undefined {
-  const t = kernelTable();
-  const key = kernelKey(t, addr);
-  let lo = 0;
-  let hi = t.keys.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (t.keys[mid] <= key) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  if (found < 0) return undefined;
-  const at = t.names[found];
-  let end = at;
-  while (end < t.text.length) {
-    const c = t.text.charCodeAt(end);
-    if (c === 0x0a || c === 0x09 || c === 0x20) break;
-    end++;
-  }
-  return { name: t.text.slice(at, end), offset: BigInt(key - t.keys[found]) };
+  const found = native.kallsymsLookup(addr);
+  return found && { name: found[0], offset: BigInt(found[1]) };
+}
+
+/** Starts reading kernel symbols now if anything in the plan (a map, a print, a printf) holds a kstack or ksym. */
+export function preloadKernelSymbolsFor(plan: object): void {
+  if (holdsKernelAddresses(plan)) native.kallsymsPreload();
+}
+
+function holdsKernelAddresses(node: unknown): boolean {
+  if (typeof node !== 'object' || node === null) return false;
+  const o = node as { kind?: unknown; user?: unknown; what?: unknown };
+  if ((o.kind === 'stack' && o.user === false) || (o.kind === 'text' && o.what === 'ksym')) return true;
+  return Object.values(node).some(holdsKernelAddresses);
 }
 
 /** `sym+off` (offset decimal), or `0x…` when unknown. */
