@@ -5,7 +5,45 @@
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
-const result = esbuild.buildSync({
+// chevrotain imports its lodash functions from the lodash-es barrel; in the
+// bundle the barrel's module init runs every one of lodash's ~600 modules
+// (~20 ms of a compiling run). Its importers get a barrel of just the
+// functions they name, each taken from its own lodash-es file.
+function lodashNamesUsedBy(dirs) {
+  const names = new Set();
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.js')) {
+        for (const m of fs.readFileSync(full, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*["']lodash-es["']/g)) {
+          for (const n of m[1].split(',')) if (n.trim()) names.add(n.trim().split(/\s+as\s+/)[0]);
+        }
+        if (/from\s*["']lodash-es["']/.test(fs.readFileSync(full, 'utf8').replace(/import\s*\{[^}]*\}\s*from\s*["']lodash-es["']/g, ''))) {
+          throw new Error(`bundle.js: ${full} imports lodash-es in a form the lodash barrel rewrite does not handle`);
+        }
+      }
+    }
+  };
+  for (const dir of dirs) walk(dir);
+  return [...names].sort();
+}
+const nodeModules = path.join(__dirname, '../node_modules');
+const chevrotainDirs = [path.join(nodeModules, 'chevrotain/lib'), ...fs.readdirSync(path.join(nodeModules, '@chevrotain'))
+  .map((d) => path.join(nodeModules, '@chevrotain', d, 'lib'))].filter((d) => fs.existsSync(d));
+const lodashBarrel = {
+  name: 'lodash-barrel',
+  setup(build) {
+    build.onResolve({ filter: /^lodash-es$/ }, () => ({ path: 'lodash-es', namespace: 'lodash-barrel' }));
+    build.onLoad({ filter: /.*/, namespace: 'lodash-barrel' }, () => ({
+      contents: lodashNamesUsedBy(chevrotainDirs).map((n) => `export { default as ${n} } from 'lodash-es/${n}.js';`).join('\n'),
+      resolveDir: nodeModules,
+    }));
+  },
+};
+
+async function main() {
+const result = await esbuild.build({
   entryPoints: [path.join(__dirname, '../src/cli/index.ts')],
   bundle: true,
   platform: 'node',
@@ -17,6 +55,7 @@ const result = esbuild.buildSync({
   sourcemap: true,
   logLevel: 'warning',
   write: false,
+  plugins: [lodashBarrel],
 });
 
 // esbuild turns every `import * as fs from 'fs'` into __toESM(require('fs')),
@@ -50,3 +89,9 @@ for (const file of result.outputFiles) {
   fs.mkdirSync(path.dirname(file.path), { recursive: true });
   fs.writeFileSync(file.path, text);
 }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
