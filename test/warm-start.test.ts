@@ -21,8 +21,17 @@ function freshDir(): string {
 }
 
 describe('warm start', () => {
-  it('the CLI bundle is ASCII', () => {
-    expect(isAscii(fs.readFileSync(path.resolve(__dirname, '../dist/cli/tstrace.js')))).toBe(true);
+  it('the CLI bundles are ASCII', () => {
+    for (const bundle of ['tstrace.js', 'tstrace-compiler.js']) {
+      expect(isAscii(fs.readFileSync(path.resolve(__dirname, '../dist/cli', bundle)))).toBe(true);
+    }
+  });
+
+  it('errors raised in the compiler bundle are the main bundle\'s (one copy of src/diagnostics.ts)', () => {
+    // cli/index.ts catches CompileError by instanceof: a second copy of the class would make this an internal error.
+    const r = spawnSync(BIN, ['-e', 'BEGIN { @x = nosuch(); }'], { env: { ...process.env, TSTRACE_CACHE_DIR: freshDir() }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('stdin:1:14-20: ERROR: Unknown function: nosuch\nBEGIN { @x = nosuch(); }\n             ~~~~~~\n');
   });
 
   it('loads ASCII and non-ASCII bundles with their text intact, with and without a code cache', () => {
