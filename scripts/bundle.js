@@ -99,7 +99,8 @@ async function bundle() {
   const compiler = await esbuild.build({
     ...COMMON, absWorkingDir: ROOT, outfile: COMPILER, plugins: [compilerPlugin(mainInputs, shared)],
     stdin: {
-      contents: Object.entries(PARTS).map(([name, file]) => `export * as ${name} from './${file}';`).join('\n'),
+      // Each entry is initialised when first asked for: `explore`'s http server is not a compile's business.
+      contents: `module.exports = {\n${Object.entries(PARTS).map(([name, file]) => `  get ${name}() { return require('./${file}'); },`).join('\n')}\n};\n`,
       resolveDir: ROOT, sourcefile: 'compiler-entry.js', loader: 'js',
     },
   });

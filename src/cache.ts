@@ -6,13 +6,13 @@
 // so concurrent runs never see half an entry; an entry whose embedded digest
 // does not match its content is ignored (and recompiled over).
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { CompiledPlan } from './codegen/plan';
 import type { Diagnostic } from './diagnostics';
 import type { CompileOptions, CompileResult } from './compiler';
 import { mark } from './timing';
 import { sha256Hex } from './runtime/native';
+import { kernelRelease } from './host';
 
 const FORMAT = 1;
 
@@ -36,7 +36,7 @@ function buildIdentity(): string {
 }
 
 export function cacheKey(parts: Record<string, unknown>): string {
-  return sha256Hex(JSON.stringify({ format: FORMAT, build: buildIdentity(), kernel: os.release(), ...parts }));
+  return sha256Hex(JSON.stringify({ format: FORMAT, build: buildIdentity(), kernel: kernelRelease(), ...parts }));
 }
 
 /** The cache key of a compilation, or undefined when it must not use the cache. */
