@@ -111,16 +111,20 @@ async function bundle() {
 }
 
 // esbuild turns every `import * as fs from 'fs'` into __toESM(require('fs')),
-// which copies each of the module's ~100 properties into a fresh object: 40-odd
-// copies of fs/path/os cost ~8 ms of every start. One copy per module (and
-// import mode) serves every importer; the copies are read-only views, so
-// sharing them changes nothing else. Rewritten on the helper's own lines, so
+// which copies each of the module's ~100 properties into a fresh object (a
+// getter each): 40-odd copies of fs/path/os cost ~8 ms of every start. One
+// view per module (and import mode) serves every importer, and the view is
+// an object whose prototype is the module, so making it copies nothing:
+// property reads (`fs.readFileSync`, destructuring) find the module's own
+// values, as the copy's getters did; only own-key enumeration of a namespace
+// would differ, which nothing does. Rewritten on the helper's own lines, so
 // the source map's line numbers still hold.
 const HELPER = 'var __toESM = (mod, isNodeMode, target) =>';
 const MEMO = 'var __toESMMemo = new WeakMap(), __toESM = (mod, isNodeMode) => { ' +
   'if (mod == null || typeof mod !== "object" && typeof mod !== "function") return __toESMCopy(mod, isNodeMode); ' +
   'let m = __toESMMemo.get(mod); if (!m) __toESMMemo.set(mod, m = [undefined, undefined]); ' +
-  'const i = isNodeMode ? 1 : 0; return m[i] ?? (m[i] = __toESMCopy(mod, isNodeMode)); }; ';
+  'const i = isNodeMode ? 1 : 0; if (m[i]) return m[i]; const view = __create(mod); ' +
+  'if (isNodeMode || !mod.__esModule) __defProp(view, "default", { value: mod, enumerable: true }); return m[i] = view; }; ';
 const NEXT = 'var __toCommonJS =';
 
 // bin/tstrace reads an ASCII bundle as latin1, a plain copy (UTF-8 decoding of
