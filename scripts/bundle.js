@@ -25,20 +25,35 @@ const COMPILER = path.join(OUT, 'tstrace-compiler.js');
 /** The compiler bundle's entry modules: the CLI only `import()`s them. Export name → module. */
 const PARTS = { compiler: 'src/compiler.ts', explainCli: 'src/explain/cli.ts', explainServer: 'src/explain/server.ts' };
 const partOf = new Map(Object.entries(PARTS).map(([name, file]) => [path.join(ROOT, file), name]));
+/**
+ * Modules bin/tstrace has loaded as tsc output before any bundle (src/cli/codecache.ts needs the addon's
+ * SHA-256): the bundles require that copy instead of carrying their own, so it exists once.
+ */
+const LOADED_FIRST = new Map([[path.join(ROOT, 'src/runtime/native.ts'), '../runtime/native.js']]);
 const COMMON = {
   bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['llvm-bindings'],
   sourcemap: true, logLevel: 'warning', write: false, metafile: true,
 };
+
+/** A module in LOADED_FIRST: a CommonJS stand-in requiring bin/tstrace's copy (so `import()` of it works too). */
+function loadedFirst(build) {
+  build.onResolve({ filter: /.*/, namespace: 'loaded-first' }, (args) => ({ path: args.path, external: true }));
+  build.onLoad({ filter: /.*/, namespace: 'loaded-first' }, (args) => ({
+    contents: `module.exports = require(${JSON.stringify(args.path)});\n`, loader: 'js', resolveDir: ROOT,
+  }));
+}
 
 /** Main bundle: an import of a compiler entry becomes a lazy load of the compiler bundle. */
 function mainPlugin(shared) {
   return {
     name: 'compiler-part',
     setup(build) {
+      loadedFirst(build);
       build.onResolve({ filter: /^\./ }, async (args) => {
         if (args.namespace !== 'file') return undefined;
         if (args.pluginData === 'resolving') return undefined;
         const r = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'resolving' });
+        if (LOADED_FIRST.has(r.path)) return { path: LOADED_FIRST.get(r.path), namespace: 'loaded-first' };
         const part = partOf.get(r.path);
         if (!part) return undefined;
         if (args.kind !== 'dynamic-import') return { errors: [{ text: `${args.path} is in the compiler bundle: import() it, don't import it (scripts/bundle.js)` }] };
@@ -66,10 +81,12 @@ function compilerPlugin(mainInputs, shared) {
   return {
     name: 'shared-modules',
     setup(build) {
+      loadedFirst(build);
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.namespace === 'shared' || args.pluginData === 'resolving' || args.kind === 'entry-point') return undefined;
         const r = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'resolving' });
         if (r.errors.length > 0 || r.external) return undefined;
+        if (LOADED_FIRST.has(r.path)) return { path: LOADED_FIRST.get(r.path), namespace: 'loaded-first' };
         const rel = path.relative(ROOT, r.path);
         if (!mainInputs.has(rel)) return undefined;
         shared.add(rel);
