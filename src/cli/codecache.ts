@@ -140,7 +140,7 @@ export function loadPart(bundle: string, registry: Record<string, unknown>): Loa
   if (!part) {
     part = loadBundle(bundle, { 'tstrace:registry': registry });
     parts.set(bundle, part);
-    if (process.env.TSTRACE_TIMING) process.stderr.write(`timing: ${path.basename(bundle)} code cache ${part.codeCache}\n`);
+    if (process.env.TSTRACE_TIMING) process.stderr.write(`timing: ${path.basename(bundle)} code cache ${part.codeCache} (since process start ${performance.now().toFixed(1)} ms)\n`);
   }
   return part;
 }
