@@ -27,6 +27,20 @@ describe('warm start', () => {
     }
   });
 
+  it('the main bundle holds no compiler: parser, checker and code generator are in the compiler bundle only', () => {
+    // esbuild marks each module's code with a `// path` line.
+    const modules = (bundle: string) => fs.readFileSync(path.resolve(__dirname, '../dist/cli', bundle), 'latin1')
+      .split('\n').filter((l) => /^\/\/ (src|\.\.)\//.test(l)).map((l) => l.slice(3));
+    const compilerOnly = /^src\/(lexer|parser)\/|^src\/compiler\.ts$|^src\/checker\/index\.ts$|^src\/codegen\/(index|irgen)\.ts$|\/node_modules\/(chevrotain|lodash-es)\//;
+    const main = modules('tstrace.js');
+    const compiler = modules('tstrace-compiler.js');
+    expect(main.filter((m) => compilerOnly.test(m))).toEqual([]);
+    expect(compiler.filter((m) => compilerOnly.test(m)).length).toBeGreaterThan(100);
+    // And no module in both (src/runtime/native.ts is in neither: bin/tstrace's copy serves both).
+    expect(main.filter((m) => compiler.includes(m))).toEqual([]);
+    expect([...main, ...compiler]).not.toContain('src/runtime/native.ts');
+  });
+
   it('errors raised in the compiler bundle are the main bundle\'s (one copy of src/diagnostics.ts)', () => {
     // cli/index.ts catches CompileError by instanceof: a second copy of the class would make this an internal error.
     const r = spawnSync(BIN, ['-e', 'BEGIN { @x = nosuch(); }'], { env: { ...process.env, TSTRACE_CACHE_DIR: freshDir() }, encoding: 'utf8' });
