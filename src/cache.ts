@@ -26,12 +26,17 @@ export function cacheDir(): string {
 }
 
 function buildIdentity(): string {
-  // The running bundle (or module) file: a rebuilt tstrace never reuses old code.
+  // The running bundle (or module) file, and the compiler bundle beside it (scripts/bundle.js), which
+  // holds the code generator: a rebuilt tstrace never reuses old code.
+  return [__filename, path.join(path.dirname(__filename), 'tstrace-compiler.js')].map(fileIdentity).join('|');
+}
+
+function fileIdentity(file: string): string {
   try {
-    const st = fs.statSync(__filename);
-    return `${__filename}:${st.size}:${st.mtimeMs}`;
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    return st ? `${file}:${st.size}:${st.mtimeMs}` : file;
   } catch {
-    return __filename;
+    return file;
   }
 }
 
