@@ -6,13 +6,13 @@
 // so concurrent runs never see half an entry; an entry whose embedded digest
 // does not match its content is ignored (and recompiled over).
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { CompiledPlan } from './codegen/plan';
 import type { Diagnostic } from './diagnostics';
 import type { CompileOptions, CompileResult } from './compiler';
 import { mark } from './timing';
 import { sha256Hex } from './runtime/native';
+import { kernelRelease } from './host';
 
 const FORMAT = 1;
 
@@ -26,17 +26,22 @@ export function cacheDir(): string {
 }
 
 function buildIdentity(): string {
-  // The running bundle (or module) file: a rebuilt tstrace never reuses old code.
+  // The running bundle (or module) file, and the compiler bundle beside it (scripts/bundle.js), which
+  // holds the code generator: a rebuilt tstrace never reuses old code.
+  return [__filename, path.join(path.dirname(__filename), 'tstrace-compiler.js')].map(fileIdentity).join('|');
+}
+
+function fileIdentity(file: string): string {
   try {
-    const st = fs.statSync(__filename);
-    return `${__filename}:${st.size}:${st.mtimeMs}`;
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    return st ? `${file}:${st.size}:${st.mtimeMs}` : file;
   } catch {
-    return __filename;
+    return file;
   }
 }
 
 export function cacheKey(parts: Record<string, unknown>): string {
-  return sha256Hex(JSON.stringify({ format: FORMAT, build: buildIdentity(), kernel: os.release(), ...parts }));
+  return sha256Hex(JSON.stringify({ format: FORMAT, build: buildIdentity(), kernel: kernelRelease(), ...parts }));
 }
 
 /** The cache key of a compilation, or undefined when it must not use the cache. */

@@ -1,8 +1,10 @@
-// The V8 code cache of the CLI bundle (src/cli/codecache.ts, used by
-// bin/tstrace): written by a run that hit the compile cache, used by later
-// runs, ignored (and rewritten) when corrupt, never used from a directory
-// other users can write to, and safe when several runs start at once. Every
-// run's output is checked: the cache must never change what tstrace does.
+// The V8 code caches of the CLI's two bundles (src/cli/codecache.ts, used by
+// bin/tstrace; scripts/bundle.js): the main bundle's is written by a run that
+// hit the compile cache, the compiler bundle's by a run that compiled (a hit
+// never loads that bundle); each is used by later runs, ignored (and
+// rewritten) when corrupt, never used from a directory other users can write
+// to, and safe when several runs start at once. Every run's output is
+// checked: the cache must never change what tstrace does.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -20,41 +22,65 @@ function freshDir(): string {
   return d;
 }
 
-/** Runs bin/tstrace as users do (its shebang); returns the code-cache state it reports. */
-function run(dir: string): string {
-  const r = spawnSync(BIN, ['-e', SCRIPT], { env: { ...process.env, TSTRACE_CACHE_DIR: dir, TSTRACE_TIMING: '1' }, encoding: 'utf8' });
+/** Runs bin/tstrace as users do (its shebang); returns the main bundle's code-cache state it reports. */
+function run(dir: string, script = SCRIPT): string {
+  return runBoth(dir, script).main;
+}
+
+/** The code-cache states of both bundles ('not loaded' for a compiler bundle the run did not load). */
+function runBoth(dir: string, script = SCRIPT): { main: string; compiler: string } {
+  const r = spawnSync(BIN, ['-e', script], { env: { ...process.env, TSTRACE_CACHE_DIR: dir, TSTRACE_TIMING: '1' }, encoding: 'utf8' });
   expect(r.status).toBe(0);
-  expect(r.stdout).toBe(EXPECTED);
-  return /timing: code cache (\w+)/.exec(r.stderr)?.[1] ?? 'unreported';
+  expect(r.stdout).toBe(script === SCRIPT ? EXPECTED : OTHER_EXPECTED);
+  return {
+    main: /timing: code cache (\w+)/.exec(r.stderr)?.[1] ?? 'unreported',
+    compiler: /timing: tstrace-compiler\.js code cache (\w+)/.exec(r.stderr)?.[1] ?? 'not loaded',
+  };
 }
 
 // What tstrace prints without any code cache: every run must print exactly this.
 const EXPECTED = spawnSync(BIN, ['-e', SCRIPT], { env: { ...process.env, TSTRACE_NO_CODE_CACHE: '1' }, encoding: 'utf8' }).stdout;
+const OTHER = 'BEGIN { printf("other script %d\\n", 8); exit(); }';
+const OTHER_EXPECTED = 'Attaching 1 probe...\nother script 8\n\n\n';
 
 const codeFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.v8'));
 
 describe('V8 code cache of the CLI', () => {
-  it('is written by a compile-cache hit and used afterwards', () => {
+  it('the main bundle\'s is written by a compile-cache hit, the compiler\'s by a miss, and both are used afterwards', () => {
     expect(EXPECTED).toContain('code cache 7\n');
     const dir = freshDir();
-    expect(run(dir)).toBe('absent'); // compiles the script: writes no code cache
-    expect(codeFiles(dir)).toEqual([]);
-    expect(run(dir)).toBe('absent'); // compile-cache hit: writes it
+    // Compiles the script: loads the compiler bundle and writes only its code cache.
+    expect(runBoth(dir)).toEqual({ main: 'absent', compiler: 'absent' });
+    const [compilerFile] = codeFiles(dir);
     expect(codeFiles(dir)).toHaveLength(1);
-    expect(run(dir)).toBe('hit');
+    // Compile-cache hit: never loads the compiler bundle; writes the main bundle's cache.
+    expect(runBoth(dir)).toEqual({ main: 'absent', compiler: 'not loaded' });
+    expect(codeFiles(dir)).toHaveLength(2);
+    const mainFile = codeFiles(dir).find((f) => f !== compilerFile)!;
+    const mainSize = fs.statSync(path.join(dir, mainFile)).size;
+    expect(runBoth(dir)).toEqual({ main: 'hit', compiler: 'not loaded' });
+    // Another script compiles through the compiler's code cache and leaves the main bundle's as the hit wrote it.
+    expect(runBoth(dir, OTHER)).toEqual({ main: 'hit', compiler: 'hit' });
+    expect(fs.statSync(path.join(dir, mainFile)).size).toBe(mainSize);
+    expect(codeFiles(dir)).toHaveLength(2);
   });
 
   it('a corrupt file is ignored and rewritten', () => {
     const dir = freshDir();
     run(dir);
     run(dir);
-    const file = path.join(dir, codeFiles(dir)[0]);
-    const data = fs.readFileSync(file);
-    data[data.length >> 1] ^= 0xff;
-    fs.writeFileSync(file, data);
+    const files = codeFiles(dir).map((f) => path.join(dir, f));
+    expect(files).toHaveLength(2);
+    for (const file of files) {
+      const data = fs.readFileSync(file);
+      data[data.length >> 1] ^= 0xff;
+      fs.writeFileSync(file, data);
+    }
     expect(run(dir)).toBe('absent');
     expect(run(dir)).toBe('hit');
-    fs.writeFileSync(file, 'garbage');
+    expect(runBoth(dir, OTHER)).toEqual({ main: 'hit', compiler: 'absent' });
+    expect(runBoth(dir, `${OTHER} // again`)).toEqual({ main: 'hit', compiler: 'hit' });
+    for (const file of files) fs.writeFileSync(file, 'garbage');
     expect(run(dir)).toBe('absent');
     expect(run(dir)).toBe('hit');
   });
@@ -72,17 +98,18 @@ describe('V8 code cache of the CLI', () => {
     expect(run(dir)).toBe('absent');
   });
 
-  it('keeps only the newest few code caches of other builds', () => {
+  it('keeps only the newest few code caches of other builds (two bundles each)', () => {
     const dir = freshDir();
     for (let i = 0; i < 6; i++) {
       const f = path.join(dir, `code-${String(i).repeat(32)}.v8`);
       fs.writeFileSync(f, 'old');
       fs.utimesSync(f, 1000 + i, 1000 + i);
     }
-    run(dir);
-    run(dir); // writes this build's file and prunes
-    expect(codeFiles(dir).sort()).toEqual(['code-' + '3'.repeat(32) + '.v8', 'code-' + '4'.repeat(32) + '.v8', 'code-' + '5'.repeat(32) + '.v8', ...codeFiles(dir).filter((f) => !/^code-(\d)\1{31}\.v8$/.test(f))].sort());
-    expect(codeFiles(dir)).toHaveLength(4);
+    run(dir); // writes the compiler bundle's file and prunes
+    run(dir); // writes the main bundle's file and prunes
+    const ours = codeFiles(dir).filter((f) => !/^code-(\d)\1{31}\.v8$/.test(f));
+    expect(ours).toHaveLength(2);
+    expect(codeFiles(dir).sort()).toEqual([2, 3, 4, 5].map((i) => `code-${String(i).repeat(32)}.v8`).concat(ours).sort());
   });
 
   it('runs started together all work and leave one valid file', async () => {
@@ -96,7 +123,7 @@ describe('V8 code cache of the CLI', () => {
     })));
     expect(outputs).toEqual(Array(4).fill(`0:${EXPECTED}`));
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect(codeFiles(dir)).toHaveLength(1);
+    expect(codeFiles(dir)).toHaveLength(2);
     expect(run(dir)).toBe('hit');
   });
 });

@@ -1,12 +1,14 @@
-// Loads the CLI bundle (dist/cli/tstrace.js) with a V8 code cache: compiling
-// the 1 MB bundle costs ~35 ms at every start, deserialising the cached code
-// ~13 ms. bin/tstrace calls this; nothing else in tstrace depends on it.
+// Loads the CLI's bundles (dist/cli/tstrace.js; the compiler's,
+// dist/cli/tstrace-compiler.js, on first use: scripts/bundle.js) with a V8
+// code cache: compiling a bundle costs ~35 ms per MB, deserialising its
+// cached code a third of that. bin/tstrace calls this; nothing else in
+// tstrace depends on it.
 //
-// The cache file sits in the compile cache's directory (src/cache.ts), named
-// by the bundle's identity and the Node version. It is written (temporary
-// file + rename, so concurrent runs never read half a file) by a run that
-// did not compile a script, so it holds the functions the compile-cache-hit
-// path runs and not the compiler's (which would make it twice as big). Its
+// A cache file sits in the compile cache's directory (src/cache.ts), named
+// by its bundle's identity and the Node version. It is written (temporary
+// file + rename, so concurrent runs never read half a file) at the end of a
+// successful run that had none: the main bundle's only by runs that did not
+// load the compiler, so it holds the compile-cache-hit path's functions. Its
 // SHA-256 is checked before V8 sees it, because release V8 does not checksum
 // code caches; V8 itself rejects a cache from another V8 version or flags.
 // A directory that other users could write to is not used: a code cache is
@@ -80,9 +82,9 @@ function writeCodeCache(file: string, body: Buffer): void {
   }
 }
 
-/** Every rebuild makes a new file: keep the newest few (other installs may share the directory). */
+/** Every rebuild makes new files: keep the newest few (other installs may share the directory). */
 function pruneOld(dir: string, keep: string): void {
-  const KEEP = 4;
+  const KEEP = 6; // three builds' worth: each has two bundles (scripts/bundle.js)
   const others = fs.readdirSync(dir)
     .filter((f) => /^code-[0-9a-f]+\.v8$/.test(f) && path.join(dir, f) !== keep)
     .map((f) => ({ f: path.join(dir, f), mtime: fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
@@ -96,26 +98,54 @@ export function codeCachePath(bundle: string, size: number, mtimeMs: number): st
 }
 
 /** require(bundle), through the code cache unless TSTRACE_NO_CODE_CACHE is set. */
-export function loadBundle(bundle: string): Loaded {
-  if (process.env.TSTRACE_NO_CODE_CACHE) return { exports: require(bundle), codeCache: 'off', saveCodeCache: () => {} };
+export function loadBundle(bundle: string, provided: Record<string, unknown> = {}): Loaded {
+  const noCache = !!process.env.TSTRACE_NO_CODE_CACHE;
   const bytes = fs.readFileSync(bundle);
   // scripts/bundle.js makes the bundle ASCII: decoding it as latin1 is a copy, as UTF-8 ~2.5 ms more.
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const st = fs.statSync(bundle);
   const cacheFile = codeCachePath(bundle, st.size, st.mtimeMs);
-  const cachedData = readCodeCache(cacheFile);
+  const cachedData = noCache ? undefined : readCodeCache(cacheFile);
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
   const module = { exports: {} as Record<string, unknown>, filename: bundle, id: bundle, loaded: false };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
-  run.call(module.exports, module.exports, Module.createRequire(bundle), module, bundle, path.dirname(bundle));
+  run.call(module.exports, module.exports, requireWith(Module.createRequire(bundle), provided), module, bundle, path.dirname(bundle));
   module.loaded = true;
-  const missing = cachedData === undefined || script.cachedDataRejected === true;
+  const missing = !noCache && (cachedData === undefined || script.cachedDataRejected === true);
   return {
     exports: module.exports,
-    codeCache: cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'hit',
+    codeCache: noCache ? 'off' : cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'hit',
     saveCodeCache: () => {
       // After the run: the cache then holds the functions it compiled too.
       if (missing) writeCodeCache(cacheFile, script.createCachedData());
     },
   };
+}
+
+/** Node's require, except that the ids in `provided` are those values (the compiler bundle's 'tstrace:registry'). */
+function requireWith(real: NodeJS.Require, provided: Record<string, unknown>): NodeJS.Require {
+  if (Object.keys(provided).length === 0) return real;
+  return Object.assign((id: string) => (Object.hasOwn(provided, id) ? provided[id] : real(id)), real) as NodeJS.Require;
+}
+
+const parts = new Map<string, Loaded>();
+
+/**
+ * A bundle loaded by the main bundle on first use (the compiler,
+ * dist/cli/tstrace-compiler.js; scripts/bundle.js), given the main bundle's
+ * registry of the modules they share. Loaded once per process.
+ */
+export function loadPart(bundle: string, registry: Record<string, unknown>): Loaded {
+  let part = parts.get(bundle);
+  if (!part) {
+    part = loadBundle(bundle, { 'tstrace:registry': registry });
+    parts.set(bundle, part);
+    if (process.env.TSTRACE_TIMING) process.stderr.write(`timing: ${path.basename(bundle)} code cache ${part.codeCache} (since process start ${performance.now().toFixed(1)} ms)\n`);
+  }
+  return part;
+}
+
+/** The parts this run loaded (bin/tstrace saves their code caches at exit). */
+export function loadedParts(): Loaded[] {
+  return [...parts.values()];
 }

@@ -60,13 +60,6 @@ function parseTarget(opts: CliOptions): { pid?: number } {
   return { pid };
 }
 
-let compilerUsed = false;
-
-/** Whether this run compiled a script (bin/tstrace keeps its V8 code cache to runs that did not). */
-export function compiledAScript(): boolean {
-  return compilerUsed;
-}
-
 /** The full command line, by commander: usage, help, version, every option form. */
 export async function commanderProgram(): Promise<Command> {
   const { Command } = await import('commander');
@@ -189,7 +182,6 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     // A hit loads neither the compiler nor LLVM (src/cache.ts).
     compiled = lookupCompiled(source, compileOptions);
     if (!compiled) {
-      compilerUsed = true;
       (await import('../runtime/native')).preloadLlvm();
       compiled = (await import('../compiler')).compileAndStore(source, compileOptions);
     }

@@ -5,7 +5,7 @@
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
 import { EVENT_EXIT, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, EVENT_PID_SEEN, RINGBUF_WAKEUP_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
-import * as os from 'os';
+import { onlineCpus } from '../host';
 import { providers } from '../probes';
 import { Attachment, EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
 import { native, forEachRingRecord, LoadProgramError, type NativePrintfFormat } from './native';
@@ -590,7 +590,7 @@ class Session {
     const value = Buffer.alloc(CONFIG_WORDS * 8);
     value.writeBigUInt64LE(1n, CONFIG_ONE * 8);
     value.writeBigUInt64LE(native.boottimeNs(), CONFIG_START_NS * 8);
-    value.writeBigUInt64LE(BigInt(os.cpus().length), CONFIG_NCPUS * 8);
+    value.writeBigUInt64LE(BigInt(onlineCpus()), CONFIG_NCPUS * 8);
     const target = this.options.child?.pid ?? this.options.targetPid;
     if (this.options.child) value.writeBigUInt64LE(BigInt(this.options.child.pid), CONFIG_CPID * 8);
     if (target !== undefined) value.writeBigUInt64LE(BigInt(target), CONFIG_TARGET_PID * 8);
@@ -675,8 +675,9 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     const unwatch = options.targetPid !== undefined ? watchProcessExit(options.targetPid, stop) : undefined;
     if (!session.exiting) options.child?.release();
 
-    // A full map, or an exit() whose record did not fit, is noticed within a second even with no events flowing.
-    const fullWatch = setInterval(() => {
+    // A full map, or an exit() whose record did not fit, is noticed within a second even with no events flowing
+    // (not armed after an exit() in BEGIN: the first timer costs a warm start ~1 ms).
+    const fullWatch = session.exiting ? undefined : setInterval(() => {
       session.reportLost();
       session.reportMapsFull();
     }, 1000);
