@@ -14,6 +14,7 @@ import { CompileError, Diagnostic } from '../diagnostics';
 import { parseIntLiteral, decodeString } from './literals';
 import { preprocess } from './preamble';
 import { containerOf } from './containerof';
+import { LazyLookaheadStrategy } from './lazy-lookahead';
 
 const INT_TYPE_NAMES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
 
@@ -66,7 +67,10 @@ class BpftraceParser extends EmbeddedActionsParser {
   private inPredicate = false;
 
   constructor() {
-    super(T.allTokens, { recoveryEnabled: false, errorMessageProvider: errorMessages, skipValidations: true, maxLookahead: 3 });
+    super(T.allTokens, {
+      recoveryEnabled: false, errorMessageProvider: errorMessages, skipValidations: true, maxLookahead: 3,
+      lookaheadStrategy: new LazyLookaheadStrategy({ maxLookahead: 3 }),
+    });
     this.performSelfAnalysis();
   }
 
