@@ -62,6 +62,26 @@ describe('src/parser/lookahead-paths.ts', () => {
     expect(compared).toBeGreaterThan(100_000);
   });
 
+  it('falls back to chevrotain\'s own function for a decision the file lacks', () => {
+    const d = lookaheadDecisions().find((x) => x.rule.name === 'stmtList' && x.prodType === 'Alternation')!;
+    const key = lookaheadKey(d.rule.name, d.prodType, d.occurrence, d.maxLookahead);
+    const saved = LOOKAHEAD_PATHS[key];
+    delete LOOKAHEAD_PATHS[key];
+    try {
+      const options = { prodOccurrence: d.occurrence, rule: d.rule, maxLookahead: d.maxLookahead, hasPredicates: d.hasPredicates, dynamicTokensEnabled: false };
+      const ours = new StoredLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD, tokens: allTokens }).buildLookaheadForAlternation(options);
+      const theirs = new LLkLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD }).buildLookaheadForAlternation(options);
+      const token = (t: TokenType): IToken => ({ tokenType: t, tokenTypeIdx: t.tokenTypeIdx, image: '' } as IToken);
+      const alts = [{ ALT: () => undefined }, { ALT: () => undefined }, { ALT: () => undefined }];
+      for (const t of allTokens.filter((x) => x.PATTERN !== Lexer.NA)) {
+        const input = new FakeInput([token(t), token(EOF)]);
+        expect(ours.call(input, alts), t.name).toBe(theirs.call(input, alts));
+      }
+    } finally {
+      LOOKAHEAD_PATHS[key] = saved;
+    }
+  });
+
   it('parses through them', () => {
     const program = parse('BEGIN, END /1 + 2 * 3 > 4/ { if ($x) { @a[1, "s"] = count(); } else { $y = (uint32)-5; } }');
     expect(program.probes[0].attachPoints.map((a) => a.text)).toEqual(['BEGIN', 'END']);
