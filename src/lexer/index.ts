@@ -13,29 +13,39 @@ function tok(name: string, pattern: RegExp | string, extra: Partial<Parameters<t
   return createToken({ name, pattern, ...(inAttachPoint ? { categories: [AttachPointPart] } : {}), ...extra });
 }
 
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, line_breaks: true });
-export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: Lexer.SKIPPED });
-export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED, line_breaks: true });
+// A regex token's first characters and whether it can span lines, stated so
+// the lexer need not find them by parsing every regex (regexp-to-ast, twice
+// per regex): that was about half of building the lexer at each cold start.
+// test/lexer-hints.test.ts checks them against chevrotain's own analysis.
+const DIGITS = [...'0123456789'];
+const WORD_START = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_'];
+function starts(chars: string[], lineBreaks = false): { start_chars_hint: string[]; line_breaks: boolean } {
+  return { start_chars_hint: chars, line_breaks: lineBreaks };
+}
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, ...starts([' ', '\t', '\r', '\n'], true) });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: Lexer.SKIPPED, ...starts(['/']) });
+export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED, ...starts(['/'], true) });
 /** `/*` with no `*\/` before the end of the file: the parser reports it as bpftrace does. */
-export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true });
+export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, ...starts(['/'], true) });
 // A `#!` line anywhere (0.17) and preprocessor lines (`#include`, `#define`) are
 // whole-line tokens; `#include`/`#define` are kept for the parser.
-export const Shebang = createToken({ name: 'Shebang', pattern: /#![^\n]*/, group: Lexer.SKIPPED });
-export const Preprocessor = createToken({ name: 'Preprocessor', pattern: /#[^!\n][^\n]*/ });
+export const Shebang = createToken({ name: 'Shebang', pattern: /#![^\n]*/, group: Lexer.SKIPPED, ...starts(['#']) });
+export const Preprocessor = createToken({ name: 'Preprocessor', pattern: /#[^!\n][^\n]*/, ...starts(['#']) });
 
 // Literals. Integers: decimal, hex, octal, with `_` separators, scientific
 // `1e6`, C suffixes (`5UL`) and HEAD's duration suffixes (`100ms`).
-export const IntLiteral = tok('IntLiteral', /(?:0[xX][0-9a-fA-F_]+|[0-9][0-9_]*(?:[eE][0-9]+)?)(?:ns|us|ms|s|m|h|d|[uU]?[lL]{0,2}|[lL]{1,2}[uU]?)(?![A-Za-z_0-9])/);
-export const StringLiteral = tok('StringLiteral', /"(?:[^"\\\n]|\\.)*"/);
-export const UnterminatedString = tok('UnterminatedString', /"(?:[^"\\\n]|\\.)*/);
+export const IntLiteral = tok('IntLiteral', /(?:0[xX][0-9a-fA-F_]+|[0-9][0-9_]*(?:[eE][0-9]+)?)(?:ns|us|ms|s|m|h|d|[uU]?[lL]{0,2}|[lL]{1,2}[uU]?)(?![A-Za-z_0-9])/, starts(DIGITS));
+export const StringLiteral = tok('StringLiteral', /"(?:[^"\\\n]|\\.)*"/, starts(['"']));
+export const UnterminatedString = tok('UnterminatedString', /"(?:[^"\\\n]|\\.)*/, starts(['"']));
 // A word that starts with digits but is no number (`2ndgen`, `5VQ9lB`): only
 // meaningful inside attach points, e.g. a uprobe path `/tmp/run-5VQ9lB/bin`.
-export const DigitWord = tok('DigitWord', /[0-9][A-Za-z0-9_]*/, { label: 'identifier' });
+export const DigitWord = tok('DigitWord', /[0-9][A-Za-z0-9_]*/, { label: 'identifier', ...starts(DIGITS) });
 
-export const Variable = tok('Variable', /\$[A-Za-z_][A-Za-z0-9_]*/);
-export const Param = tok('Param', /\$(?:[0-9]+|#)/);
-export const MapName = tok('MapName', /@[A-Za-z_0-9]*/);
-export const Identifier = tok('Identifier', /[A-Za-z_][A-Za-z0-9_]*/);
+export const Variable = tok('Variable', /\$[A-Za-z_][A-Za-z0-9_]*/, starts(['$']));
+export const Param = tok('Param', /\$(?:[0-9]+|#)/, starts(['$']));
+export const MapName = tok('MapName', /@[A-Za-z_0-9]*/, starts(['@']));
+export const Identifier = tok('Identifier', /[A-Za-z_][A-Za-z0-9_]*/, starts(WORD_START));
 
 // Keywords are identifiers with a fixed meaning; `longer_alt` keeps `iffy` an identifier.
 function keyword(word: string): TokenType {
@@ -51,7 +61,7 @@ export const Break = keyword('break');
 export const Continue = keyword('continue');
 export const Let = keyword('let');
 // `config` starts a config block only before `=`: elsewhere it is HEAD's `config` builtin (`config.max_strlen`).
-export const Config = tok('Config', /config(?=\s*=(?!=))/, { longer_alt: Identifier, start_chars_hint: ['c'] });
+export const Config = tok('Config', /config(?=\s*=(?!=))/, { longer_alt: Identifier, ...starts(['c']) });
 export const Struct = keyword('struct');
 export const Union = keyword('union');
 export const Enum = keyword('enum');

@@ -14,6 +14,10 @@ import { CompileError, Diagnostic } from '../diagnostics';
 import { parseIntLiteral, decodeString } from './literals';
 import { preprocess } from './preamble';
 import { containerOf } from './containerof';
+import { StoredLookaheadStrategy } from './lookahead';
+
+/** Tokens a decision may look at, unless the production says fewer (MAX_LOOKAHEAD). */
+export const MAX_LOOKAHEAD = 3;
 
 const INT_TYPE_NAMES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
 
@@ -66,7 +70,10 @@ class BpftraceParser extends EmbeddedActionsParser {
   private inPredicate = false;
 
   constructor() {
-    super(T.allTokens, { recoveryEnabled: false, errorMessageProvider: errorMessages, skipValidations: true, maxLookahead: 3 });
+    super(T.allTokens, {
+      recoveryEnabled: false, errorMessageProvider: errorMessages, skipValidations: true, maxLookahead: MAX_LOOKAHEAD,
+      lookaheadStrategy: new StoredLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD, tokens: T.allTokens }),
+    });
     this.performSelfAnalysis();
   }
 
