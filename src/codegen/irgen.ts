@@ -600,8 +600,8 @@ export class ProbeCodegen {
 
   /**
    * bpf_map_update_elem that reports a full map: the return code is OR-ed
-   * into the counters word of its update site (three instructions, no
-   * branch; 0 on success), which user space reads after every batch, every
+   * into the counters word of its update site (no branch; 0 on success),
+   * which user space reads after every batch, every
    * second and at exit, and warns once per map. `val` 'one': the value is
    * counters word COUNTER_ONE, whose address stays in a callee-saved
    * register for the OR (one instruction instead of an ld_imm64 each).
@@ -962,7 +962,6 @@ export class ProbeCodegen {
     return this.b.CreateLoad(this.i64, this.wordPtr(this.mapValueRef(this.m.config), index * 8));
   }
 
-
   /** kstack/ustack value: the stack id (ustack: (pid << 32) | id); see checker/types. */
   stackId(t: Type): LLVM.Value {
     const b = this.b;
@@ -1017,8 +1016,7 @@ export class ProbeCodegen {
     const b = this.b;
     switch (name) {
       case 'pid': return int(this.opaque(b.CreateLShr(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(32))));
-      // trunc + zext is one `w = w` move; LLVM would fold it back into a 64-bit mask (two shifts).
-      case 'tid': return int(b.CreateZExt(this.opaque(b.CreateTrunc(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt32Ty())), this.i64));
+      case 'tid': return int(b.CreateAnd(this.helper(Helper.get_current_pid_tgid, this.i64, []), b.getInt64(0xffffffff)));
       case 'uid': case 'username': return int(b.CreateAnd(this.helper(Helper.get_current_uid_gid, this.i64, []), b.getInt64(0xffffffff)));
       case 'gid': return int(b.CreateLShr(this.helper(Helper.get_current_uid_gid, this.i64, []), b.getInt64(32)));
       case 'nsecs': return int(this.helper(Helper.ktime_get_boot_ns, this.i64, []));
