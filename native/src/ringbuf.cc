@@ -9,6 +9,8 @@
 #include "common.h"
 
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -169,7 +171,17 @@ struct RingHandle {
   std::vector<std::unique_ptr<SiteFormat>> ownedFormats;
   std::vector<SiteFormat*> formats;
   std::string text;  // formatted output of the current run of such records
+  // Read-only views of the ring's consumer and producer positions (ringbufPending).
+  void* consumerPage = MAP_FAILED;
+  void* producerPage = MAP_FAILED;
+  size_t pageSize = 0;
 };
+
+void UnmapPositions(RingHandle* h) {
+  if (h->consumerPage != MAP_FAILED) munmap(h->consumerPage, h->pageSize);
+  if (h->producerPage != MAP_FAILED) munmap(h->producerPage, h->pageSize);
+  h->consumerPage = h->producerPage = MAP_FAILED;
+}
 
 // Ends the current run of formatted records: one text entry in the batch.
 void FlushText(RingHandle* h) {
@@ -246,6 +258,7 @@ void CloseHandle(RingHandle* h) {
   h->onData.Reset();
   ring_buffer__free(h->rb);  // closes the epoll fd: uv_poll_stop has removed it already
   h->rb = nullptr;
+  UnmapPositions(h);
   uv_close(reinterpret_cast<uv_handle_t*>(&h->poll), OnClosed);
 }
 
@@ -287,13 +300,24 @@ Napi::Value RingbufOpen(const Napi::CallbackInfo& info) {
     if (!LastLibbpfMessage().empty()) e.Set("detail", Napi::String::New(env, LastLibbpfMessage()));
     throw e;
   }
+  h->pageSize = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  h->consumerPage = mmap(nullptr, h->pageSize, PROT_READ, MAP_SHARED, mapFd, 0);
+  h->producerPage = mmap(nullptr, h->pageSize, PROT_READ, MAP_SHARED, mapFd, static_cast<off_t>(h->pageSize));
+  if (h->consumerPage == MAP_FAILED || h->producerPage == MAP_FAILED) {
+    int err = errno;
+    UnmapPositions(h.get());
+    ring_buffer__free(h->rb);
+    throw ErrnoError(env, "cannot map the ring buffer positions of map fd " + std::to_string(mapFd), err);
+  }
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) {
+    UnmapPositions(h.get());
     ring_buffer__free(h->rb);
     throw Napi::Error::New(env, "cannot get the libuv event loop");
   }
   int rc = uv_poll_init(loop, &h->poll, ring_buffer__epoll_fd(h->rb));
   if (rc < 0) {
+    UnmapPositions(h.get());
     ring_buffer__free(h->rb);
     throw Napi::Error::New(env, std::string("uv_poll_init failed: ") + uv_strerror(rc));
   }
@@ -329,6 +353,19 @@ Napi::Value RingbufConsume(const Napi::CallbackInfo& info) {
 }
 
 // ringbufSetFormats(handle, formats): printf sites to format here (see SiteFormat).
+// Whether the ring holds a record not consumed yet (committed or still
+// being written). The fence first orders the caller's earlier write of the
+// wakeup flag (a map update) before this read of the producer position:
+// a BPF program that reserved its record after this read sees the new flag.
+Napi::Value RingbufPending(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RingHandle* h = Lookup(env, ArgU32(info, 0, "handle"));
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  uint64_t producer = __atomic_load_n(static_cast<const uint64_t*>(h->producerPage), __ATOMIC_ACQUIRE);
+  uint64_t consumer = __atomic_load_n(static_cast<const uint64_t*>(h->consumerPage), __ATOMIC_ACQUIRE);
+  return Napi::Boolean::New(env, producer != consumer);
+}
+
 Napi::Value RingbufSetFormats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RingHandle* h = Lookup(env, ArgU32(info, 0, "handle"));
@@ -368,6 +405,7 @@ Napi::Value RingbufClose(const Napi::CallbackInfo& info) {
 void InitRingbuf(Napi::Env env, Napi::Object exports) {
   exports.Set("ringbufOpen", Napi::Function::New(env, RingbufOpen, "ringbufOpen"));
   exports.Set("ringbufConsume", Napi::Function::New(env, RingbufConsume, "ringbufConsume"));
+  exports.Set("ringbufPending", Napi::Function::New(env, RingbufPending, "ringbufPending"));
   exports.Set("ringbufSetFormats", Napi::Function::New(env, RingbufSetFormats, "ringbufSetFormats"));
   exports.Set("formatRecordsForTest", Napi::Function::New(env, FormatRecordsForTest, "formatRecordsForTest"));
   exports.Set("ringbufClose", Napi::Function::New(env, RingbufClose, "ringbufClose"));

@@ -45,10 +45,12 @@ type Lowering = (g: ProbeCodegen, e: CallExpr, target: MapTarget | undefined) =>
  * update in place when present, insert `initial` otherwise. Per-CPU maps need
  * no atomics, and the common (present) path makes no update call.
  */
-function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: ((buf: LLVM.Value) => void) | 'one', bucket?: LLVM.Value): void {
+function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value) => void, initial: ((buf: LLVM.Value) => void) | 'one', bucket?: { index: LLVM.Value; count: bigint }): void {
   const loc = target.call?.loc ?? target.map.loc;
   const plan = g.mapPlan(target.map.name);
-  const key = g.mapKey(target.map, bucket);
+  const key = g.mapKey(target.map, bucket?.index);
+  // A histogram without keys has at most `count` keys: when they all fit, no insert can find the map full.
+  const canFill = !(bucket && target.map.keys.length === 0 && bucket.count <= BigInt(plan.maxEntries));
   const slot = g.helper(Helper.map_lookup_elem, g.i8p, [g.mapRef(plan), key]);
   const present = g.newBlock('agg_present');
   const absent = g.newBlock('agg_absent');
@@ -61,15 +63,15 @@ function aggregate(g: ProbeCodegen, target: MapTarget, update: (slot: LLVM.Value
   if (plan.bpfType === 6 /* per-CPU array: the slot always exists */) {
     g.b.CreateBr(done);
   } else {
-    // A first value of 1 (count, histogram buckets) is read from the config map: no stack slot to fill.
-    let val: LLVM.Value;
+    // A first value of 1 (count, histogram buckets) is read from the counters map: no stack slot to fill.
+    let val: LLVM.Value | 'one';
     if (initial === 'one') {
-      val = g.constantOne();
+      val = 'one';
     } else {
       val = g.stackBuffer(plan.valueSize, 'agginit');
       initial(val);
     }
-    g.updateMap(plan, key, val, loc);
+    g.updateMap(plan, key, val, loc, canFill);
     g.b.CreateBr(done);
   }
   g.b.SetInsertPoint(done);
@@ -140,19 +142,25 @@ function log2Bucket(g: ProbeCodegen, x: LLVM.Value, signed: boolean, bits: numbe
 }
 
 /**
- * hist(x): 0 for x < 0, 1 for 0, else 2 + floor(log2 x). One select per
- * halving step (the shift amount), so each step is five BPF instructions.
+ * hist(x): 0 for x < 0, 1 for 0, else 2 + floor(log2 x). Halving steps
+ * down to v < 4 (p: the bits shifted out); each is a compare with an
+ * immediate and two conditional moves, four BPF instructions (the 2^32 step,
+ * whose compare would need two ld_imm64, shifts first). Then the index is
+ * p + (v >> 1) + ((v + 7) >> 2): p + 1, 2, 3, 3 for v = 0 … 3, no branch.
  */
 function classicLog2Bucket(g: ProbeCodegen, x: LLVM.Value, signed: boolean): LLVM.Value {
   const b = g.b;
   let v = x;
   let p: LLVM.Value = b.getInt64(0);
-  for (const shift of [32, 16, 8, 4, 2, 1]) {
-    const t = b.CreateSelect(b.CreateICmpUGT(v, g.const64((1n << BigInt(shift)) - 1n)), b.getInt64(shift), b.getInt64(0));
-    if (shift > 1) v = b.CreateLShr(v, t);
-    p = b.CreateAdd(p, t);
+  for (const shift of [32, 16, 8, 4, 2]) {
+    const shifted = b.CreateLShr(v, b.getInt64(shift));
+    const high = shift === 32 ? g.opaque(shifted) : shifted;
+    const nz = b.CreateICmpNE(high, b.getInt64(0));
+    v = b.CreateSelect(nz, high, v);
+    p = b.CreateSelect(nz, b.CreateOr(p, b.getInt64(shift)), p);
   }
-  let index = b.CreateSelect(b.CreateICmpEQ(x, b.getInt64(0)), b.getInt64(1), b.CreateAdd(p, b.getInt64(2)));
+  const low = b.CreateAdd(b.CreateLShr(v, b.getInt64(1)), b.CreateLShr(b.CreateAdd(v, b.getInt64(7)), b.getInt64(2)));
+  let index = b.CreateAdd(p, low);
   if (signed) index = b.CreateSelect(b.CreateICmpSLT(x, b.getInt64(0)), b.getInt64(0), index);
   return index;
 }
@@ -166,8 +174,21 @@ function linearBucket(g: ProbeCodegen, x: LLVM.Value, min: bigint, max: bigint, 
   return b.CreateSelect(b.CreateICmpSLT(x, g.const64(min)), b.getInt64(0), above);
 }
 
-function countInBucket(g: ProbeCodegen, target: MapTarget, bucket: LLVM.Value): void {
-  aggregate(g, target, (slot) => addTo(g, slot, 0, g.b.getInt64(1)), 'one', bucket);
+/**
+ * +1 in place: `lock` add of a register holding 1 is one instruction fewer
+ * than load, add, store (the slot is this CPU's: the lock never waits).
+ */
+function increment(g: ProbeCodegen, slot: LLVM.Value): void {
+  g.atomic('add', word(g, slot, 0), g.b.getInt64(1));
+}
+
+function countInBucket(g: ProbeCodegen, target: MapTarget, bucket: LLVM.Value, buckets: bigint): void {
+  aggregate(g, target, (slot) => increment(g, slot), 'one', { index: bucket, count: buckets });
+}
+
+/** How many buckets log2Bucket can return: 0 … (65 - k) * 2^k. */
+function log2BucketCount(bits: number): bigint {
+  return BigInt(65 - bits) * (1n << BigInt(bits)) + 1n;
 }
 
 function mapIndexOf(g: ProbeCodegen, e: CallExpr): CgValue {
@@ -222,14 +243,15 @@ const LOWERINGS: Record<string, Lowering> = {
     const t = requireTarget(e, target);
     const signed = t.info.valueType.kind === 'agg' && t.info.valueType.signed;
     const bits = t.info.valueType.kind === 'agg' ? t.info.valueType.histBits ?? 0 : 0;
-    countInBucket(g, t, log2Bucket(g, g.intValue(e.args[0]), signed, bits));
+    countInBucket(g, t, log2Bucket(g, g.intValue(e.args[0]), signed, bits), log2BucketCount(bits));
     return undefined;
   },
   lhist(g, e, target) {
     const t = requireTarget(e, target);
     const vt = t.info.valueType;
     if (vt.kind !== 'agg' || !vt.lhist) throw new CodegenError('internal: lhist bounds missing', e.loc);
-    countInBucket(g, t, linearBucket(g, g.intValue(e.args[0]), vt.lhist.min, vt.lhist.max, vt.lhist.step));
+    const { min, max, step } = vt.lhist;
+    countInBucket(g, t, linearBucket(g, g.intValue(e.args[0]), min, max, step), (max - min) / step + 2n);
     return undefined;
   },
   print(g, e) {
@@ -308,7 +330,7 @@ const LOWERINGS: Record<string, Lowering> = {
     return undefined;
   },
   count(g, e, target) {
-    aggregate(g, requireTarget(e, target), (slot) => addTo(g, slot, 0, g.b.getInt64(1)), 'one');
+    aggregate(g, requireTarget(e, target), (slot) => increment(g, slot), 'one');
     return undefined;
   },
   sum(g, e, target) {

@@ -297,8 +297,8 @@ export function emitLibbpfObject(ir: string, plan: CompiledPlan): Buffer {
     let name = m.name.replace(/^@/, 'AT_').replace(/[^A-Za-z0-9_]/g, '_');
     while (used.has(name)) name += '_';
     used.add(name);
-    // The config words user space would write: only CONFIG_ONE has a fixed value.
-    const valueWords = m.role === 'config' ? [1] : undefined;
+    // The words user space would write: only the counters' COUNTER_ONE has a fixed value.
+    const valueWords = m.role === 'counters' ? [1] : undefined;
     return { name, type: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, ...(valueWords ? { valueWords } : {}) };
   });
   try {

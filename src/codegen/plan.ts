@@ -130,39 +130,44 @@ export const JOIN_ARG_SIZE = 1024;
 /**
  * The counters map (an array of one value, shared by all CPUs and addressed
  * directly, without a lookup) holds what BPF code could not deliver: word
- * COUNTER_LOST_EVENTS counts ring-buffer records that did not fit (atomic
+ * COUNTER_ONE is always 1 (user space writes it before attaching): the
+ * value a new count() or histogram bucket starts with, one register away
+ * from the map-full words of the same insert; COUNTER_LOST_EVENTS counts ring-buffer records that did not fit (atomic
  * add); COUNTER_EXIT is 1 + the exit code of an exit() whose event did not
- * fit (so a full ring buffer cannot swallow exit()); COUNTER_LAST_WAKEUP the
- * time of the last record that woke user space; word COUNTER_MAP_FULL + s
+ * fit (so a full ring buffer cannot swallow exit()); word COUNTER_MAP_FULL + s
  * is non-zero once an insert at update site s (CompiledPlan.mapUpdateSites)
  * found its map full.
  */
-export const COUNTER_LOST_EVENTS = 0;
-export const COUNTER_EXIT = 1;
-/** bpf_ktime_get_ns of the last ring-buffer record that woke user space (see RINGBUF_WAKEUP_NS). */
-export const COUNTER_LAST_WAKEUP = 2;
+export const COUNTER_ONE = 0;
+export const COUNTER_LOST_EVENTS = 1;
+export const COUNTER_EXIT = 2;
 export const COUNTER_MAP_FULL = 3;
 
 /**
- * A ring-buffer record wakes user space only when the last wakeup is at
- * least this long ago; records in between are submitted without one, and
- * user space looks for them this long after every batch (runtime). A
- * wakeup costs the traced CPU microseconds in a VM (an IPI); the kernel's
- * own rule (wake when the consumer has caught up) wakes on every record
- * when the consumer is fast. Latency stays under 1 ms.
+ * User space looks at the ring buffer again this long after every batch
+ * (runtime armFollowUp), and while such a look is due it sets config word
+ * CONFIG_WAKEUP to BPF_RB_NO_WAKEUP: records are then submitted without
+ * waking it. A wakeup costs the traced CPU microseconds in a VM (an IPI);
+ * the kernel's own rule (wake when the consumer has caught up) wakes on
+ * every record when the consumer is fast. Latency stays under 1 ms.
  */
 export const RINGBUF_WAKEUP_NS = 1_000_000;
 
 /** Word offsets in the config array map that user space fills before BEGIN. */
-/** Always 1: the value a new count() or histogram bucket starts with (codegen's constantOne). */
-export const CONFIG_ONE = 0;
-export const CONFIG_START_NS = 1;
+export const CONFIG_START_NS = 0;
 /** The pid of the -c child (`cpid`). */
-export const CONFIG_CPID = 2;
+export const CONFIG_CPID = 1;
 /** The pid of -p/-c: with CodegenOptions.pidFilter, probes other than BEGIN/END fire for it only. */
-export const CONFIG_TARGET_PID = 3;
+export const CONFIG_TARGET_PID = 2;
 /** Online CPUs, for `ncpus`. */
-export const CONFIG_NCPUS = 4;
+export const CONFIG_NCPUS = 3;
+/**
+ * The flags of bpf_ringbuf_submit (exit() aside): BPF_RB_NO_WAKEUP while
+ * user space will look within RINGBUF_WAKEUP_NS anyway, else 0 (the kernel
+ * wakes it when it has caught up). Written by user space only.
+ */
+export const CONFIG_WAKEUP = 4;
+export const BPF_RB_NO_WAKEUP = 1;
 export const CONFIG_WORDS = 5;
 
 /** Size of one map key with the given part types (each part 8-aligned). */

@@ -4,7 +4,7 @@
 // consumes the ring buffer through libuv until exit()/SIGINT/SIGTERM, then
 // detaches, runs END and prints the maps. Every fd is closed on every path.
 import type { CompiledPlan, PrintfPlan, ProgramPlan } from '../codegen/plan';
-import { EVENT_EXIT, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, EVENT_PID_SEEN, RINGBUF_WAKEUP_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, CONFIG_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WORDS } from '../codegen/plan';
+import { EVENT_EXIT, EVENT_ATTACH_REPORTED, EVENT_UNWATCH, EVENT_PID_SEEN, RINGBUF_WAKEUP_NS, COUNTER_EXIT, COUNTER_LOST_EVENTS, COUNTER_MAP_FULL, EVENT_JOIN, EVENT_TIME, JOIN_ARG_SIZE, EVENT_PRINT_BASE, EVENT_PRINT_MAP, EVENT_CLEAR_MAP, EVENT_ZERO_MAP, COUNTER_ONE, CONFIG_START_NS, CONFIG_CPID, CONFIG_TARGET_PID, CONFIG_NCPUS, CONFIG_WAKEUP, CONFIG_WORDS, BPF_RB_NO_WAKEUP } from '../codegen/plan';
 import { onlineCpus } from '../host';
 import { providers } from '../probes';
 import { Attachment, EnvironmentError, FeatureUnavailableError, ProbeMatch } from '../probes/provider';
@@ -211,7 +211,7 @@ class Session {
         return;
       }
       if (kind === EVENT_EXIT) {
-        this.exitCode = Number(rec.readBigInt64LE(8));
+        this.exitCode = rec.length >= 16 ? Number(rec.readBigInt64LE(8)) : 0; // (exit() without a code: the header alone)
         this.exiting = true;
         // What was printed before exit() goes out now, not after the rest of the batch.
         if (out) this.options.write(out);
@@ -279,19 +279,51 @@ class Session {
   };
 
   /**
-   * Records submitted without waking us (codegen's wakeupFlag: at most one
-   * wakeup per RINGBUF_WAKEUP_NS) are picked up this long after each batch;
-   * a look that finds nothing arms no further one.
+   * We look again RINGBUF_WAKEUP_NS after each batch, so until then records
+   * are submitted without waking us (config word CONFIG_WAKEUP).
    */
   private armFollowUp(): void {
     if (this.followUp || this.ringbuf < 0) return;
-    this.followUp = setTimeout(() => {
-      this.followUp = undefined;
-      if (this.ringbuf >= 0) native.ringbufConsume(this.ringbuf);
-    }, RINGBUF_WAKEUP_NS / 1e6);
+    this.setWakeup(BPF_RB_NO_WAKEUP);
+    this.followUp = setTimeout(() => this.followUpLook(), RINGBUF_WAKEUP_NS / 1e6);
     this.followUp.unref();
   }
   private followUp?: NodeJS.Timeout;
+
+  /**
+   * A batch re-arms the follow-up (handleBatch). A look that finds nothing
+   * switches records back to the kernel's wakeup, then looks at the ring's
+   * positions once more: a program that read the old flag had reserved its
+   * record before reading it, so the record shows here (committed or still
+   * being written) and gets one more look. The one gap: BPF has no fence,
+   * so a reservation still in its CPU's store buffer while that CPU reads
+   * the flag (a window of ~100 ns at the switch) can be missed, along with
+   * the records queued behind it (the kernel wakes only a caught-up
+   * consumer); the once-a-second look (lookAtRing) picks them up.
+   */
+  private followUpLook(): void {
+    this.followUp = undefined;
+    if (this.ringbuf < 0) return;
+    native.ringbufConsume(this.ringbuf);
+    if (this.followUp || this.ringbuf < 0 || this.exiting) return;
+    this.setWakeup(0);
+    if (native.ringbufPending(this.ringbuf)) this.armFollowUp();
+  }
+
+  /** Reads what the ring holds now (the once-a-second timer: see followUpLook). */
+  lookAtRing(): void {
+    if (this.ringbuf >= 0 && !this.exiting && !this.followUp) native.ringbufConsume(this.ringbuf);
+  }
+
+  /** Config word CONFIG_WAKEUP: the flags printf and friends submit with. */
+  private setWakeup(flags: number): void {
+    if (flags === this.wakeup || !this.config) return;
+    this.config.value.writeBigUInt64LE(BigInt(flags), CONFIG_WAKEUP * 8);
+    native.mapUpdate(this.config.fd, Buffer.alloc(4), this.config.value, 0);
+    this.wakeup = flags;
+  }
+  private wakeup = 0;
+  private config?: { fd: number; value: Buffer };
 
   /** Text output: printf sites of the common conversions are formatted by the native consumer, a run of records per string. */
   formatNatively(): void {
@@ -588,13 +620,19 @@ class Session {
     const i = this.plan.maps.findIndex((m) => m.role === 'config');
     if (i < 0) return;
     const value = Buffer.alloc(CONFIG_WORDS * 8);
-    value.writeBigUInt64LE(1n, CONFIG_ONE * 8);
     value.writeBigUInt64LE(native.boottimeNs(), CONFIG_START_NS * 8);
     value.writeBigUInt64LE(BigInt(onlineCpus()), CONFIG_NCPUS * 8);
     const target = this.options.child?.pid ?? this.options.targetPid;
     if (this.options.child) value.writeBigUInt64LE(BigInt(this.options.child.pid), CONFIG_CPID * 8);
     if (target !== undefined) value.writeBigUInt64LE(BigInt(target), CONFIG_TARGET_PID * 8);
     native.mapUpdate(this.mapFds[i], Buffer.alloc(4), value, 0);
+    this.config = { fd: this.mapFds[i], value };
+    const c = this.plan.maps.findIndex((m) => m.role === 'counters');
+    if (c >= 0) {
+      const counters = Buffer.alloc(this.plan.maps[c].valueSize);
+      counters.writeBigUInt64LE(1n, COUNTER_ONE * 8);
+      native.mapUpdate(this.mapFds[c], Buffer.alloc(4), counters, 0);
+    }
   }
 
   /** BTF func_info for programs with callback subprograms; the BTF is loaded once per session. */
@@ -678,6 +716,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     // A full map, or an exit() whose record did not fit, is noticed within a second even with no events flowing
     // (not armed after an exit() in BEGIN: the first timer costs a warm start ~1 ms).
     const fullWatch = session.exiting ? undefined : setInterval(() => {
+      session.lookAtRing();
       session.reportLost();
       session.reportMapsFull();
     }, 1000);

@@ -228,6 +228,8 @@ export interface Native {
    * `onData` propagates to the caller.
    */
   ringbufConsume(handle: number): number;
+  /** Whether the ring holds an unconsumed record (also one still being written); a full fence first. */
+  ringbufPending(handle: number): boolean;
   /**
    * Text output only: records of these printf sites are formatted in the
    * native consumer; a run of them reaches onData as one text entry.
