@@ -77,10 +77,22 @@
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!(llvm-config-14 --includedir)"
       ],
+      # One LLVM in the process: every LLVM symbol that llvm-bindings.node
+      # (LLVM 14 linked statically, symbols exported) defines binds to its copy
+      # at run time (a DT_NEEDED dependency, found through the RUNPATH on a
+      # fresh clone and recognised by its SONAME once require('llvm-bindings')
+      # has loaded it). It comes before the static archives, so the linker
+      # takes from them only the objects llvm-bindings lacks (the new pass
+      # manager's PassBuilder and the passes only it refers to) and no object
+      # of LLVM is in the process twice (no cl::opt registered twice).
+      # Node still finds this addon's own napi_register_module_v1: dlsym on a
+      # handle searches the object before its dependencies.
       "libraries": [
+        "-L<!(node -p \"require('path').join(require('path').dirname(require.resolve('llvm-bindings/package.json')), 'build/Release')\")",
+        "-l:llvm-bindings.node",
+        "-Wl,-rpath,'$$ORIGIN/../../../node_modules/llvm-bindings/build/Release'",
         "<!(llvm-config-14 --ldflags)",
-        "-lLLVM-14",
-        "-Wl,-rpath,<!(llvm-config-14 --libdir)"
+        "<!@(llvm-config-14 --link-static --libs passes bpfcodegen irreader object)"
       ]
     }
   ]

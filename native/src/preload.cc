@@ -1,7 +1,8 @@
-// Loading LLVM in the background. A cold start needs two LLVM copies
-// (llvm-bindings links LLVM statically; the emit addon links libLLVM-14.so)
-// and each costs ~50 ms of dlopen: relocations and LLVM's thousands of static
-// constructors. preloadLibraries dlopens them on a thread of its own while
+// Loading LLVM in the background. A cold start needs LLVM once: llvm-bindings
+// links it statically and the emit addon uses that copy (native/binding.gyp),
+// ~40 ms of dlopen: relocations and LLVM's thousands of static constructors;
+// the emit addon's own part (the new pass manager) adds ~3 ms.
+// preloadLibraries dlopens them on a thread of its own while
 // the main thread parses and type-checks; the later require() of the same
 // file gets the already-loaded handle (glibc's dlopen is thread-safe and
 // returns the existing handle; a require() that comes too early waits on the

@@ -258,7 +258,7 @@ export interface Native {
 }
 
 export const NATIVE_PATH = path.join(__dirname, '../../native/build/Release/tstrace_native.node');
-/** LLVM object emission lives in its own addon so that cache hits never load libLLVM. */
+/** LLVM object emission lives in its own addon so that cache hits never load LLVM. */
 export const NATIVE_LLVM_PATH = path.join(__dirname, '../../native/build/Release/tstrace_llvm.node');
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -278,9 +278,9 @@ export function sha256Hex(data: string | Buffer): string {
 }
 
 /**
- * A compile is coming: start loading both LLVM copies (llvm-bindings for the
- * IR, the emit addon with libLLVM-14 for O2 and the object) on a background
- * thread, so that their ~100 ms of dlopen overlaps parsing and checking.
+ * A compile is coming: start loading LLVM (llvm-bindings, which builds the
+ * IR and whose LLVM the emit addon links against for O2 and the object) on a
+ * background thread, so that its ~40 ms of dlopen overlaps parsing and checking.
  */
 export function preloadLlvm(): void {
   const paths: string[] = [];
