@@ -67,7 +67,7 @@ describe('one LLVM in the process', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.before.map((m: string) => m.split(' ')[1])).toEqual(['llvm_bindings.node', 'tstrace_llvm.node']);
+    expect(out.before.map((m: string) => m.split(' ')[1]).sort()).toEqual(['llvm_bindings.node', 'tstrace_llvm.node']);
     expect(out.after).toEqual(out.before);
     expect(out.insns).toBe(2); // r0 = 7; exit
   });
