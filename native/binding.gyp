@@ -44,24 +44,6 @@
       ]
     },
     {
-      # llvm-bindings (the IR-building API codegen uses) relinked from the
-      # objects of its own build with LLVM's BPF target only: the package's
-      # llvm-bindings.node carries every target (110 MB, 341k relocations and
-      # 552 static constructors at dlopen, ~55 MB RSS); this one is ~40 MB,
-      # 1.3 MB of relocations. src/bpf_only_targets.c stands in for the other
-      # targets' initialisers that its InitializeAll*() name.
-      "target_name": "llvm_bindings",
-      "sources": ["src/bpf_only_targets.c"],
-      "include_dirs": ["<!(llvm-config-14 --includedir)"],
-      "libraries": [
-        "<!@(node llvm-bindings-objects.js)",
-        "<!(llvm-config-14 --ldflags)",
-        "<!@(llvm-config-14 --link-static --libs core codegen irreader linker support target bpf)",
-        "-lz",
-        "-ltinfo"
-      ]
-    },
-    {
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
@@ -80,38 +62,46 @@
         "-Wno-unused-parameter"
       ],
       "cflags_cc!": [
+        "-fno-rtti",
         "-fno-exceptions",
         "-std=gnu++17",
         "-std=gnu++14"
       ],
       "target_name": "tstrace_llvm",
+      # LLVM for a compile, in one file: llvm-bindings (the IR-building API
+      # codegen uses: its module init Init* is called from addon_llvm.cc) and
+      # emitObject (the new pass manager's O2 and object emission, which
+      # llvm-bindings lacks), with LLVM's BPF target only. llvm-bindings'
+      # objects come from its own build (npm ci's cmake-js postinstall); the
+      # package's llvm-bindings.node carries every target (110 MB, 341k
+      # relocations and 552 static constructors at dlopen) and is never
+      # loaded. Only the N-API entry points are exported (tstrace_llvm.map), so
+      # --gc-sections drops what nothing calls and LLVM's references are
+      # resolved at link time. This target is compiled against the
+      # node-addon-api that llvm-bindings' objects were compiled against, and
+      # with RTTI as they were: one link keeps one copy of each inline
+      # function, which must be the same code for both.
       "sources": [
         "src/addon_llvm.cc",
         "src/common.cc",
         "src/emit.cc",
-        "src/libbpf_maps.cc"
+        "src/libbpf_maps.cc",
+        "src/bpf_only_targets.c"
       ],
       "include_dirs": [
-        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!(node llvm-bindings-objects.js --node-addon-api)",
         "<!(llvm-config-14 --includedir)"
       ],
-      # One LLVM in the process, BPF only: every LLVM symbol that our build of
-      # llvm-bindings (target llvm_bindings below) defines binds to its copy
-      # at run time (a DT_NEEDED dependency, found through the RUNPATH and
-      # recognised by its SONAME once codegen has loaded it). It comes before
-      # the static archives, so the linker takes from them only the objects
-      # llvm-bindings lacks (the new pass manager's PassBuilder and the passes
-      # only it refers to) and no object of LLVM is in the process twice (no
-      # cl::opt registered twice). Node still finds this addon's own
-      # napi_register_module_v1: dlsym on a handle searches the object before
-      # its dependencies.
-      "dependencies": ["llvm_bindings"],
+      "ldflags": [
+        "-Wl,--version-script=<(module_root_dir)/tstrace_llvm.map",
+        "-Wl,--gc-sections"
+      ],
       "libraries": [
-        "-L<(PRODUCT_DIR)",
-        "-l:llvm_bindings.node",
-        "-Wl,-rpath,'$$ORIGIN'",
+        "<!@(node llvm-bindings-objects.js)",
         "<!(llvm-config-14 --ldflags)",
-        "<!@(llvm-config-14 --link-static --libs passes bpfcodegen irreader object)"
+        "<!@(llvm-config-14 --link-static --libs passes bpfcodegen irreader object core codegen linker support target bpf)",
+        "-lz",
+        "-ltinfo"
       ]
     }
   ]

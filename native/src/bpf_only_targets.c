@@ -1,4 +1,4 @@
-/* Our build of llvm-bindings (native/binding.gyp, target llvm_bindings) links
+/* Our build of llvm-bindings (native/binding.gyp, target tstrace_llvm) links
  * LLVM's BPF target only. llvm-bindings' InitializeAll*() name every target
  * this LLVM was built with (the .def files of llvm/Config); for all but BPF, whose real
  * initialisers come from its archives, they are defined here and do nothing:

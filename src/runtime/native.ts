@@ -258,19 +258,16 @@ export interface Native {
 }
 
 export const NATIVE_PATH = path.join(__dirname, '../../native/build/Release/tstrace_native.node');
-/** LLVM object emission lives in its own addon so that cache hits never load LLVM. */
+/** LLVM (IR building and object emission) lives in its own addon so that cache hits never load it. */
 export const NATIVE_LLVM_PATH = path.join(__dirname, '../../native/build/Release/tstrace_llvm.node');
 /**
- * llvm-bindings as built by native/binding.gyp (its objects, LLVM's BPF target
- * only); the emit addon links against it, so both use one LLVM. The package's
- * own llvm-bindings.node (every target) is never loaded.
+ * The llvm-bindings API (codegen builds the IR with it): the LLVM addon holds
+ * it, built from llvm-bindings' objects with LLVM's BPF target only
+ * (native/binding.gyp); the package's own llvm-bindings.node is never loaded.
  */
-export const LLVM_BINDINGS_PATH = path.join(__dirname, '../../native/build/Release/llvm_bindings.node');
-
-/** The llvm-bindings API (codegen builds the IR with it). */
 export function loadLlvmBindings(): typeof import('llvm-bindings') {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return require(LLVM_BINDINGS_PATH);
+  return require(NATIVE_LLVM_PATH);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -290,12 +287,11 @@ export function sha256Hex(data: string | Buffer): string {
 }
 
 /**
- * A compile is coming: start loading LLVM (llvm-bindings, which builds the
- * IR and whose LLVM the emit addon links against for O2 and the object) on a
- * background thread, so that its dlopen overlaps parsing and checking.
+ * A compile is coming: start loading the LLVM addon on a background thread,
+ * so that its dlopen overlaps parsing and checking.
  */
 export function preloadLlvm(): void {
-  runtimeAddon.preloadLibraries([LLVM_BINDINGS_PATH, NATIVE_LLVM_PATH].filter((p) => fs.existsSync(p)));
+  runtimeAddon.preloadLibraries([NATIVE_LLVM_PATH].filter((p) => fs.existsSync(p)));
   // Exiting while LLVM's static constructors run on that thread would crash (native/src/preload.cc).
   process.once('exit', () => runtimeAddon.waitPreload());
 }
