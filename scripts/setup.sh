@@ -6,7 +6,8 @@
 #        systemtap-sdt-dev (sys/sdt.h for the USDT test programs), chromium
 #        (headless browser tests of the explorer)
 #   npm: the packages in package-lock.json (llvm-bindings builds against LLVM 14, ~2 min)
-#   build: the native addon (node-gyp) and the TypeScript sources (tsc)
+#   build: the native addons (node-gyp; the LLVM one relinks llvm-bindings' objects
+#          from npm ci's build with LLVM's BPF target only) and the TypeScript sources (tsc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive

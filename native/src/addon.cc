@@ -1,6 +1,6 @@
 // tstrace native addon, BPF runtime half (libbpf): entry point. See src/runtime/native.ts.
 // LLVM object emission is a separate addon (addon_llvm.cc), so a cached
-// compile never loads libLLVM.
+// compile never loads LLVM.
 #include "common.h"
 
 namespace {

@@ -1,11 +1,11 @@
-// Loading LLVM in the background. A cold start needs two LLVM copies
-// (llvm-bindings links LLVM statically; the emit addon links libLLVM-14.so)
-// and each costs ~50 ms of dlopen: relocations and LLVM's thousands of static
-// constructors. preloadLibraries dlopens them on a thread of its own while
-// the main thread parses and type-checks; the later require() of the same
-// file gets the already-loaded handle (glibc's dlopen is thread-safe and
-// returns the existing handle; a require() that comes too early waits on the
-// loader lock). Both addons register through the exported
+// Loading LLVM in the background. A cold start loads the LLVM addon
+// (llvm-bindings' API and emission over one BPF-only LLVM, native/binding.gyp),
+// ~9 ms of dlopen here: relocations and LLVM's static constructors (two LLVM
+// copies with every target took ~55 ms before). preloadLibraries dlopens it on
+// a thread of its own while the main thread parses and type-checks; the later
+// require() of the same file gets the already-loaded handle (glibc's dlopen is
+// thread-safe and returns the existing handle; a require() that comes too
+// early waits on the loader lock). Addons register through the exported
 // napi_register_module_v1 symbol, which Node looks up on its own thread, so
 // nothing of the registration happens here. Failures are ignored: the
 // require() that follows reports them.

@@ -6,7 +6,7 @@
 import type { CheckedProgram } from '../checker';
 import { CompileError, Diagnostic } from '../diagnostics';
 import { CodegenError } from './errors';
-import { native } from '../runtime/native';
+import { native, loadLlvmBindings } from '../runtime/native';
 import { ATOMIC_MARKER, ModuleContext, ProbeCodegen, BadCodegen } from './irgen';
 import { DebugInfo } from './debuginfo';
 import { readLineInfo } from './lineinfo';
@@ -55,8 +55,7 @@ function sectionFor(provider: string, detail: Record<string, string | number>): 
 
 /** Typed AST → LLVM IR text and the plan of maps and programs. */
 export function generateIR(checked: CheckedProgram, options: CodegenOptions = {}): GeneratedModule {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const llvm: typeof import('llvm-bindings') = require('llvm-bindings');
+  const llvm = loadLlvmBindings();
   const ctx = new llvm.LLVMContext();
   const module = new llvm.Module('tstrace', ctx);
   module.setTargetTriple('bpf-pc-linux');

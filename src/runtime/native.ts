@@ -271,8 +271,17 @@ export interface Native {
 }
 
 export const NATIVE_PATH = path.join(__dirname, '../../native/build/Release/tstrace_native.node');
-/** LLVM object emission lives in its own addon so that cache hits never load libLLVM. */
+/** LLVM (IR building and object emission) lives in its own addon so that cache hits never load it. */
 export const NATIVE_LLVM_PATH = path.join(__dirname, '../../native/build/Release/tstrace_llvm.node');
+/**
+ * The llvm-bindings API (codegen builds the IR with it): the LLVM addon holds
+ * it, built from llvm-bindings' objects with LLVM's BPF target only
+ * (native/binding.gyp); the package's own llvm-bindings.node is never loaded.
+ */
+export function loadLlvmBindings(): typeof import('llvm-bindings') {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require(NATIVE_LLVM_PATH);
+}
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const runtimeAddon = require(NATIVE_PATH) as Omit<Native, 'emitObject'>;
@@ -291,19 +300,11 @@ export function sha256Hex(data: string | Buffer): string {
 }
 
 /**
- * A compile is coming: start loading both LLVM copies (llvm-bindings for the
- * IR, the emit addon with libLLVM-14 for O2 and the object) on a background
- * thread, so that their ~100 ms of dlopen overlaps parsing and checking.
+ * A compile is coming: start loading the LLVM addon on a background thread,
+ * so that its dlopen overlaps parsing and checking.
  */
 export function preloadLlvm(): void {
-  const paths: string[] = [];
-  try {
-    paths.push(path.join(path.dirname(require.resolve('llvm-bindings/package.json')), 'build/Release/llvm-bindings.node'));
-  } catch {
-    // Not installed: generateIR reports it.
-  }
-  paths.push(NATIVE_LLVM_PATH);
-  runtimeAddon.preloadLibraries(paths.filter((p) => fs.existsSync(p)));
+  runtimeAddon.preloadLibraries([NATIVE_LLVM_PATH].filter((p) => fs.existsSync(p)));
   // Exiting while LLVM's static constructors run on that thread would crash (native/src/preload.cc).
   process.once('exit', () => runtimeAddon.waitPreload());
 }
