@@ -44,6 +44,8 @@ interface Segment {
 
 export class ElfError extends Error {}
 
+const isFunction = (kind: number) => kind === STT_FUNC || kind === STT_GNU_IFUNC;
+
 export class ElfFile {
   readonly type: number;
   private readonly sections: Section[] = [];
@@ -105,8 +107,18 @@ export class ElfFile {
 
   /** Defined function symbols (FUNC and GNU_IFUNC) by name; .symtab first, then .dynsym. */
   functions(): Map<string, ElfSymbol> {
-    this.symbols ??= this.readSymbols((kind) => kind === STT_FUNC || kind === STT_GNU_IFUNC);
+    this.symbols ??= this.readSymbols(isFunction);
     return this.symbols;
+  }
+
+  /**
+   * The function symbol `functions()` would give for `name`, found without
+   * decoding every name: a probe on one libc function need not build a map of
+   * libc's (and its debug file's) tens of thousands of symbols.
+   */
+  findFunction(name: string): ElfSymbol | undefined {
+    if (this.symbols) return this.symbols.get(name);
+    return this.readSymbols(isFunction, Buffer.from(name, 'latin1')).get(name);
   }
 
   /** Defined data symbols (OBJECT) by name: globals that USDT operands name. */
@@ -114,7 +126,8 @@ export class ElfFile {
     return this.readSymbols((kind) => kind === STT_OBJECT);
   }
 
-  private readSymbols(wanted: (kind: number) => boolean): Map<string, ElfSymbol> {
+  /** With `only`, just the first symbol of that name (the one a full read keeps). */
+  private readSymbols(wanted: (kind: number) => boolean, only?: Buffer): Map<string, ElfSymbol> {
     const out = new Map<string, ElfSymbol>();
     for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
       for (const sec of this.sections) {
@@ -127,10 +140,11 @@ export class ElfFile {
           const info = syms[at + 4];
           const kind = info & 0xf;
           if (!wanted(kind)) continue;
+          const nameOff = syms.readUInt32LE(at);
+          if (only && !(strs[nameOff + only.length] === 0 && strs.compare(only, 0, only.length, nameOff, nameOff + only.length) === 0)) continue;
           const shndx = syms.readUInt16LE(at + 6);
           const value = Number(syms.readBigUInt64LE(at + 8));
           if (shndx === SHN_UNDEF || value === 0) continue;
-          const nameOff = syms.readUInt32LE(at);
           const end = strs.indexOf(0, nameOff);
           const name = strs.toString('latin1', nameOff, end < 0 ? strs.length : end);
           if (!name || out.has(name)) continue;
@@ -139,6 +153,7 @@ export class ElfFile {
           const fileOffset = s && s.addr <= value && value < s.addr + s.size ? value - s.addr + s.offset : this.fileOffset(value);
           if (fileOffset === undefined) continue;
           out.set(name, { name, value, size: Number(syms.readBigUInt64LE(at + 16)), fileOffset });
+          if (only) return out;
         }
       }
     }

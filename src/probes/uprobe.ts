@@ -67,7 +67,7 @@ function uprobeLike(ret: boolean): Provider {
           return names.map((n) => make(n, { func: n }));
         }
         // A C++ function by its demangled name, with or without parameters; the probe is named by the symbol.
-        const funcs = !cppOnly && elf.symbols.has(func) ? [func] : cppMatches(path, elf, func, cppOnly, false);
+        const funcs = !cppOnly && elf.find(func) ? [func] : cppMatches(path, elf, func, cppOnly, false);
         if (funcs.length === 0) {
           throw new MissingTargetError(`Could not resolve symbol: ${path}:${func}`, [make(offset ? `${func}+${offset}` : func, { func, offset })]);
         }
@@ -136,7 +136,10 @@ function cppMatches(path: string, elf: LoadedElf, pattern: string, cppOnly: bool
 
 interface LoadedElf {
   identity: string;
-  symbols: Map<string, ElfSymbol>;
+  /** Every function symbol: the binary's, then its debug file's (read on first use). */
+  readonly symbols: Map<string, ElfSymbol>;
+  /** `symbols.get(name)`, without reading every symbol when they have not been read yet. */
+  find(name: string): ElfSymbol | undefined;
   fileOffset(vaddr: number): number | undefined;
 }
 
@@ -149,13 +152,53 @@ function loadElf(path: string): LoadedElf {
   const hit = elfCache.get(path);
   if (hit?.identity === identity) return hit;
   // fileOffset only uses the program headers read at open, so it outlives the fd.
-  const loaded = ElfFile.with(path, (elf): LoadedElf => {
-    const symbols = new Map(elf.functions());
-    addDebugSymbols(elf, symbols);
-    return { identity, symbols, fileOffset: (v) => elf.fileOffset(v) };
-  });
+  const opened = ElfFile.with(path, (elf) => elf);
+  let all: Map<string, ElfSymbol> | undefined;
+  const one = new Map<string, ElfSymbol | undefined>();
+  const loaded: LoadedElf = {
+    identity,
+    get symbols() {
+      all ??= ElfFile.with(path, (elf) => {
+        const symbols = new Map(elf.functions());
+        addDebugSymbols(elf, symbols);
+        return symbols;
+      });
+      return all;
+    },
+    find(name) {
+      if (all) return all.get(name);
+      if (!one.has(name)) {
+        one.set(name, ElfFile.with(path, (elf) => elf.findFunction(name) ?? debugSymbol(elf, name)));
+      }
+      return one.get(name);
+    },
+    fileOffset: (v) => opened.fileOffset(v),
+  };
   elfCache.set(path, loaded);
   return loaded;
+}
+
+function debugFileOf(elf: ElfFile): string | undefined {
+  const id = elf.buildId();
+  if (!id || id.length < 3) return undefined;
+  const debugPath = `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
+  return fs.existsSync(debugPath) ? debugPath : undefined;
+}
+
+/** The debug file's symbol `name` with the binary's file offset, as addDebugSymbols adds it. */
+function debugSymbol(elf: ElfFile, name: string): ElfSymbol | undefined {
+  const debugPath = debugFileOf(elf);
+  if (!debugPath) return undefined;
+  try {
+    return ElfFile.with(debugPath, (debug) => {
+      const s = debug.findFunction(name);
+      const fileOffset = s && elf.fileOffset(s.value);
+      return s && fileOffset !== undefined ? { ...s, fileOffset } : undefined;
+    });
+  } catch (e) {
+    if (!(e instanceof ElfError)) throw e;
+    return undefined;
+  }
 }
 
 /**
@@ -165,10 +208,8 @@ function loadElf(path: string): LoadedElf {
  * the binary's own segments.
  */
 function addDebugSymbols(elf: ElfFile, into: Map<string, ElfSymbol>): void {
-  const id = elf.buildId();
-  if (!id || id.length < 3) return;
-  const debugPath = `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
-  if (!fs.existsSync(debugPath)) return;
+  const debugPath = debugFileOf(elf);
+  if (!debugPath) return;
   try {
     ElfFile.with(debugPath, (debug) => {
       for (const [name, s] of debug.functions()) {
@@ -201,7 +242,7 @@ function locate(m: ProbeMatch): number {
     if (!sym) throw new ProbeError(`Could not resolve address: ${path}:0x${address.toString(16)} (not inside a function symbol)`);
     offset = address - sym.value;
   } else {
-    sym = elf.symbols.get(String(m.detail.func));
+    sym = elf.find(String(m.detail.func));
     if (!sym) throw new MissingTargetError(`Could not resolve symbol: ${path}:${m.detail.func}`, [m]);
     offset = Number(m.detail.offset);
   }
