@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <cerrno>
 #include <cstdarg>
@@ -163,23 +164,27 @@ Napi::Value CloseFdsStart(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "closeFdsStart: fds must be an array");
   Napi::Array arr = info[0].As<Napi::Array>();
   auto* pending = new PendingCloses;
-  std::mutex startedMutex;
-  std::condition_variable allStarted;
-  size_t started = 0;
+  // Shared with the threads: the last one may still be unlocking it when this returns.
+  struct StartLatch {
+    std::mutex mutex;
+    std::condition_variable allStarted;
+    size_t started = 0;
+  };
+  auto latch = std::make_shared<StartLatch>();
   for (uint32_t i = 0; i < arr.Length(); i++) {
     int fd = arr.Get(i).ToNumber().Int32Value();
-    pending->threads.emplace_back([fd, &startedMutex, &allStarted, &started] {
+    pending->threads.emplace_back([fd, latch] {
       {
-        std::lock_guard<std::mutex> lock(startedMutex);
-        started++;
-        allStarted.notify_one();
+        std::lock_guard<std::mutex> lock(latch->mutex);
+        latch->started++;
+        latch->allStarted.notify_one();
       }
       close(fd);
     });
   }
   {
-    std::unique_lock<std::mutex> lock(startedMutex);
-    allStarted.wait(lock, [&] { return started == pending->threads.size(); });
+    std::unique_lock<std::mutex> lock(latch->mutex);
+    latch->allStarted.wait(lock, [&] { return latch->started == pending->threads.size(); });
   }
   std::lock_guard<std::mutex> lock(pendingMutex);
   int handle = nextCloseHandle++;
