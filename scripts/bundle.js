@@ -21,6 +21,7 @@ const path = require('path');
 // bundle the barrel's module init runs every one of lodash's ~600 modules
 // (~20 ms of a compiling run). Its importers get a barrel of just the
 // functions they name, each taken from its own lodash-es file.
+const NAMED_LODASH_IMPORT = /import\s*\{([^}]*)\}\s*from\s*["']lodash-es["']/g;
 function lodashNamesUsedBy(dirs) {
   const names = new Set();
   const walk = (dir) => {
@@ -28,10 +29,11 @@ function lodashNamesUsedBy(dirs) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (entry.name.endsWith('.js')) {
-        for (const m of fs.readFileSync(full, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*["']lodash-es["']/g)) {
+        const source = fs.readFileSync(full, 'utf8');
+        for (const m of source.matchAll(NAMED_LODASH_IMPORT)) {
           for (const n of m[1].split(',')) if (n.trim()) names.add(n.trim().split(/\s+as\s+/)[0]);
         }
-        if (/from\s*["']lodash-es["']/.test(fs.readFileSync(full, 'utf8').replace(/import\s*\{[^}]*\}\s*from\s*["']lodash-es["']/g, ''))) {
+        if (/from\s*["']lodash-es["']/.test(source.replace(NAMED_LODASH_IMPORT, ''))) {
           throw new Error(`bundle.js: ${full} imports lodash-es in a form the lodash barrel rewrite does not handle`);
         }
       }

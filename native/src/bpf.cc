@@ -127,12 +127,17 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
 // period in the kernel (~60 ms here); closed one after another, those waits
 // add up, closed in parallel they overlap. Errors are ignored: every fd is
 // closed whatever happens to the others.
-Napi::Value CloseFds(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "closeFds: fds must be an array");
+std::vector<int> FdArrayArg(const Napi::CallbackInfo& info, const char* fn) {
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(info.Env(), std::string(fn) + ": fds must be an array");
   Napi::Array arr = info[0].As<Napi::Array>();
   std::vector<int> fds;
   for (uint32_t i = 0; i < arr.Length(); i++) fds.push_back(arr.Get(i).ToNumber().Int32Value());
+  return fds;
+}
+
+Napi::Value CloseFds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<int> fds = FdArrayArg(info, "closeFds");
   constexpr size_t kThreads = 32;
   for (size_t start = 0; start < fds.size(); start += kThreads) {
     size_t end = std::min(fds.size(), start + kThreads);
@@ -161,8 +166,7 @@ int nextCloseHandle = 1;
 
 Napi::Value CloseFdsStart(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "closeFdsStart: fds must be an array");
-  Napi::Array arr = info[0].As<Napi::Array>();
+  std::vector<int> fds = FdArrayArg(info, "closeFdsStart");
   auto* pending = new PendingCloses;
   // Shared with the threads: the last one may still be unlocking it when this returns.
   struct StartLatch {
@@ -171,8 +175,7 @@ Napi::Value CloseFdsStart(const Napi::CallbackInfo& info) {
     size_t started = 0;
   };
   auto latch = std::make_shared<StartLatch>();
-  for (uint32_t i = 0; i < arr.Length(); i++) {
-    int fd = arr.Get(i).ToNumber().Int32Value();
+  for (int fd : fds) {
     pending->threads.emplace_back([fd, latch] {
       {
         std::lock_guard<std::mutex> lock(latch->mutex);
