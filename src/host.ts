@@ -13,22 +13,32 @@ export function kernelRelease(): string {
   }
 }
 
-/** The number of online CPUs (bpftrace's `ncpus`), as os.cpus().length counts them. */
-export function onlineCpus(): number {
+/** The online CPUs' numbers, from /sys/devices/system/cpu/online; undefined when it cannot be read. */
+export function onlineCpuList(): number[] | undefined {
   try {
-    return countCpuList(fs.readFileSync('/sys/devices/system/cpu/online', 'latin1'));
+    return cpuList(fs.readFileSync('/sys/devices/system/cpu/online', 'latin1'));
   } catch {
-    return (require('os') as typeof import('os')).cpus().length;
+    return undefined;
   }
 }
 
-/** The number of CPUs in a kernel CPU list ("0-3,5,7-8\n"). */
-export function countCpuList(list: string): number {
-  let n = 0;
+/** The number of online CPUs (bpftrace's `ncpus`), as os.cpus().length counts them. */
+export function onlineCpus(): number {
+  return onlineCpuList()?.length ?? (require('os') as typeof import('os')).cpus().length;
+}
+
+/** The CPUs of a kernel CPU list ("0-3,5,7-8\n"). */
+export function cpuList(list: string): number[] {
+  const cpus: number[] = [];
   for (const part of list.trim().split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new Error(`not a CPU list: ${list}`);
-    n += m[2] === undefined ? 1 : Number(m[2]) - Number(m[1]) + 1;
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) cpus.push(c);
   }
-  return n;
+  return cpus;
+}
+
+/** The number of CPUs in a kernel CPU list. */
+export function countCpuList(list: string): number {
+  return cpuList(list).length;
 }

@@ -1,7 +1,7 @@
 // Shared by every perf-event based probe type: open one event, hand it the
 // program, and close it again if that fails.
-import * as fs from 'fs';
 import type { AttachContext } from './provider';
+import { onlineCpuList } from '../host';
 
 export const BPF_PROG_TYPE_PERF_EVENT = 7;
 export const PERF_TYPE_SOFTWARE = 1;
@@ -28,20 +28,9 @@ export function openForTarget(ctx: AttachContext, attr: PerfEventAttr, progFd: n
   return openPerfEventWithProgram(ctx, attr, pid >= 0 ? -1 : 0, progFd, pid);
 }
 
-/** The online CPUs, from /sys/devices/system/cpu/online ("0-3,5"); CPUs 0..n-1 when it can't be read. */
+/** The online CPUs (src/host.ts); CPUs 0..n-1 when they can't be read. */
 export function onlineCpus(fallbackCount: number): number[] {
-  let text: string;
-  try {
-    text = fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
-  } catch {
-    return Array.from({ length: fallbackCount }, (_, i) => i);
-  }
-  const cpus: number[] = [];
-  for (const range of text.split(',')) {
-    const [lo, hi] = range.split('-').map(Number);
-    for (let c = lo; c <= (hi ?? lo); c++) cpus.push(c);
-  }
-  return cpus;
+  return onlineCpuList() ?? Array.from({ length: fallbackCount }, (_, i) => i);
 }
 
 /**
