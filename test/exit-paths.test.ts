@@ -184,6 +184,28 @@ describe('exit paths: END runs and maps print exactly once, nothing remains', ()
     await expectNoLeaks(before, ours);
   });
 
+  it('END runs after every probe is detached: a busy tracepoint never writes after END (as bpftrace 0.17)', async () => {
+    // Four processes call getpid as fast as they can. If a probe could still
+    // fire once END has run, a later @last would show it, and a map END clears
+    // could come back (examples/16-memleak.bt did, once in CI).
+    const spinner = buildWorkload('exitspin', '#include <unistd.h>\n#include <sys/syscall.h>\nint main(void) { for (;;) syscall(SYS_getpid); }\n');
+    const spinners = [0, 1, 2, 3].map(() => spawn(spinner, [], { stdio: 'ignore' }));
+    try {
+      const script = 'tracepoint:syscalls:sys_enter_getpid { @last = nsecs; @tids[tid] = 1; } interval:ms:50 { exit(); } END { @end = nsecs; clear(@tids); }';
+      for (const tracer of ['tstrace', 'bpftrace'] as const) {
+        for (let run = 0; run < (tracer === 'tstrace' ? 10 : 2); run++) {
+          const r = await runTracer(tracer, ['-e', script]);
+          expect(r.code, r.stderr).toBe(0);
+          const m = /^Attaching 3 probes\.\.\.\n\n\n@end: (\d+)\n@last: (\d+)\n+$/.exec(r.stdout);
+          expect(m, `${tracer} run ${run}: ${r.stdout}`).not.toBeNull();
+          expect(BigInt(m![2]) < BigInt(m![1]), `${tracer} run ${run}: @last ${m![2]} after @end ${m![1]}`).toBe(true);
+        }
+      }
+    } finally {
+      for (const s of spinners) s.kill('SIGKILL');
+    }
+  }, 120_000);
+
   /** Starts `shellCommand` under bash; resolves the pid tstrace reports as attached, and the ids it holds. */
   async function startUnder(argv: string[], pidFile: string): Promise<{ shell: ChildProcess; tracerPid: number; ours: Held; output: () => string }> {
     fs.rmSync(pidFile, { force: true });

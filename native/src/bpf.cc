@@ -12,10 +12,7 @@
 #include <time.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -127,17 +124,12 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
 // period in the kernel (~60 ms here); closed one after another, those waits
 // add up, closed in parallel they overlap. Errors are ignored: every fd is
 // closed whatever happens to the others.
-std::vector<int> FdArrayArg(const Napi::CallbackInfo& info, const char* fn) {
-  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(info.Env(), std::string(fn) + ": fds must be an array");
+Napi::Value CloseFds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "closeFds: fds must be an array");
   Napi::Array arr = info[0].As<Napi::Array>();
   std::vector<int> fds;
   for (uint32_t i = 0; i < arr.Length(); i++) fds.push_back(arr.Get(i).ToNumber().Int32Value());
-  return fds;
-}
-
-Napi::Value CloseFds(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::vector<int> fds = FdArrayArg(info, "closeFds");
   constexpr size_t kThreads = 32;
   for (size_t start = 0; start < fds.size(); start += kThreads) {
     size_t end = std::min(fds.size(), start + kThreads);
@@ -149,65 +141,6 @@ Napi::Value CloseFds(const Napi::CallbackInfo& info) {
     for (size_t i = start; i < end; i++) threads.emplace_back([fd = fds[i]] { close(fd); });
     for (std::thread& t : threads) t.join();
   }
-  return env.Undefined();
-}
-
-// closeFdsStart(fds) / closeFdsWait(handle): closeFds in the background, so
-// the exit path can drain, run END and read the maps while the kernel waits
-// for RCU. closeFdsStart returns once every thread is about to call close():
-// detaching happens at the start of the close, the grace period after it.
-struct PendingCloses {
-  std::vector<std::thread> threads;
-};
-std::mutex pendingMutex;
-// Never freed: a joinable std::thread destroyed at exit would abort.
-std::map<int, PendingCloses*>& pendingCloses = *new std::map<int, PendingCloses*>;
-int nextCloseHandle = 1;
-
-Napi::Value CloseFdsStart(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::vector<int> fds = FdArrayArg(info, "closeFdsStart");
-  auto* pending = new PendingCloses;
-  // Shared with the threads: the last one may still be unlocking it when this returns.
-  struct StartLatch {
-    std::mutex mutex;
-    std::condition_variable allStarted;
-    size_t started = 0;
-  };
-  auto latch = std::make_shared<StartLatch>();
-  for (int fd : fds) {
-    pending->threads.emplace_back([fd, latch] {
-      {
-        std::lock_guard<std::mutex> lock(latch->mutex);
-        latch->started++;
-        latch->allStarted.notify_one();
-      }
-      close(fd);
-    });
-  }
-  {
-    std::unique_lock<std::mutex> lock(latch->mutex);
-    latch->allStarted.wait(lock, [&] { return latch->started == pending->threads.size(); });
-  }
-  std::lock_guard<std::mutex> lock(pendingMutex);
-  int handle = nextCloseHandle++;
-  pendingCloses[handle] = pending;
-  return Napi::Number::New(env, handle);
-}
-
-Napi::Value CloseFdsWait(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int handle = static_cast<int>(ArgInt(info, 0, "handle"));
-  PendingCloses* pending = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(pendingMutex);
-    auto it = pendingCloses.find(handle);
-    if (it == pendingCloses.end()) return env.Undefined();
-    pending = it->second;
-    pendingCloses.erase(it);
-  }
-  for (std::thread& t : pending->threads) t.join();
-  delete pending;
   return env.Undefined();
 }
 
@@ -661,8 +594,6 @@ void InitBpf(Napi::Env env, Napi::Object exports) {
   fn("boottimeNs", BoottimeNs);
   fn("closeFd", CloseFd);
   fn("closeFds", CloseFds);
-  fn("closeFdsStart", CloseFdsStart);
-  fn("closeFdsWait", CloseFdsWait);
   fn("createMap", CreateMap);
   fn("mapLookup", MapLookup);
   fn("mapUpdate", MapUpdate);

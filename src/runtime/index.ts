@@ -83,15 +83,10 @@ interface LoadedProgram {
   special?: 'begin' | 'end';
 }
 
-/** startDetach closes up to this many probes on background threads. */
-const MAX_BACKGROUND_CLOSES = 32;
-
 class Session {
   readonly mapFds: number[] = [];
   readonly programs: LoadedProgram[] = [];
   readonly attachedFds: number[] = [];
-  /** closeFdsStart's handle while detaching in the background (startDetach). */
-  private pendingDetach = 0;
   ringbuf = -1;
   exitCode = 0;
   /** exit() ran: records after it are dropped, as in bpftrace. */
@@ -548,18 +543,6 @@ class Session {
     native.closeFds(this.attachedFds.splice(0));
   }
 
-  /**
-   * Detaches without waiting for the kernel's grace periods, which then overlap
-   * END and the map printing; close() waits for them. A probe stops firing at
-   * the start of its close, so the maps are still read after detaching. Beyond
-   * a few dozen probes one thread per fd is not worth it: those wait here.
-   */
-  startDetach(): void {
-    const fds = this.attachedFds.splice(0);
-    if (fds.length > MAX_BACKGROUND_CLOSES) native.closeFds(fds);
-    else if (fds.length) this.pendingDetach = native.closeFdsStart(fds);
-  }
-
   /** Runs the iter probe, if one is attached, to the end of its objects; false when there is none. */
   async runIterator(): Promise<boolean> {
     if (!this.iterator) return false;
@@ -652,8 +635,6 @@ class Session {
     if (this.lostExitTimer) clearTimeout(this.lostExitTimer);
     if (this.followUp) clearTimeout(this.followUp);
     this.detach();
-    if (this.pendingDetach) native.closeFdsWait(this.pendingDetach);
-    this.pendingDetach = 0;
     if (this.btfFd >= 0) native.closeFd(this.btfFd);
     this.btfFd = -1;
     if (this.ringbuf >= 0) native.ringbufClose(this.ringbuf);
@@ -726,7 +707,10 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     if (session.fatal) throw session.fatal;
     options.child?.terminate();
     // Signals during detach and END are absorbed (we are already stopping).
-    session.startDetach();
+    // As in bpftrace, END and the map printing see no probe fire after them:
+    // closing returns once the kernel has detached each probe (the grace periods
+    // run in parallel, see detach).
+    session.detach();
     session.drain();
     session.exiting = false;
     session.runSpecial('end');

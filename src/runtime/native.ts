@@ -261,13 +261,6 @@ export interface Native {
   kallsymsPreload(): void;
   /** The last kernel text symbol at or below addr and the offset from it (waits for the read). */
   kallsymsLookup(addr: bigint): [string, number] | undefined;
-  /**
-   * closeFds without waiting: the closes run on background threads, which have
-   * all entered close() when this returns. Returns a handle for closeFdsWait.
-   */
-  closeFdsStart(fds: number[]): number;
-  /** Waits until the closes of closeFdsStart(handle) are done; idempotent. */
-  closeFdsWait(handle: number): void;
 }
 
 export const NATIVE_PATH = path.join(__dirname, '../../native/build/Release/tstrace_native.node');
