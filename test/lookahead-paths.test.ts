@@ -11,8 +11,9 @@ import { EOF, IToken, Lexer, LLkLookaheadStrategy, TokenType } from 'chevrotain'
 import { lookaheadDecisions, lookaheadPathsSource } from '../src/parser/grammar';
 import { lookaheadKey, StoredLookaheadStrategy } from '../src/parser/lookahead';
 import { LOOKAHEAD_PATHS } from '../src/parser/lookahead-paths';
-import { MAX_LOOKAHEAD, parse } from '../src/parser';
+import { getParser, getStoredLookaheadParser, MAX_LOOKAHEAD, parse, parseRecorded } from '../src/parser';
 import { allTokens } from '../src/lexer';
+import { parseCorpus } from './bad-input/corpus';
 
 /** A token vector and the two ways chevrotain's decision functions read it. */
 class FakeInput {
@@ -86,5 +87,43 @@ describe('src/parser/lookahead-paths.ts', () => {
     const program = parse('BEGIN, END /1 + 2 * 3 > 4/ { if ($x) { @a[1, "s"] = count(); } else { $y = (uint32)-5; } }');
     expect(program.probes[0].attachPoints.map((a) => a.text)).toEqual(['BEGIN', 'END']);
     expect(program.probes[0].predicate?.kind).toBe('Binary');
+  });
+});
+
+describe('the parser without a recorded grammar (src/parser/index.ts StoredLookaheadParser)', () => {
+  type Internals = { lookAheadFuncsCache: Map<number, unknown>; getGAstProductions(): Record<string, unknown> };
+
+  it('has the lookahead functions performSelfAnalysis makes, under the same keys, and no grammar', () => {
+    const stored = getStoredLookaheadParser() as unknown as Internals;
+    const recorded = getParser() as unknown as Internals;
+    const keys = (p: Internals) => [...p.lookAheadFuncsCache.keys()].sort((a, b) => a - b);
+    expect(keys(stored).length).toBeGreaterThan(50);
+    expect(keys(stored)).toEqual(keys(recorded));
+    expect(Object.keys(stored.getGAstProductions())).toEqual([]);
+    expect(Object.keys(recorded.getGAstProductions()).length).toBeGreaterThan(20);
+  });
+
+  it('gives the AST the recorded parser gives, and the same diagnostics, on every script of the corpora', () => {
+    const root = path.join(__dirname, '..');
+    const scripts: [string, string][] = [];
+    for (const f of fs.readdirSync(path.join(root, 'examples')).filter((x) => x.endsWith('.bt'))) scripts.push([f, fs.readFileSync(path.join(root, 'examples', f), 'utf8')]);
+    for (const f of fs.readdirSync('/usr/sbin').filter((x) => x.endsWith('.bt'))) scripts.push([f, fs.readFileSync(path.join('/usr/sbin', f), 'utf8')]);
+    // The bad-input corpus, many of them syntax errors.
+    for (const c of parseCorpus(fs.readFileSync(path.join(root, 'test/bad-input/cases.txt'), 'utf8'))) scripts.push([c.title, c.script]);
+    const outcome = (f: () => unknown) => {
+      try {
+        return { ast: f() };
+      } catch (e) {
+        return { error: (e as { diagnostics?: unknown }).diagnostics ?? String(e) };
+      }
+    };
+    let failed = 0;
+    for (const [name, source] of scripts) {
+      const ours = outcome(() => parse(source, name));
+      expect(ours, name).toEqual(outcome(() => parseRecorded(source, name)));
+      if ('error' in ours) failed++;
+    }
+    expect(scripts.length).toBeGreaterThan(100);
+    expect(failed).toBeGreaterThan(40);
   });
 });

@@ -14,7 +14,7 @@ import { CompileError, Diagnostic } from '../diagnostics';
 import { parseIntLiteral, decodeString } from './literals';
 import { preprocess } from './preamble';
 import { containerOf } from './containerof';
-import { StoredLookaheadStrategy } from './lookahead';
+import { installStoredLookahead, LookaheadCacheOwner, StoredLookaheadStrategy } from './lookahead';
 
 /** Tokens a decision may look at, unless the production says fewer (MAX_LOOKAHEAD). */
 export const MAX_LOOKAHEAD = 3;
@@ -63,18 +63,39 @@ const errorMessages: IParserErrorMessageProvider = {
   },
 };
 
+const lookahead = new StoredLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD, tokens: T.allTokens });
+
+/** Thrown by the parser without a recorded grammar at a syntax error: the recorded one reports it. */
+class NeedsRecordedGrammar extends Error {}
+
+/** V8 keeps an object whose properties were just added in dictionary mode until it serves as a prototype (chevrotain's toFastProperties). */
+function toFastProperties(o: object): void {
+  function Fake() {}
+  Fake.prototype = o;
+  const instance = new (Fake as unknown as new () => { bar?: unknown })();
+  const access = () => typeof instance.bar;
+  access();
+  access();
+}
+
 class BpftraceParser extends EmbeddedActionsParser {
   file = 'stdin';
   source = '';
   diagnostics: Diagnostic[] = [];
   private inPredicate = false;
 
-  constructor() {
+  /** recordGrammar: chevrotain's performSelfAnalysis; otherwise only the stored lookahead (StoredLookaheadParser). */
+  constructor(recordGrammar = true) {
     super(T.allTokens, {
       recoveryEnabled: false, errorMessageProvider: errorMessages, skipValidations: true, maxLookahead: MAX_LOOKAHEAD,
-      lookaheadStrategy: new StoredLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD, tokens: T.allTokens }),
+      lookaheadStrategy: lookahead,
     });
-    this.performSelfAnalysis();
+    if (!recordGrammar && installStoredLookahead(this as unknown as LookaheadCacheOwner, lookahead)) {
+      (this as unknown as { selfAnalysisDone: boolean }).selfAnalysisDone = true;
+      toFastProperties(this);
+    } else {
+      this.performSelfAnalysis();
+    }
   }
 
   // ---- locations -------------------------------------------------------
@@ -898,10 +919,36 @@ class BpftraceParser extends EmbeddedActionsParser {
   private logicalOr = this.binaryLevel('logicalOr', [T.OrOr], () => this.logicalAnd);
 }
 
-let parserInstance: BpftraceParser | undefined;
+/**
+ * The parser every parse starts with: its lookahead comes from
+ * lookahead-paths.ts and it never records the grammar. chevrotain needs the
+ * grammar only to say what a syntax error expected, so at the first error this
+ * one gives up and parse() runs the input again through the recorded parser.
+ */
+class StoredLookaheadParser extends BpftraceParser {
+  constructor() {
+    super(false);
+  }
+  raiseNoAltException(): never {
+    throw new NeedsRecordedGrammar();
+  }
+  raiseEarlyExitException(): never {
+    throw new NeedsRecordedGrammar();
+  }
+}
+
+let recordedParser: BpftraceParser | undefined;
+/** The parser with chevrotain's recorded grammar (syntax errors, the grammar tooling). */
 export function getParser(): BpftraceParser {
-  parserInstance ??= new BpftraceParser();
-  return parserInstance;
+  recordedParser ??= new BpftraceParser();
+  return recordedParser;
+}
+
+let storedParser: StoredLookaheadParser | undefined;
+/** The parser parse() tries first; exported for the tests. */
+export function getStoredLookaheadParser(): BpftraceParser {
+  storedParser ??= new StoredLookaheadParser();
+  return storedParser;
 }
 
 /**
@@ -909,7 +956,20 @@ export function getParser(): BpftraceParser {
  * and syntax errors.
  */
 export function parse(source: string, file = 'stdin'): Program {
-  const parser = getParser();
+  try {
+    return parseWith(getStoredLookaheadParser(), source, file);
+  } catch (e) {
+    if (!(e instanceof NeedsRecordedGrammar)) throw e;
+  }
+  return parseRecorded(source, file);
+}
+
+/** parse() through the recorded parser only (the tests compare the two). */
+export function parseRecorded(source: string, file = 'stdin'): Program {
+  return parseWith(getParser(), source, file);
+}
+
+function parseWith(parser: BpftraceParser, source: string, file: string): Program {
   parser.file = file;
   parser.source = source;
   parser.diagnostics = [];
@@ -938,6 +998,7 @@ export function parse(source: string, file = 'stdin'): Program {
   const preamble = preprocess(lexed.tokens, source, diagnostics, (t) => parser.loc(t));
   parser.input = expandDefines(preamble.tokens, diagnostics, parser);
   const program = parser.program();
+  if (parser.errors.length > 0 && parser instanceof StoredLookaheadParser) throw new NeedsRecordedGrammar();
   diagnostics.push(...parser.diagnostics);
   if (parser.errors.length > 0) {
     const e = parser.errors[0];

@@ -69,3 +69,11 @@ export const LOOKAHEAD_PATHS: Record<string, string[][][]> = {
   "logicalOr Repetition0 k=3": [[["OrOr"]]],
   "logicalOr Alternation0 k=3": [[["OrOr"]]],
 };
+
+// The alternations with a GATE in some alternative (chevrotain's hasPredicates).
+export const GATED_DECISIONS: string[] = [
+  "program Alternation0 k=1",
+  "ifStmt Alternation3 k=1",
+  "unary Alternation0 k=2",
+  "sizeofExpr Alternation0 k=3",
+];

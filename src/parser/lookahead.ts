@@ -10,10 +10,12 @@
 // become the same decision functions chevrotain builds from them.
 // test/lookahead-paths.test.ts fails when that file is stale. A production
 // the file lacks gets chevrotain's own function, built on its first call.
+// installStoredLookahead goes one step further: the parser every parse
+// starts with gets the functions without recording the grammar at all.
 // Syntax errors are unchanged: chevrotain computes their expected paths
-// separately, from the grammar, when the error happens.
+// separately, from the recorded grammar, when the error happens.
 import { ILookaheadStrategy, IOrAlt, IToken, LLkLookaheadStrategy, TokenType, tokenMatcher } from 'chevrotain';
-import { LOOKAHEAD_PATHS } from './lookahead-paths';
+import { GATED_DECISIONS, LOOKAHEAD_PATHS } from './lookahead-paths';
 
 type Strategy = ILookaheadStrategy;
 type AlternationOptions = Parameters<Strategy['buildLookaheadForAlternation']>[0];
@@ -61,6 +63,11 @@ export class StoredLookaheadStrategy implements ILookaheadStrategy {
 
   validate(options: Parameters<Strategy['validate']>[0]): ReturnType<Strategy['validate']> {
     return this.llk.validate(options);
+  }
+
+  /** Whether lookahead-paths.ts has the decision, with tokens this lexer knows. */
+  hasStored(key: string): boolean {
+    return this.stored(key) !== undefined;
   }
 
   /** The stored paths of a decision as token types, or undefined if the file lacks it. */
@@ -125,4 +132,47 @@ export class StoredLookaheadStrategy implements ILookaheadStrategy {
       return built.call(this);
     };
   }
+}
+
+/**
+ * chevrotain's lookahead cache key of a decision (its grammar/keys.ts, not
+ * exported): occurrence | DSL method | the rule's short index.
+ */
+const DSL_METHOD_KEY: Record<string, number> = {
+  Alternation: 1 << 8, Option: 2 << 8, Repetition: 3 << 8, RepetitionMandatory: 4 << 8,
+  RepetitionWithSeparator: 5 << 8, RepetitionMandatoryWithSeparator: 6 << 8,
+};
+
+/** The parts of a chevrotain parser that performSelfAnalysis fills; none is public API. */
+export interface LookaheadCacheOwner {
+  fullRuleNameToShort: Record<string, number>;
+  setLaFuncCache(key: number, fn: unknown): void;
+}
+
+/**
+ * What performSelfAnalysis does for the lookahead, without the grammar:
+ * every decision in lookahead-paths.ts gets its function under chevrotain's
+ * key. Skips recording the grammar (chevrotain runs every rule once, then
+ * deletes the recorder's methods again): ~15 ms of each cold start. The
+ * grammar is still needed for syntax error messages (the expected paths),
+ * so src/parser/index.ts takes those from a parser that recorded it.
+ * test/lookahead-paths.test.ts checks the keys against performSelfAnalysis'.
+ * False (nothing installed) when a decision's paths name unknown tokens.
+ */
+export function installStoredLookahead(parser: LookaheadCacheOwner, strategy: StoredLookaheadStrategy): boolean {
+  const gated = new Set(GATED_DECISIONS);
+  const functions: [number, unknown][] = [];
+  for (const key of Object.keys(LOOKAHEAD_PATHS)) {
+    const m = /^(\w+) ([A-Za-z]+?)(\d+) k=(\d+)$/.exec(key);
+    const rule = m ? parser.fullRuleNameToShort[m[1]] : undefined;
+    const method = m ? DSL_METHOD_KEY[m[2]] : undefined;
+    if (!m || rule === undefined || method === undefined || !strategy.hasStored(key)) return false;
+    const options = { rule: { name: m[1] }, prodOccurrence: Number(m[3]), maxLookahead: Number(m[4]), dynamicTokensEnabled: false };
+    const fn = m[2] === 'Alternation'
+      ? strategy.buildLookaheadForAlternation({ ...options, hasPredicates: gated.has(key) } as AlternationOptions)
+      : strategy.buildLookaheadForOptional({ ...options, prodType: m[2] } as OptionalOptions);
+    functions.push([Number(m[3]) | method | rule, fn]);
+  }
+  for (const [key, fn] of functions) parser.setLaFuncCache(key, fn);
+  return true;
 }
