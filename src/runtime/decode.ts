@@ -243,6 +243,12 @@ function snapshotHist(
   return { name: plan.name, keyed: plan.keyTypes.length > 0, valueKind: valueType.agg, entries };
 }
 
+/** The buffer as 32-bit words: a view when it is aligned, else a copy. */
+function words(b: Buffer): Uint32Array {
+  if (b.byteOffset % 4 === 0) return new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
+  return new Uint32Array(new Uint8Array(b).buffer, 0, b.length >>> 2);
+}
+
 /**
  * count()/sum() maps with one integer key as columns of exact numbers, for
  * the fast text path (output/columns); undefined when the map is another
@@ -260,21 +266,24 @@ export function scalarColumns(plan: MapPlan, dump: { keys: Buffer; values: Buffe
   const n = dump.count;
   const keys = new Float64Array(n);
   const values = new Float64Array(n);
-  const kb = dump.keys;
-  const vb = dump.values;
-  const stride = align8(plan.valueSize);
+  if (plan.keySize % 4 !== 0) return undefined;
+  // 32-bit words (readUInt32LE per word cost ~25 ms for 100k entries on 2 CPUs); this machine is little-endian like the BPF maps.
+  const kw = words(dump.keys);
+  const vw = words(dump.values);
+  const keyWords = plan.keySize / 4;
+  const strideWords = align8(plan.valueSize) / 4;
   for (let i = 0; i < n; i++) {
-    const ko = i * plan.keySize;
-    const khi = kb.readUInt32LE(ko + 4);
+    const ko = i * keyWords;
+    const khi = kw[ko + 1];
     if (khi >= 0x200000) return undefined;
-    const k = khi * 4294967296 + kb.readUInt32LE(ko);
+    const k = khi * 4294967296 + kw[ko];
     if (k >= keyLimit) return undefined;
     keys[i] = k;
     let total = 0;
     for (let c = 0; c < numCpus; c++) {
-      const vo = i * stride * numCpus + c * stride;
-      const hi = vb.readUInt32LE(vo + 4);
-      const lo = vb.readUInt32LE(vo);
+      const vo = (i * numCpus + c) * strideWords;
+      const hi = vw[vo + 1];
+      const lo = vw[vo];
       if (hi < 0x200000) total += hi * 4294967296 + lo;
       else if (signedSum && hi >= 0xffe00000) total += (hi - 4294967296) * 4294967296 + lo;
       else return undefined;

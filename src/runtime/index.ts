@@ -702,6 +702,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
       session.reportMapsFull();
     }, 1000);
     if (!(await session.runIterator())) await session.waitForExit();
+    mark('stopping');
     clearInterval(fullWatch);
     unwatch?.();
     if (session.fatal) throw session.fatal;
@@ -711,10 +712,12 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     // closing returns once the kernel has detached each probe (the grace periods
     // run in parallel, see detach).
     session.detach();
+    mark('detached');
     session.drain();
     session.exiting = false;
     session.runSpecial('end');
     session.exiting = true;
+    mark('END run');
     session.reportLost();
     session.reportMapsFull();
     // A second Ctrl-C while printing maps kills us, as in bpftrace (force
@@ -727,6 +730,7 @@ export async function run(plan: CompiledPlan, options: RunOptions): Promise<numb
     } else {
       options.write('\n\n' + session.mapsText());
     }
+    mark('maps printed');
     return session.exitCode;
   } finally {
     stopListening();
