@@ -37,8 +37,3 @@ export function cpuList(list: string): number[] {
   }
   return cpus;
 }
-
-/** The number of CPUs in a kernel CPU list. */
-export function countCpuList(list: string): number {
-  return cpuList(list).length;
-}

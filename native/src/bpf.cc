@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include <algorithm>
-#include <memory>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
