@@ -4,7 +4,7 @@
 // Stale paths would parse wrongly: the first test fails until `npm run grammar`
 // is run. The decision functions built from the stored paths must decide as
 // chevrotain's own LL(k) functions do: checked on every pair of leading tokens.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
 import { EOF, IToken, Lexer, LLkLookaheadStrategy, TokenType } from 'chevrotain';
@@ -101,6 +101,17 @@ describe('the parser without a recorded grammar (src/parser/index.ts StoredLooka
     expect(keys(stored)).toEqual(keys(recorded));
     expect(Object.keys(stored.getGAstProductions())).toEqual([]);
     expect(Object.keys(recorded.getGAstProductions()).length).toBeGreaterThan(20);
+  });
+
+  it('parses a decision lookahead-paths.ts lacks through the recorded parser', async () => {
+    vi.resetModules();
+    const stale = await import('../src/parser/lookahead-paths');
+    delete stale.LOOKAHEAD_PATHS['postfix Repetition0 k=3'];
+    const fresh = await import('../src/parser');
+    const source = 'BEGIN { @x = curtask->pid; printf("%d\\n", @x); }';
+    expect(fresh.parse(source)).toEqual(fresh.parseRecorded(source));
+    expect(Object.keys(fresh.getStoredLookaheadParser().getGAstProductions())).toEqual([]);
+    vi.resetModules();
   });
 
   it('gives the AST the recorded parser gives, and the same diagnostics, on every script of the corpora', () => {

@@ -935,6 +935,12 @@ class StoredLookaheadParser extends BpftraceParser {
   raiseEarlyExitException(): never {
     throw new NeedsRecordedGrammar();
   }
+  /** chevrotain's lookup of a decision's function; one lookahead-paths.ts lacks (stale) is built by the recorded parser. */
+  getLaFuncFromCache(key: number): unknown {
+    const fn = (this as unknown as { lookAheadFuncsCache: Map<number, unknown> }).lookAheadFuncsCache.get(key);
+    if (fn === undefined) throw new NeedsRecordedGrammar();
+    return fn;
+  }
 }
 
 let recordedParser: BpftraceParser | undefined;

@@ -11,7 +11,8 @@
 // test/lookahead-paths.test.ts fails when that file is stale. A production
 // the file lacks gets chevrotain's own function, built on its first call.
 // installStoredLookahead goes one step further: the parser every parse
-// starts with gets the functions without recording the grammar at all.
+// starts with gets the functions without recording the grammar at all (a
+// decision the file lacks sends that parse to the parser that recorded it).
 // Syntax errors are unchanged: chevrotain computes their expected paths
 // separately, from the recorded grammar, when the error happens.
 import { ILookaheadStrategy, IOrAlt, IToken, LLkLookaheadStrategy, TokenType, tokenMatcher } from 'chevrotain';
